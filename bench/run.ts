@@ -1,0 +1,8 @@
+/** `npm run bench`: every benchmark suite in one process, then a table and JSON. */
+import { printReport, targets } from './harness.js';
+import { runCore } from './core.js';
+
+const only = process.argv[2];
+if (only === undefined || only === 'core') await runCore();
+printReport();
+if (targets.some((t) => !t.pass)) process.exitCode = 1;

@@ -1,0 +1,38 @@
+/**
+ * The one error type meterkit throws. `code` is stable and always starts with
+ * `ERR_METERKIT_`, so callers can branch on it without parsing messages.
+ */
+export class MeterkitError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_METERKIT_INVALID_NAME`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MeterkitError';
+    this.code = code.startsWith('ERR_METERKIT_') ? code : `ERR_METERKIT_${code}`;
+  }
+}
+
+/** Error codes used by the core. */
+export const ErrorCode = Object.freeze({
+  InvalidName: 'ERR_METERKIT_INVALID_NAME',
+  InvalidLabelName: 'ERR_METERKIT_INVALID_LABEL_NAME',
+  InvalidLabelValue: 'ERR_METERKIT_INVALID_LABEL_VALUE',
+  DuplicateLabel: 'ERR_METERKIT_DUPLICATE_LABEL',
+  KindConflict: 'ERR_METERKIT_KIND_CONFLICT',
+  InvalidValue: 'ERR_METERKIT_INVALID_VALUE',
+  InvalidUnit: 'ERR_METERKIT_INVALID_UNIT',
+  InvalidArgument: 'ERR_METERKIT_INVALID_ARGUMENT',
+  InvalidBuckets: 'ERR_METERKIT_INVALID_BUCKETS',
+  ConfigTooLate: 'ERR_METERKIT_CONFIG_TOO_LATE',
+});
+
+/** Formats a value for an error message: strings quoted, everything else inspected briefly. */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  return `a ${typeof v}`;
+}

@@ -1,0 +1,376 @@
+import { ErrorCode, MeterkitError } from './errors.js';
+import type { Labels, LabelPairs } from './labels.js';
+import { splitLabels } from './labels.js';
+import type { MetricKind } from './recorder.js';
+import type { SeriesBase, SeriesOwner } from './series.js';
+import { DETACHED, TOUCHED, sweptAt, untouchedSince } from './series.js';
+import type { Unit } from './units.js';
+
+/** The label name and value of the overflow series a family falls back to at its cardinality limit. */
+export const OVERFLOW_LABEL = 'meterkit_overflow';
+
+/*
+ * Series of one label set live in a trie keyed by label *values*, one level per label name, in
+ * the order the names were first seen. Resolving labels given per call is then one keyed load
+ * per label on strings V8 has already hashed: no key string is built, nothing is allocated.
+ * Nodes are null-prototype dictionary objects (measured faster than Map for this, and a
+ * series keeps no copy of its label values: the trie path is the only one).
+ * The same names in another order get an alias trie whose leaves point at the same series.
+ */
+type Node = Record<string, unknown>;
+
+function newNode(): Node {
+  return Object.create(null) as Node;
+}
+
+function isEmpty(node: Node): boolean {
+  for (const _ in node) return false;
+  return true;
+}
+
+function trieGet(root: Node, values: readonly string[]): SeriesBase | undefined {
+  let node: unknown = root;
+  for (let i = 0; i < values.length; i++) {
+    node = (node as Node)[values[i] as string];
+    if (node === undefined) return undefined;
+  }
+  return node as SeriesBase;
+}
+
+function trieSet(root: Node, values: readonly string[], s: SeriesBase): void {
+  let node = root;
+  const last = values.length - 1;
+  for (let i = 0; i < last; i++) {
+    const v = values[i] as string;
+    let next = node[v] as Node | undefined;
+    if (next === undefined) {
+      next = newNode();
+      node[v] = next;
+    }
+    node = next;
+  }
+  node[values[last] as string] = s;
+}
+
+function trieDelete(node: Node, values: readonly string[], depth: number): void {
+  const v = values[depth] as string;
+  if (depth === values.length - 1) {
+    delete node[v];
+    return;
+  }
+  const child = node[v] as Node | undefined;
+  if (child === undefined) return;
+  trieDelete(child, values, depth + 1);
+  if (isEmpty(child)) delete node[v];
+}
+
+type Visit = (s: SeriesBase, values: readonly string[]) => void;
+
+function trieWalk(node: Node, path: string[], depth: number, cb: Visit): void {
+  const leaf = depth === path.length - 1;
+  for (const k in node) {
+    path[depth] = k;
+    if (leaf) cb(node[k] as SeriesBase, path);
+    else trieWalk(node[k] as Node, path, depth + 1, cb);
+  }
+}
+
+/** One set of label names of a family, in one order. Canonical sets own their series. */
+export class LabelSet implements SeriesOwner {
+  readonly root: Node = newNode();
+  /** The set that owns series with these names (itself, unless this is another order). */
+  readonly canonical: LabelSet;
+  /** For an alias: perm[i] is where labelNames[i] sits in the canonical order. */
+  readonly perm: number[] | null;
+
+  constructor(
+    readonly family: Family,
+    readonly labelNames: readonly string[],
+    canonical?: LabelSet,
+  ) {
+    this.canonical = canonical ?? this;
+    this.perm = canonical === undefined ? null : labelNames.map((n) => canonical.labelNames.indexOf(n));
+  }
+
+  get name(): string {
+    return this.family.name;
+  }
+
+  revive(series: SeriesBase): void {
+    this.family.revive(series);
+  }
+
+  /** Values in this set's order → values in the canonical order. */
+  toCanonical(values: readonly string[]): string[] {
+    const out = new Array<string>(values.length);
+    const perm = this.perm as number[];
+    for (let i = 0; i < values.length; i++) out[perm[i] as number] = values[i] as string;
+    return out;
+  }
+
+  /** Values in the canonical order → values in this set's order. */
+  fromCanonical(values: readonly string[]): string[] {
+    const perm = this.perm as number[];
+    return perm.map((p) => values[p] as string);
+  }
+}
+
+/** What a family needs from its registry. */
+export interface FamilyHost {
+  /** The registry clock, whole ms since its epoch. */
+  clock(): number;
+  /** Called each time a new label set is redirected to the overflow series. */
+  onOverflow(family: Family): void;
+}
+
+/** Read-only view of a metric family for exporters. */
+export interface FamilyView<S extends SeriesBase = SeriesBase> {
+  readonly name: string;
+  readonly kind: MetricKind;
+  readonly unit: Unit | undefined;
+  readonly description: string | undefined;
+  /** Series held, the overflow series included. */
+  readonly seriesCount: number;
+  /**
+   * Calls `cb` for every series with its label values (parallel to `series.owner.labelNames`):
+   * label sets in first-seen order, then the overflow series. `labelValues` is reused between
+   * calls: copy it to keep it. Nothing is copied to iterate.
+   */
+  forEachSeries(cb: (series: S, labelValues: readonly string[]) => void): void;
+}
+
+type Create = (owner: LabelSet) => SeriesBase;
+
+const NO_VALUES: readonly string[] = Object.freeze([]);
+const OVERFLOW_VALUES: readonly string[] = Object.freeze(['true']);
+
+/** All series of one metric name. */
+export class Family<S extends SeriesBase = SeriesBase> implements FamilyView<S> {
+  unit: Unit | undefined;
+  description: string | undefined;
+  /** Series in label sets, the overflow series excluded: what the cardinality limit counts. */
+  size = 0;
+  private readonly sets: LabelSet[] = [];
+  private readonly canonicalByNames = new Map<string, LabelSet>();
+  private last: LabelSet | null = null;
+  private unlabeled: S | null = null;
+  private overflow: S | null = null;
+  private overflowSet: LabelSet | null = null;
+  // Label values of removed series whose handles may still be used (no field on every series).
+  private readonly detachedValues = new WeakMap<SeriesBase, readonly string[]>();
+
+  constructor(
+    readonly name: string,
+    readonly kind: MetricKind,
+    public limit: number,
+    private readonly host: FamilyHost,
+    private create: Create,
+  ) {}
+
+  get seriesCount(): number {
+    return this.size + (this.overflow === null ? 0 : 1);
+  }
+
+  /** Replaces how new series are made (e.g. new histogram buckets) while the family is empty. */
+  setFactory(create: Create): void {
+    this.create = create;
+  }
+
+  /** The series for `labels`, created on first use. The hot path: no allocation on a hit. */
+  resolve(labels: Labels | undefined): S {
+    if (labels === undefined) {
+      const u = this.unlabeled;
+      return u !== null ? u : this.resolveSlow(undefined);
+    }
+    const set = this.last;
+    if (set !== null) {
+      const names = set.labelNames;
+      const n = names.length;
+      let node: unknown = set.root;
+      let i = 0;
+      if (Array.isArray(labels)) {
+        const pairs = labels as LabelPairs;
+        if (pairs.length === n) {
+          for (; i < n; i++) {
+            const p = pairs[i] as readonly [string, string];
+            if (p[0] !== names[i] || typeof p[1] !== 'string') break;
+            node = (node as Node)[p[1]];
+            if (node === undefined) break;
+          }
+        }
+      } else {
+        const obj = labels as Readonly<Record<string, string>>;
+        for (const k in obj) {
+          const v = obj[k];
+          if (names[i] !== k || typeof v !== 'string') {
+            i = -1;
+            break;
+          }
+          node = (node as Node)[v];
+          i++;
+          if (node === undefined) break;
+        }
+      }
+      if (i === n && node !== undefined) return node as S;
+    }
+    return this.resolveSlow(labels);
+  }
+
+  private resolveSlow(labels: Labels | undefined): S {
+    const [names, values] = splitLabels(labels, this.name);
+    if (names.length === 0) {
+      if (this.unlabeled !== null) return this.unlabeled;
+      if (this.size >= this.limit) return this.redirect();
+      const s = this.create(this.setFor(names)) as S;
+      this.unlabeled = s;
+      this.size++;
+      return s;
+    }
+    const set = this.setFor(names);
+    this.last = set;
+    const hit = trieGet(set.root, values);
+    if (hit !== undefined) return hit as S;
+    const canon = set.canonical;
+    const cv = set === canon ? values : set.toCanonical(values);
+    let s = set === canon ? undefined : trieGet(canon.root, cv);
+    if (s === undefined) {
+      if (this.size >= this.limit) return this.redirect();
+      s = this.create(canon);
+      trieSet(canon.root, cv, s);
+      this.size++;
+    }
+    if (set !== canon) trieSet(set.root, values, s);
+    return s as S;
+  }
+
+  private redirect(): S {
+    this.host.onOverflow(this);
+    if (this.overflow === null) {
+      this.overflowSet ??= new LabelSet(this as Family, [OVERFLOW_LABEL]);
+      this.overflow = this.create(this.overflowSet) as S;
+    }
+    return this.overflow;
+  }
+
+  /** The label set for these names in this order, made on first use. */
+  private setFor(names: readonly string[]): LabelSet {
+    for (const s of this.sets) {
+      const ln = s.labelNames;
+      if (ln.length !== names.length) continue;
+      let same = true;
+      for (let i = 0; i < ln.length; i++) if (ln[i] !== names[i]) same = false;
+      if (same) return s;
+    }
+    if (this.kind === 'histogram') {
+      for (const n of names) {
+        if (n === 'le' || n === 'quantile') {
+          throw new MeterkitError(
+            ErrorCode.InvalidLabelName,
+            `invalid label name "${n}" on histogram "${this.name}": "le" and "quantile" are reserved for buckets and quantiles`,
+          );
+        }
+      }
+    }
+    const key = [...names].sort().join('\u0000');
+    const canon = this.canonicalByNames.get(key);
+    const set = new LabelSet(this as Family, names, canon);
+    if (canon === undefined) this.canonicalByNames.set(key, set);
+    this.sets.push(set);
+    return set;
+  }
+
+  /** Removes the series with `labels`. True when there was one. */
+  remove(labels: Labels | undefined): boolean {
+    const [names, values] = splitLabels(labels, this.name);
+    if (names.length === 0) {
+      if (this.unlabeled === null) return false;
+      this.detach(this.unlabeled, NO_VALUES);
+      return true;
+    }
+    const canon = this.canonicalByNames.get([...names].sort().join('\u0000'));
+    if (canon === undefined) return false;
+    const set = this.setFor(names);
+    const cv = set === canon ? values : set.toCanonical(values);
+    const s = trieGet(canon.root, cv);
+    if (s === undefined) return false;
+    this.detach(s, cv);
+    return true;
+  }
+
+  /** Removes every series (the description stays). Returns how many there were. */
+  removeAll(): number {
+    const all: Array<[SeriesBase, string[]]> = [];
+    this.forEachSeries((s, values) => all.push([s, [...values]]));
+    for (const [s, values] of all) this.detach(s, values);
+    return all.length;
+  }
+
+  /** Takes `s` (whose canonical label values are `values`) out of the family and resets it. */
+  private detach(s: SeriesBase, values: readonly string[]): void {
+    if (s === this.overflow) {
+      this.overflow = null;
+    } else if (s === this.unlabeled) {
+      this.unlabeled = null;
+      this.size--;
+    } else {
+      const canon = s.owner as LabelSet;
+      trieDelete(canon.root, values, 0);
+      for (const set of this.sets) {
+        if (set.canonical === canon && set !== canon) trieDelete(set.root, set.fromCanonical(values), 0);
+      }
+      this.size--;
+      this.detachedValues.set(s, values);
+    }
+    s.mark = DETACHED;
+    s.reset();
+  }
+
+  /** A handle of a removed series was used: put it back, or fold its update into the live one. */
+  revive(s: SeriesBase): void {
+    const isOverflow = s.owner === this.overflowSet;
+    const values = isOverflow ? OVERFLOW_VALUES : (this.detachedValues.get(s) ?? NO_VALUES);
+    let live: SeriesBase | undefined;
+    if (isOverflow) live = this.overflow ?? undefined;
+    else if (values.length === 0) live = this.unlabeled ?? undefined;
+    else live = trieGet((s.owner as LabelSet).root, values);
+    if (live !== undefined) {
+      s.foldInto(live);
+      return;
+    }
+    if (!isOverflow && this.size >= this.limit) {
+      s.foldInto(this.redirect());
+      return;
+    }
+    if (isOverflow) this.overflow = s as S;
+    else if (values.length === 0) {
+      this.unlabeled = s as S;
+      this.size++;
+    } else {
+      trieSet((s.owner as LabelSet).root, values, s);
+      this.detachedValues.delete(s);
+      this.size++;
+    }
+    s.mark = TOUCHED;
+    s.created = this.host.clock();
+  }
+
+  /** Removes series not updated for `idleMs` up to `now`; returns how many. */
+  sweepIdle(now: number, idleMs: number): number {
+    const idle: Array<[SeriesBase, string[]]> = [];
+    this.forEachSeries((s, values) => {
+      if (s.mark === TOUCHED) s.mark = untouchedSince(now);
+      else if (s.mark < 0 && now - sweptAt(s.mark) >= idleMs) idle.push([s, [...values]]);
+    });
+    for (const [s, values] of idle) this.detach(s, values);
+    return idle.length;
+  }
+
+  forEachSeries(cb: (series: S, labelValues: readonly string[]) => void): void {
+    if (this.unlabeled !== null) cb(this.unlabeled, NO_VALUES);
+    for (const set of this.sets) {
+      const n = set.labelNames.length;
+      if (set.canonical === set && n > 0) trieWalk(set.root, new Array<string>(n), 0, cb as Visit);
+    }
+    if (this.overflow !== null) cb(this.overflow, OVERFLOW_VALUES);
+  }
+}

@@ -1,0 +1,307 @@
+import { DEFAULT_BUCKETS, validateBuckets } from './buckets.js';
+import { ErrorCode, MeterkitError, describeValue } from './errors.js';
+import type { FamilyHost, FamilyView, LabelSet } from './family.js';
+import { Family } from './family.js';
+import type { Labels } from './labels.js';
+import { validateMetricName } from './labels.js';
+import type { MetricKind, Recorder } from './recorder.js';
+import type { HistogramLayout, SeriesBase } from './series.js';
+import { CounterSeries, GaugeSeries, HistogramSeries } from './series.js';
+import { DEFAULT_RELATIVE_ACCURACY } from './sketch.js';
+import type { Unit } from './units.js';
+import { parseUnit } from './units.js';
+
+/** The counter that counts label sets redirected to a family's overflow series. */
+export const OVERFLOW_METRIC = 'meterkit_cardinality_overflow_total';
+/** Series a metric name may hold before new label sets go to its overflow series. */
+export const DEFAULT_CARDINALITY_LIMIT = 10_000;
+
+/** Options of a histogram family. */
+export interface HistogramOptions {
+  /** Bucket upper bounds; default: the registry's `buckets` (Prometheus's defaults). `[]`: no buckets. */
+  buckets?: readonly number[];
+  /**
+   * Keep a quantile sketch per series (for p50/p90/p99/p999 and summaries): `true` for ±1%
+   * relative error, or the relative error as a number between 0 and 1. Default: off.
+   */
+  quantiles?: boolean | number;
+}
+
+/** Options of a {@link Registry}. */
+export interface RegistryOptions {
+  /** Series per metric name before new label sets go to the overflow series. Default 10 000. */
+  cardinalityLimit?: number;
+  /** Remove series not updated for this many ms. Default: never. */
+  idleTimeout?: number;
+  /** Which kinds idle expiry applies to. Default: all. */
+  idleKinds?: readonly MetricKind[];
+  /** How often the idle sweep runs, in ms. Default: idleTimeout / 2. */
+  idleSweepInterval?: number;
+  /** Default histogram buckets. Default: Prometheus's default buckets. */
+  buckets?: readonly number[];
+  /** The clock in ms (a fake one in tests). Default: `Date.now`. */
+  now?: () => number;
+}
+
+type Matcher = string | RegExp;
+
+function checkPositiveInt(what: string, v: unknown, rule: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what} ${describeValue(v)}: ${rule}`);
+  }
+  return v;
+}
+
+function sketchAccuracy(q: boolean | number | undefined, name: string): number | null {
+  if (q === undefined || q === false) return null;
+  if (q === true) return DEFAULT_RELATIVE_ACCURACY;
+  if (typeof q === 'number' && q > 0 && q < 1) return q;
+  throw new MeterkitError(
+    ErrorCode.InvalidArgument,
+    `invalid quantiles option ${describeValue(q)} for histogram "${name}": use true or a relative error between 0 and 1`,
+  );
+}
+
+/**
+ * The storage recorder: counters, gauges and histograms kept in memory, read by the pull
+ * exporters through {@link Registry.families}.
+ *
+ * Handles it returns are the stored series themselves: keep them and an update is a field
+ * write. A handle whose series was removed (by `remove`, `removeAll` or idle expiry) still
+ * works: its next update puts the series back, starting from zero.
+ */
+export class Registry implements Recorder {
+  /** The clock reading (ms) that series timestamps count from. */
+  readonly epoch: number;
+  private readonly map = new Map<string, Family>();
+  // The family resolved last: code that records one metric in a loop skips the name lookup.
+  private lastFamily: Family | null = null;
+  private readonly now: () => number;
+  private readonly limit: number;
+  private readonly limits = new Map<string, number>();
+  private readonly defaultBuckets: Float64Array;
+  private readonly histogramRules: Array<[Matcher, HistogramOptions]> = [];
+  private readonly idleTimeout: number;
+  private readonly idleKinds: ReadonlySet<MetricKind>;
+  private sweeper: NodeJS.Timeout | null = null;
+  private readonly host: FamilyHost;
+
+  constructor(options: RegistryOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.epoch = this.now();
+    this.limit =
+      options.cardinalityLimit === undefined
+        ? DEFAULT_CARDINALITY_LIMIT
+        : checkPositiveInt('cardinalityLimit', options.cardinalityLimit, 'it must be a whole number ≥ 1');
+    this.defaultBuckets = validateBuckets(options.buckets ?? DEFAULT_BUCKETS);
+    this.idleTimeout =
+      options.idleTimeout === undefined
+        ? 0
+        : checkPositiveInt('idleTimeout', options.idleTimeout, 'it must be a whole number of ms ≥ 1');
+    this.idleKinds = new Set(options.idleKinds ?? ['counter', 'gauge', 'histogram']);
+    this.host = {
+      clock: () => Math.round(this.now() - this.epoch),
+      onOverflow: (f) => {
+        if (f.name !== OVERFLOW_METRIC) this.registerCounter(OVERFLOW_METRIC, { metric: f.name }).increment();
+      },
+    };
+    if (this.idleTimeout > 0) {
+      const every =
+        options.idleSweepInterval === undefined
+          ? Math.max(1, Math.floor(this.idleTimeout / 2))
+          : checkPositiveInt('idleSweepInterval', options.idleSweepInterval, 'it must be a whole number of ms ≥ 1');
+      this.sweeper = setInterval(() => this.sweepIdle(), every);
+      this.sweeper.unref();
+    }
+  }
+
+  /** Same as {@link Registry.registerCounter}. */
+  counter(name: string, labels?: Labels): CounterSeries {
+    return this.registerCounter(name, labels);
+  }
+  /** Same as {@link Registry.registerGauge}. */
+  gauge(name: string, labels?: Labels): GaugeSeries {
+    return this.registerGauge(name, labels);
+  }
+  /** Same as {@link Registry.registerHistogram}. */
+  histogram(name: string, labels?: Labels): HistogramSeries {
+    return this.registerHistogram(name, labels);
+  }
+
+  registerCounter(name: string, labels?: Labels): CounterSeries {
+    let f = this.lastFamily;
+    if (f === null || f.name !== name || f.kind !== 'counter') f = this.lookup(name, 'counter');
+    return f.resolve(labels) as CounterSeries;
+  }
+
+  registerGauge(name: string, labels?: Labels): GaugeSeries {
+    let f = this.lastFamily;
+    if (f === null || f.name !== name || f.kind !== 'gauge') f = this.lookup(name, 'gauge');
+    return f.resolve(labels) as GaugeSeries;
+  }
+
+  registerHistogram(name: string, labels?: Labels): HistogramSeries {
+    let f = this.lastFamily;
+    if (f === null || f.name !== name || f.kind !== 'histogram') f = this.lookup(name, 'histogram');
+    return f.resolve(labels) as HistogramSeries;
+  }
+
+  describeCounter(name: string, unit?: Unit, description?: string): void {
+    this.describe(name, 'counter', unit, description);
+  }
+  describeGauge(name: string, unit?: Unit, description?: string): void {
+    this.describe(name, 'gauge', unit, description);
+  }
+  describeHistogram(name: string, unit?: Unit, description?: string): void {
+    this.describe(name, 'histogram', unit, description);
+  }
+
+  private lookup(name: string, kind: MetricKind): Family {
+    const f = this.map.get(name);
+    const found = f !== undefined && f.kind === kind ? f : this.familyFor(name, kind);
+    this.lastFamily = found;
+    return found;
+  }
+
+  private describe(name: string, kind: MetricKind, unit: Unit | undefined, description: string | undefined): void {
+    const f = this.familyFor(name, kind);
+    if (unit !== undefined) f.unit = parseUnit(unit);
+    if (description !== undefined) {
+      if (typeof description !== 'string') {
+        throw new MeterkitError(
+          ErrorCode.InvalidArgument,
+          `invalid description ${describeValue(description)} for metric "${name}": a description must be a string`,
+        );
+      }
+      f.description = description;
+    }
+  }
+
+  private familyFor(name: string, kind: MetricKind): Family {
+    const existing = this.map.get(name);
+    if (existing !== undefined) {
+      if (existing.kind === kind) return existing;
+      throw new MeterkitError(
+        ErrorCode.KindConflict,
+        `metric "${name}" is already registered as a ${existing.kind}: one name cannot also be a ${kind}`,
+      );
+    }
+    validateMetricName(name);
+    const f = new Family(name, kind, this.limits.get(name) ?? this.limit, this.host, this.factory(name, kind));
+    this.map.set(name, f);
+    return f;
+  }
+
+  private factory(name: string, kind: MetricKind): (owner: LabelSet) => SeriesBase {
+    const host = this.host;
+    if (kind === 'counter') return (o) => new CounterSeries(o, host.clock());
+    if (kind === 'gauge') return (o) => new GaugeSeries(o, host.clock());
+    const layout = this.layoutFor(name);
+    return (o) => new HistogramSeries(o, host.clock(), layout);
+  }
+
+  private layoutFor(name: string): HistogramLayout {
+    let opts: HistogramOptions | undefined;
+    for (const [m, o] of this.histogramRules) {
+      if (m === name) opts = o;
+    }
+    if (opts === undefined) {
+      for (const [m, o] of this.histogramRules) {
+        if (typeof m !== 'string' && m.test(name)) {
+          opts = o;
+          break;
+        }
+      }
+    }
+    const buckets = opts?.buckets;
+    return {
+      bounds: buckets === undefined ? this.defaultBuckets : buckets.length === 0 ? new Float64Array(0) : validateBuckets(buckets, name),
+      sketchAccuracy: sketchAccuracy(opts?.quantiles, name),
+    };
+  }
+
+  /**
+   * Sets buckets and quantile options for histograms whose name is `match` (or matches the
+   * RegExp; an exact name wins over a pattern). Must come before the histogram's first series.
+   * @throws MeterkitError `ERR_METERKIT_CONFIG_TOO_LATE` when a matching histogram already has series.
+   */
+  setHistogramOptions(match: Matcher, options: HistogramOptions): void {
+    if (typeof match === 'string') validateMetricName(match);
+    const probe = typeof match === 'string' ? match : 'histogram';
+    if (options.buckets !== undefined && options.buckets.length > 0) validateBuckets(options.buckets, probe);
+    sketchAccuracy(options.quantiles, probe);
+    for (const f of this.map.values()) {
+      const hit = typeof match === 'string' ? f.name === match : match.test(f.name);
+      if (hit && f.kind === 'histogram' && f.seriesCount > 0) {
+        throw new MeterkitError(
+          ErrorCode.ConfigTooLate,
+          `histogram "${f.name}" already has series: set its options before its first use`,
+        );
+      }
+    }
+    this.histogramRules.push([match, options]);
+    for (const f of this.map.values()) {
+      if (f.kind === 'histogram' && (typeof match === 'string' ? f.name === match : match.test(f.name))) {
+        f.setFactory(this.factory(f.name, 'histogram'));
+      }
+    }
+  }
+
+  /** Sets the cardinality limit of one metric name (it applies to series created from now on). */
+  setCardinalityLimit(name: string, limit: number): void {
+    validateMetricName(name);
+    checkPositiveInt('cardinality limit', limit, 'it must be a whole number ≥ 1');
+    this.limits.set(name, limit);
+    const f = this.map.get(name);
+    if (f !== undefined) f.limit = limit;
+  }
+
+  /** Removes one series. True when it existed. */
+  remove(name: string, labels?: Labels): boolean {
+    const f = this.map.get(name);
+    return f === undefined ? false : f.remove(labels);
+  }
+
+  /** Removes every series of `name`; its description stays. Returns how many were removed. */
+  removeAll(name: string): number {
+    const f = this.map.get(name);
+    return f === undefined ? 0 : f.removeAll();
+  }
+
+  /** Removes every series of every metric. */
+  clear(): void {
+    for (const f of this.map.values()) f.removeAll();
+  }
+
+  /** Removes series idle for longer than the idle timeout now; the timer calls this too. */
+  sweepIdle(): number {
+    if (this.idleTimeout === 0) return 0;
+    const now = this.host.clock();
+    let n = 0;
+    for (const f of this.map.values()) {
+      if (this.idleKinds.has(f.kind)) n += f.sweepIdle(now, this.idleTimeout);
+    }
+    return n;
+  }
+
+  /** The live families, in registration order: a view, nothing is copied. */
+  families(): IterableIterator<FamilyView> {
+    return this.map.values();
+  }
+
+  /** One family by name, or undefined. */
+  family(name: string): FamilyView | undefined {
+    return this.map.get(name);
+  }
+
+  /** Epoch ms of a series' creation (or last reset), for `_created` samples. */
+  createdAt(series: SeriesBase): number {
+    return this.epoch + series.created;
+  }
+
+  /** Stops the idle sweeper. */
+  async close(): Promise<void> {
+    if (this.sweeper !== null) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * meterkit: the core public API. Record through the facade (`counter`, `gauge`, `histogram`,
+ * `describe*`); install a recorder (a {@link Registry}, a layer, an exporter) with
+ * {@link setGlobalRecorder}.
+ */
+export { MeterkitError, ErrorCode } from './core/errors.js';
+export { Unit, ALL_UNITS, isUnit, parseUnit, unitLabel } from './core/units.js';
+export {
+  isValidMetricName,
+  validateMetricName,
+  validateLabelName,
+  canonicalPairs,
+} from './core/labels.js';
+export { NOOP_HANDLE } from './core/handles.js';
+export { NoopRecorder } from './core/recorder.js';
+export {
+  setGlobalRecorder,
+  getGlobalRecorder,
+  hasGlobalRecorder,
+  clearGlobalRecorder,
+  withLocalRecorder,
+  counter,
+  gauge,
+  histogram,
+  describeCounter,
+  describeGauge,
+  describeHistogram,
+} from './core/facade.js';
+export { DEFAULT_BUCKETS, linearBuckets, exponentialBuckets } from './core/buckets.js';
+export { QuantileSketch, DEFAULT_RELATIVE_ACCURACY } from './core/sketch.js';
+export { CounterSeries, GaugeSeries, HistogramSeries, SeriesBase } from './core/series.js';
+export { OVERFLOW_LABEL } from './core/family.js';
+export { Registry, OVERFLOW_METRIC, DEFAULT_CARDINALITY_LIMIT } from './core/registry.js';
+export { compileMatcher } from './core/matcher.js';
+export { FanoutRecorder } from './core/layers/fanout.js';
+export { ForwardingRecorder } from './core/layers/forwarding.js';
+export { PrefixRecorder, FilterRecorder, ConstantLabelsRecorder, RouterRecorder } from './core/layers/rewrite.js';
+export { DebuggingRecorder, Snapshotter, Snapshot } from './core/debugging.js';
+
+export type { Labels, LabelPairs } from './core/labels.js';
+export type { Counter, Gauge, Histogram } from './core/handles.js';
+export type { Recorder, MetricKind } from './core/recorder.js';
+export type { FamilyView } from './core/family.js';
+export type { HistogramLayout, SeriesOwner } from './core/series.js';
+export type { RegistryOptions, HistogramOptions } from './core/registry.js';
+export type { NameMatcher } from './core/matcher.js';
+export type { Route } from './core/layers/forwarding.js';
+export type { RouteRule } from './core/layers/rewrite.js';
+export type { SnapshotEntry } from './core/debugging.js';
