@@ -2,6 +2,10 @@
  * The `meterkit` command. Only this folder wires features together.
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { MeterkitError } from '../core/errors.js';
+import type { AgentConfig } from './agent.js';
+import { startAgent } from './agent.js';
 
 const HELP = `meterkit — metrics toolkit and agent for Node.js
 
@@ -10,11 +14,33 @@ Usage:
   meterkit --help | --version
 
 Commands:
+  agent             Serve /metrics, /debug/vars and /healthz with process metrics
   help [command]    Show help for meterkit or for one command
 
 Options:
   -h, --help        Show this help
   -v, --version     Print the version
+
+Run "meterkit <command> --help" for a command's options.
+`;
+
+const AGENT_HELP = `Usage: meterkit agent [options]
+
+Serves Prometheus metrics (text 0.0.4 or OpenMetrics, by the Accept header) at /metrics,
+an expvar-style JSON view at /debug/vars and a liveness probe at /healthz (never behind auth).
+SIGINT or SIGTERM closes everything and exits 0.
+
+Options:
+  --listen <host:port>      Where to serve HTTP (default 127.0.0.1:9464; [::1]:9464 for IPv6)
+  --auth-token <token>      Require "Authorization: Bearer <token>"
+                            (or set METERKIT_AUTH_TOKEN)
+  --basic-auth <user:pass>  Require HTTP basic auth with these credentials
+                            (or set METERKIT_BASIC_AUTH)
+  --tls-cert <file>         PEM certificate: serve HTTPS (needs --tls-key)
+  --tls-key <file>          PEM private key
+  --no-process              Do not collect process and Node.js runtime metrics
+  --collect-timeout <ms>    How long a scrape waits for collectors (default 10000)
+  -h, --help                Show this help
 `;
 
 /** The package version, read from package.json. */
@@ -23,21 +49,124 @@ export function version(): string {
   return pkg.version;
 }
 
+class UsageError extends Error {}
+
+/** Turns `meterkit agent` arguments (and the environment) into an agent config. */
+export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): AgentConfig | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        listen: { type: 'string' },
+        'auth-token': { type: 'string' },
+        'basic-auth': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'no-process': { type: 'boolean' },
+        'collect-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return 'help';
+  const config: AgentConfig = { listen: values.listen, process: !values['no-process'] };
+  const token = values['auth-token'] ?? env.METERKIT_AUTH_TOKEN;
+  const basic = values['basic-auth'] ?? env.METERKIT_BASIC_AUTH;
+  if (token !== undefined || basic !== undefined) {
+    config.auth = {};
+    if (token !== undefined) {
+      if (token === '') throw new UsageError('invalid --auth-token "": a token must not be empty');
+      config.auth.token = token;
+    }
+    if (basic !== undefined) {
+      const i = basic.indexOf(':');
+      if (i <= 0) throw new UsageError(`invalid --basic-auth "${basic.replace(/:.*/, ':…')}": use user:password`);
+      config.auth.basic = { username: basic.slice(0, i), password: basic.slice(i + 1) };
+    }
+  }
+  const cert = values['tls-cert'];
+  const key = values['tls-key'];
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
+  if (cert !== undefined && key !== undefined) config.tls = { cert, key };
+  const ct = values['collect-timeout'];
+  if (ct !== undefined) {
+    const n = Number(ct);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid --collect-timeout "${ct}": it must be a whole number of ms ≥ 1`);
+    config.collectTimeout = n;
+  }
+  return config;
+}
+
+/** Waits for SIGINT or SIGTERM. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+type Out = (s: string) => void;
+
+async function agentCommand(args: readonly string[], out: Out, err: Out): Promise<number> {
+  const config = parseAgentArgs(args);
+  if (config === 'help') {
+    out(AGENT_HELP);
+    return 0;
+  }
+  const agent = await startAgent({ ...config, log: (line) => err(`${line}\n`) });
+  const sig = await untilSignal();
+  err(`meterkit agent: ${sig}, closing\n`);
+  await agent.close();
+  return 0;
+}
+
 /** Runs the command line `argv` (without node and the script); resolves to the exit code. */
-export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: Out = (s) => process.stdout.write(s),
+  err: Out = (s) => process.stderr.write(s),
+): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
-    if (rest.length > 0 && cmd === 'help') {
-      err(`meterkit: unknown command "${rest[0]}"\n\n${HELP}`);
+  try {
+    if (cmd === undefined || cmd === '-h' || cmd === '--help') {
+      out(HELP);
+      return 0;
+    }
+    if (cmd === 'help') {
+      if (rest[0] === undefined) out(HELP);
+      else if (rest[0] === 'agent') out(AGENT_HELP);
+      else {
+        err(`meterkit: unknown command "${rest[0]}"\n\n${HELP}`);
+        return 2;
+      }
+      return 0;
+    }
+    if (cmd === '-v' || cmd === '--version') {
+      out(`${version()}\n`);
+      return 0;
+    }
+    if (cmd === 'agent') return await agentCommand(rest, out, err);
+    err(`meterkit: unknown command "${cmd}": run "meterkit --help" for the list of commands\n`);
+    return 2;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`meterkit ${cmd}: ${e.message}\nRun "meterkit ${cmd} --help" for the options.\n`);
       return 2;
     }
-    out(HELP);
-    return 0;
+    if (e instanceof MeterkitError) {
+      err(`meterkit ${cmd}: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
   }
-  if (cmd === '-v' || cmd === '--version') {
-    out(`${version()}\n`);
-    return 0;
-  }
-  err(`meterkit: unknown command "${cmd}": run "meterkit --help" for the list of commands\n`);
-  return 2;
 }

@@ -2,78 +2,14 @@ import { ErrorCode, MeterkitError } from './errors.js';
 import type { Labels, LabelPairs } from './labels.js';
 import { splitLabels } from './labels.js';
 import type { MetricKind } from './recorder.js';
-import type { SeriesBase, SeriesOwner } from './series.js';
+import type { HistogramLayout, SeriesBase, SeriesOwner } from './series.js';
 import { DETACHED, TOUCHED, sweptAt, untouchedSince } from './series.js';
+import type { Node, Visit } from './trie.js';
+import { SeriesCursor, newNode, trieDelete, trieGet, trieSet, trieWalk } from './trie.js';
 import type { Unit } from './units.js';
 
 /** The label name and value of the overflow series a family falls back to at its cardinality limit. */
 export const OVERFLOW_LABEL = 'meterkit_overflow';
-
-/*
- * Series of one label set live in a trie keyed by label *values*, one level per label name, in
- * the order the names were first seen. Resolving labels given per call is then one keyed load
- * per label on strings V8 has already hashed: no key string is built, nothing is allocated.
- * Nodes are null-prototype dictionary objects (measured faster than Map for this, and a
- * series keeps no copy of its label values: the trie path is the only one).
- * The same names in another order get an alias trie whose leaves point at the same series.
- */
-type Node = Record<string, unknown>;
-
-function newNode(): Node {
-  return Object.create(null) as Node;
-}
-
-function isEmpty(node: Node): boolean {
-  for (const _ in node) return false;
-  return true;
-}
-
-function trieGet(root: Node, values: readonly string[]): SeriesBase | undefined {
-  let node: unknown = root;
-  for (let i = 0; i < values.length; i++) {
-    node = (node as Node)[values[i] as string];
-    if (node === undefined) return undefined;
-  }
-  return node as SeriesBase;
-}
-
-function trieSet(root: Node, values: readonly string[], s: SeriesBase): void {
-  let node = root;
-  const last = values.length - 1;
-  for (let i = 0; i < last; i++) {
-    const v = values[i] as string;
-    let next = node[v] as Node | undefined;
-    if (next === undefined) {
-      next = newNode();
-      node[v] = next;
-    }
-    node = next;
-  }
-  node[values[last] as string] = s;
-}
-
-function trieDelete(node: Node, values: readonly string[], depth: number): void {
-  const v = values[depth] as string;
-  if (depth === values.length - 1) {
-    delete node[v];
-    return;
-  }
-  const child = node[v] as Node | undefined;
-  if (child === undefined) return;
-  trieDelete(child, values, depth + 1);
-  if (isEmpty(child)) delete node[v];
-}
-
-type Visit = (s: SeriesBase, values: readonly string[]) => void;
-
-function trieWalk(node: Node, path: string[], depth: number, cb: Visit): void {
-  const leaf = depth === path.length - 1;
-  for (const k in node) {
-    path[depth] = k;
-    if (leaf) cb(node[k] as SeriesBase, path);
-    else trieWalk(node[k] as Node, path, depth + 1, cb);
-  }
-}
 
 /** One set of label names of a family, in one order. Canonical sets own their series. */
 export class LabelSet implements SeriesOwner {
@@ -131,12 +67,24 @@ export interface FamilyView<S extends SeriesBase = SeriesBase> {
   readonly description: string | undefined;
   /** Series held, the overflow series included. */
   readonly seriesCount: number;
+  /** Buckets and sketch settings of a histogram family (undefined for other kinds). */
+  readonly layout: HistogramLayout | undefined;
   /**
    * Calls `cb` for every series with its label values (parallel to `series.owner.labelNames`):
    * label sets in first-seen order, then the overflow series. `labelValues` is reused between
    * calls: copy it to keep it. Nothing is copied to iterate.
    */
   forEachSeries(cb: (series: S, labelValues: readonly string[]) => void): void;
+  /**
+   * The same iteration, resumable: each `next(budget, cb)` visits at most `budget` series and
+   * returns false when all were visited. For exporters that render in slices.
+   */
+  cursor(): FamilyCursor<S>;
+}
+
+/** A resumable iteration over a family's series (see {@link FamilyView.cursor}). */
+export interface FamilyCursor<S extends SeriesBase = SeriesBase> {
+  next(budget: number, cb: (series: S, labelValues: readonly string[]) => void): boolean;
 }
 
 type Create = (owner: LabelSet) => SeriesBase;
@@ -148,6 +96,7 @@ const OVERFLOW_VALUES: readonly string[] = Object.freeze(['true']);
 export class Family<S extends SeriesBase = SeriesBase> implements FamilyView<S> {
   unit: Unit | undefined;
   description: string | undefined;
+  layout: HistogramLayout | undefined;
   /** Series in label sets, the overflow series excluded: what the cardinality limit counts. */
   size = 0;
   private readonly sets: LabelSet[] = [];
@@ -363,6 +312,41 @@ export class Family<S extends SeriesBase = SeriesBase> implements FamilyView<S> 
     });
     for (const [s, values] of idle) this.detach(s, values);
     return idle.length;
+  }
+
+  cursor(): FamilyCursor<S> {
+    const parts: Array<S | SeriesCursor> = [];
+    if (this.unlabeled !== null) parts.push(this.unlabeled);
+    for (const set of this.sets) {
+      const n = set.labelNames.length;
+      if (set.canonical === set && n > 0) parts.push(new SeriesCursor(set.root, n));
+    }
+    if (this.overflow !== null) parts.push(this.overflow);
+    let i = 0;
+    return {
+      next: (budget, cb) => {
+        let left = budget;
+        while (i < parts.length && left > 0) {
+          const p = parts[i] as S | SeriesCursor;
+          if (p instanceof SeriesCursor) {
+            let visited = 0;
+            const more = p.next(left, (s, v) => {
+              visited++;
+              cb(s as S, v);
+            });
+            left -= visited;
+            if (!more) i++;
+          } else {
+            if (p.mark !== DETACHED) {
+              cb(p, p === this.overflow ? OVERFLOW_VALUES : NO_VALUES);
+              left--;
+            }
+            i++;
+          }
+        }
+        return i < parts.length;
+      },
+    };
   }
 
   forEachSeries(cb: (series: S, labelValues: readonly string[]) => void): void {

@@ -1,4 +1,6 @@
 import { DEFAULT_BUCKETS, validateBuckets } from './buckets.js';
+import type { CollectFn } from './collect.js';
+import { CollectorSet, DEFAULT_INLINE_TIMEOUT } from './collect.js';
 import { ErrorCode, MeterkitError, describeValue } from './errors.js';
 import type { FamilyHost, FamilyView, LabelSet } from './family.js';
 import { Family } from './family.js';
@@ -13,6 +15,10 @@ import { parseUnit } from './units.js';
 
 /** The counter that counts label sets redirected to a family's overflow series. */
 export const OVERFLOW_METRIC = 'meterkit_cardinality_overflow_total';
+/** Counts collectors that threw, by collector name. */
+export const COLLECTOR_ERRORS_METRIC = 'meterkit_collector_errors_total';
+/** Counts scrapes that answered with the last data because collectors were too slow. */
+export const INLINE_TIMEOUTS_METRIC = 'meterkit_scrape_inline_timeouts_total';
 /** Series a metric name may hold before new label sets go to its overflow series. */
 export const DEFAULT_CARDINALITY_LIMIT = 10_000;
 
@@ -41,6 +47,13 @@ export interface RegistryOptions {
   buckets?: readonly number[];
   /** The clock in ms (a fake one in tests). Default: `Date.now`. */
   now?: () => number;
+  /** How long a scrape waits for collectors before answering with the last data (ms). Default 10 000. */
+  collectTimeout?: number;
+  /**
+   * Hears of a collector that failed, once per episode (its first failure after a success).
+   * Default: one line on stderr.
+   */
+  onCollectorError?: (collector: string, err: unknown) => void;
 }
 
 type Matcher = string | RegExp;
@@ -85,6 +98,8 @@ export class Registry implements Recorder {
   private readonly idleKinds: ReadonlySet<MetricKind>;
   private sweeper: NodeJS.Timeout | null = null;
   private readonly host: FamilyHost;
+  private readonly collectors: CollectorSet;
+  private readonly collectTimeout: number;
 
   constructor(options: RegistryOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -102,9 +117,33 @@ export class Registry implements Recorder {
     this.host = {
       clock: () => Math.round(this.now() - this.epoch),
       onOverflow: (f) => {
-        if (f.name !== OVERFLOW_METRIC) this.registerCounter(OVERFLOW_METRIC, { metric: f.name }).increment();
+        if (f.name === OVERFLOW_METRIC) return;
+        this.describeCounter(OVERFLOW_METRIC, undefined, 'Label sets redirected to the overflow series because the metric reached its cardinality limit');
+        this.registerCounter(OVERFLOW_METRIC, { metric: f.name }).increment();
       },
     };
+    this.collectTimeout =
+      options.collectTimeout === undefined
+        ? DEFAULT_INLINE_TIMEOUT
+        : checkPositiveInt('collectTimeout', options.collectTimeout, 'it must be a whole number of ms ≥ 1');
+    const onErr =
+      options.onCollectorError ??
+      ((name: string, err: unknown) => {
+        process.stderr.write(`meterkit: collector "${name}" failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      });
+    this.collectors = new CollectorSet(
+      {
+        collectorFailed: (name) => {
+          this.describeCounter(COLLECTOR_ERRORS_METRIC, undefined, 'Scrape-time collectors that threw, by collector');
+          this.registerCounter(COLLECTOR_ERRORS_METRIC, { collector: name }).increment();
+        },
+        inlineTimeout: () => {
+          this.describeCounter(INLINE_TIMEOUTS_METRIC, undefined, 'Scrapes answered with the last data because collectors outlived the inline timeout');
+          this.registerCounter(INLINE_TIMEOUTS_METRIC).increment();
+        },
+      },
+      onErr,
+    );
     if (this.idleTimeout > 0) {
       const every =
         options.idleSweepInterval === undefined
@@ -187,17 +226,24 @@ export class Registry implements Recorder {
       );
     }
     validateMetricName(name);
-    const f = new Family(name, kind, this.limits.get(name) ?? this.limit, this.host, this.factory(name, kind));
+    const f = new Family(name, kind, this.limits.get(name) ?? this.limit, this.host, () => {
+      throw new Error('unreachable: factory set below');
+    });
+    this.equip(f);
     this.map.set(name, f);
     return f;
   }
 
-  private factory(name: string, kind: MetricKind): (owner: LabelSet) => SeriesBase {
+  /** Gives a family its series factory (and a histogram its layout, from the rules now). */
+  private equip(f: Family): void {
     const host = this.host;
-    if (kind === 'counter') return (o) => new CounterSeries(o, host.clock());
-    if (kind === 'gauge') return (o) => new GaugeSeries(o, host.clock());
-    const layout = this.layoutFor(name);
-    return (o) => new HistogramSeries(o, host.clock(), layout);
+    if (f.kind === 'counter') f.setFactory((o: LabelSet) => new CounterSeries(o, host.clock()));
+    else if (f.kind === 'gauge') f.setFactory((o: LabelSet) => new GaugeSeries(o, host.clock()));
+    else {
+      const layout = this.layoutFor(f.name);
+      f.layout = layout;
+      f.setFactory((o: LabelSet) => new HistogramSeries(o, host.clock(), layout));
+    }
   }
 
   private layoutFor(name: string): HistogramLayout {
@@ -242,7 +288,7 @@ export class Registry implements Recorder {
     this.histogramRules.push([match, options]);
     for (const f of this.map.values()) {
       if (f.kind === 'histogram' && (typeof match === 'string' ? f.name === match : match.test(f.name))) {
-        f.setFactory(this.factory(f.name, 'histogram'));
+        this.equip(f);
       }
     }
   }
@@ -297,6 +343,24 @@ export class Registry implements Recorder {
   /** Epoch ms of a series' creation (or last reset), for `_created` samples. */
   createdAt(series: SeriesBase): number {
     return this.epoch + series.created;
+  }
+
+  /**
+   * Adds a scrape-time collector: `fn` runs before each scrape (see {@link Registry.collect}).
+   * Returns a function that removes it.
+   */
+  addCollector(name: string, fn: CollectFn): () => void {
+    return this.collectors.add(name, fn);
+  }
+
+  /**
+   * Runs the collectors, sharing a run already under way. Resolves when they finish, or after
+   * the inline timeout (counted in `meterkit_scrape_inline_timeouts_total`; the run goes on in
+   * the background). A collector that throws is counted in
+   * `meterkit_collector_errors_total{collector}` and does not stop the others. Never rejects.
+   */
+  collect(options: { inlineTimeout?: number } = {}): Promise<void> {
+    return this.collectors.collect(options.inlineTimeout ?? this.collectTimeout);
   }
 
   /** Stops the idle sweeper. */

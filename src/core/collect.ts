@@ -1,0 +1,95 @@
+import { ErrorCode, MeterkitError, describeValue } from './errors.js';
+
+/** A scrape-time collector: updates metrics right before they are read. */
+export type CollectFn = () => void | Promise<void>;
+
+/** What the collector set reports into (the registry it belongs to). */
+export interface CollectSink {
+  /** A collector threw or rejected. */
+  collectorFailed(name: string): void;
+  /** A collect run outlived the inline timeout. */
+  inlineTimeout(): void;
+}
+
+/** Default time a scrape waits for collectors before answering with the last data. */
+export const DEFAULT_INLINE_TIMEOUT = 10_000;
+
+/**
+ * Runs named collectors before each scrape. Concurrent scrapes share one run (single-flight).
+ * A run slower than the inline timeout lets the scrape go on with the last data while the run
+ * finishes in the background. A failing collector never fails the run: the sink counts it and
+ * `onError` hears of it once per episode (the first failure after a success).
+ */
+export class CollectorSet {
+  private readonly fns = new Map<string, CollectFn>();
+  private readonly failing = new Set<string>();
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly sink: CollectSink,
+    private readonly onError: (name: string, err: unknown) => void,
+  ) {}
+
+  /** Adds a collector; the returned function removes it. */
+  add(name: string, fn: CollectFn): () => void {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new MeterkitError(ErrorCode.InvalidArgument, `invalid collector name ${describeValue(name)}: it must be a non-empty string`);
+    }
+    if (typeof fn !== 'function') {
+      throw new MeterkitError(ErrorCode.InvalidArgument, `invalid collector ${describeValue(fn)} for "${name}": it must be a function`);
+    }
+    if (this.fns.has(name)) {
+      throw new MeterkitError(ErrorCode.InvalidArgument, `collector "${name}" is already added: collector names must be unique`);
+    }
+    this.fns.set(name, fn);
+    return () => {
+      if (this.fns.get(name) === fn) this.fns.delete(name);
+      this.failing.delete(name);
+    };
+  }
+
+  /** Names of the collectors, in the order added. */
+  names(): string[] {
+    return [...this.fns.keys()];
+  }
+
+  /**
+   * Runs every collector (or joins the run under way) and resolves when it ends or after
+   * `inlineTimeout` ms, whichever is first. Never rejects.
+   */
+  async collect(inlineTimeout = DEFAULT_INLINE_TIMEOUT): Promise<void> {
+    if (this.fns.size === 0 && this.running === null) return;
+    const run = (this.running ??= this.runAll().finally(() => {
+      this.running = null;
+    }));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), inlineTimeout);
+      timer.unref();
+    });
+    const late = await Promise.race([run.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) this.sink.inlineTimeout();
+  }
+
+  private async runAll(): Promise<void> {
+    await Promise.all(
+      [...this.fns].map(async ([name, fn]) => {
+        try {
+          await fn();
+          this.failing.delete(name);
+        } catch (err) {
+          this.sink.collectorFailed(name);
+          if (!this.failing.has(name)) {
+            this.failing.add(name);
+            try {
+              this.onError(name, err);
+            } catch {
+              // a broken error hook must not break the scrape
+            }
+          }
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,3 @@
+/** `meterkit/http`: the HTTP server the agent mounts its handlers on. */
+export { HttpServer, parseHostPort, authorized } from './server.js';
+export type { Handler, HttpServerOptions, AuthOptions } from './server.js';

@@ -1,0 +1,81 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { createGzip } from 'node:zlib';
+import type { Writable } from 'node:stream';
+import type { Handler } from '../http/server.js';
+import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, negotiateFormat } from './format.js';
+import type { MetricSource } from './render.js';
+import { renderChunks } from './render.js';
+
+/** A source that can also run its scrape-time collectors (a Registry can). */
+export interface CollectingSource extends MetricSource {
+  collect?(options?: { inlineTimeout?: number }): Promise<void>;
+}
+
+/** Options of {@link createMetricsHandler}. */
+export interface MetricsHandlerOptions {
+  /** Compress when the client accepts gzip. Default true. */
+  gzip?: boolean;
+  /** Series rendered between turns of the event loop. Default 2000. */
+  sliceSize?: number;
+}
+
+/** True when an Accept-Encoding header accepts gzip. */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  for (const part of header.split(',')) {
+    const [coding, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    if (coding !== 'gzip' && coding !== '*') continue;
+    const q = params.find((p) => p.startsWith('q='));
+    if (q === undefined || Number(q.slice(2)) > 0) return true;
+  }
+  return false;
+}
+
+async function pump(chunks: AsyncGenerator<string>, out: Writable, res: ServerResponse): Promise<void> {
+  for await (const chunk of chunks) {
+    if (res.destroyed) {
+      await chunks.return(undefined);
+      return;
+    }
+    if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(res, 'close')]);
+  }
+  out.end();
+}
+
+/**
+ * A handler for `/metrics`: runs the source's collectors, then streams text 0.0.4 or
+ * OpenMetrics (by the `Accept` header) with the exact Content-Type, gzip when accepted;
+ * HEAD answers headers only, other methods get 405.
+ */
+export function createMetricsHandler(source: CollectingSource, options: MetricsHandlerOptions = {}): Handler {
+  const gzip = options.gzip ?? true;
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end(`method ${req.method ?? ''} not allowed: use GET or HEAD\n`);
+      return;
+    }
+    const format = negotiateFormat(req.headers.accept);
+    const compress = gzip && acceptsGzip(req.headers['accept-encoding']);
+    const headers: Record<string, string> = {
+      'Content-Type': format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
+      Vary: 'Accept, Accept-Encoding',
+      'Cache-Control': 'no-store',
+    };
+    if (compress) headers['Content-Encoding'] = 'gzip';
+    if (req.method === 'HEAD') {
+      res.writeHead(200, headers).end();
+      return;
+    }
+    await source.collect?.();
+    res.writeHead(200, headers);
+    const chunks = renderChunks(source, { format, sliceSize: options.sliceSize });
+    if (compress) {
+      const z = createGzip();
+      z.pipe(res);
+      await pump(chunks, z, res);
+    } else {
+      await pump(chunks, res, res);
+    }
+  };
+}
