@@ -30,7 +30,14 @@ export { DEFAULT_BUCKETS, linearBuckets, exponentialBuckets } from './core/bucke
 export { QuantileSketch, DEFAULT_RELATIVE_ACCURACY } from './core/sketch.js';
 export { CounterSeries, GaugeSeries, HistogramSeries, SeriesBase } from './core/series.js';
 export { OVERFLOW_LABEL } from './core/family.js';
-export { Registry, OVERFLOW_METRIC, DEFAULT_CARDINALITY_LIMIT } from './core/registry.js';
+export {
+  Registry,
+  OVERFLOW_METRIC,
+  DEFAULT_CARDINALITY_LIMIT,
+  COLLECTOR_ERRORS_METRIC,
+  INLINE_TIMEOUTS_METRIC,
+} from './core/registry.js';
+export { DEFAULT_INLINE_TIMEOUT } from './core/collect.js';
 export { compileMatcher } from './core/matcher.js';
 export { FanoutRecorder } from './core/layers/fanout.js';
 export { ForwardingRecorder } from './core/layers/forwarding.js';
@@ -40,7 +47,8 @@ export { DebuggingRecorder, Snapshotter, Snapshot } from './core/debugging.js';
 export type { Labels, LabelPairs } from './core/labels.js';
 export type { Counter, Gauge, Histogram } from './core/handles.js';
 export type { Recorder, MetricKind } from './core/recorder.js';
-export type { FamilyView } from './core/family.js';
+export type { FamilyView, FamilyCursor } from './core/family.js';
+export type { CollectFn } from './core/collect.js';
 export type { HistogramLayout, SeriesOwner } from './core/series.js';
 export type { RegistryOptions, HistogramOptions } from './core/registry.js';
 export type { NameMatcher } from './core/matcher.js';

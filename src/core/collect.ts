@@ -64,8 +64,8 @@ export class CollectorSet {
     }));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
+      // not unref'd: someone awaits this scrape, and the timer ends with the run at the latest
       timer = setTimeout(() => resolve(true), inlineTimeout);
-      timer.unref();
     });
     const late = await Promise.race([run.then(() => false), timedOut]);
     clearTimeout(timer);
