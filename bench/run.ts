@@ -1,8 +1,10 @@
 /** `npm run bench`: every benchmark suite in one process, then a table and JSON. */
 import { printReport, targets } from './harness.js';
 import { runCore } from './core.js';
+import { runRender } from './render.js';
 
 const only = process.argv[2];
 if (only === undefined || only === 'core') await runCore();
+if (only === undefined || only === 'render') await runRender();
 printReport();
 if (targets.some((t) => !t.pass)) process.exitCode = 1;

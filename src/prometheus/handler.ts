@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import type { Handler } from '../http/server.js';
@@ -32,13 +31,26 @@ export function acceptsGzip(header: string | undefined): boolean {
   return false;
 }
 
+/** Resolves when `out` drains or `res` closes, leaving no listener behind. */
+function drained(out: Writable, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 async function pump(chunks: AsyncGenerator<string>, out: Writable, res: ServerResponse): Promise<void> {
   for await (const chunk of chunks) {
     if (res.destroyed) {
       await chunks.return(undefined);
       return;
     }
-    if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(res, 'close')]);
+    if (!out.write(chunk)) await drained(out, res);
   }
   out.end();
 }

@@ -33,9 +33,17 @@ export const SUMMARY_QUANTILES: readonly number[] = Object.freeze([0.5, 0.9, 0.9
 
 type Line = (s: SeriesBase, labels: string) => void;
 
+/*
+ * Output is built as many small flat strings rather than one long rope: a rope of 100k lines
+ * stays alive until the end, and every young-generation GC copies it again (measured: 3× slower).
+ * Every FLATTEN_EVERY series the current piece is flattened and set aside.
+ */
+const FLATTEN_EVERY = 128;
+
 /** Writes one family: header lines, then series in any number of slices. */
 class FamilyWriter {
   buf = '';
+  private pending = 0;
   private readonly om: boolean;
   private readonly sample: string;
   private readonly line: Line;
@@ -64,12 +72,31 @@ class FamilyWriter {
     if (f.description !== undefined) this.buf += `# HELP ${name} ${escapeHelp(f.description, this.format)}\n`;
   }
 
+  parts: string[] = [];
+
+  /** Moves everything written so far to `out`, as flat strings. */
+  drain(out: string[]): void {
+    for (const p of this.parts) out.push(p);
+    this.parts.length = 0;
+    if (this.buf !== '') {
+      out.push(this.buf);
+      this.buf = '';
+    }
+    this.pending = 0;
+  }
+
   series = (s: SeriesBase, values: readonly string[]): void => {
     const names = s.owner.labelNames;
     if (names !== this.names) this.setNames(names);
     let labels = '';
     for (let i = 0; i < values.length; i++) labels += this.prefixes[i] + escapeLabelValue(values[i] as string) + '"';
     this.line(s, labels);
+    if (++this.pending === FLATTEN_EVERY) {
+      this.buf.charCodeAt(0); // flattens the rope in place
+      this.parts.push(this.buf);
+      this.buf = '';
+      this.pending = 0;
+    }
   };
 
   private setNames(names: readonly string[]): void {
@@ -140,15 +167,15 @@ function sorted(source: MetricSource): FamilyView[] {
  */
 export function render(source: MetricSource, options: RenderOptions = {}): string {
   const format = options.format ?? 'prometheus';
-  let out = '';
+  const out: string[] = [];
   for (const f of sorted(source)) {
     const w = new FamilyWriter(f, format, source);
     w.header(isSummary(f));
     f.forEachSeries(w.series);
-    out += w.buf;
+    w.drain(out);
   }
-  if (format === 'openmetrics') out += '# EOF\n';
-  return out;
+  if (format === 'openmetrics') out.push('# EOF\n');
+  return out.join('');
 }
 
 /** Options of {@link renderChunks}. */
@@ -168,7 +195,7 @@ export async function* renderChunks(source: MetricSource, options: ChunkOptions 
   const format = options.format ?? 'prometheus';
   const slice = Math.max(1, options.sliceSize ?? 2000);
   let budget = slice;
-  let pending = '';
+  const pending: string[] = [];
   for (const f of sorted(source)) {
     const w = new FamilyWriter(f, format, source);
     w.header(isSummary(f));
@@ -180,17 +207,16 @@ export async function* renderChunks(source: MetricSource, options: ChunkOptions 
         w.series(s, v);
       });
       budget -= visited;
-      pending += w.buf;
-      w.buf = '';
+      w.drain(pending);
       if (budget <= 0) {
-        yield pending;
-        pending = '';
+        yield pending.join('');
+        pending.length = 0;
         budget = slice;
         await yieldToLoop();
       }
       if (!more) break;
     }
   }
-  if (format === 'openmetrics') pending += '# EOF\n';
-  if (pending !== '') yield pending;
+  if (format === 'openmetrics') pending.push('# EOF\n');
+  if (pending.length > 0) yield pending.join('');
 }
