@@ -3,7 +3,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttp } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
+import { ErrorCode, MeterkitError } from '../core/errors.js';
+export { parseHostPort } from '../core/address.js';
 
 /** A request handler the server mounts on a path. */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -30,19 +31,6 @@ export interface HttpServerOptions {
   publicPaths?: readonly string[];
   /** Hears of handler errors (the request gets a 500). Default: a line on stderr. */
   onError?: (err: unknown) => void;
-}
-
-/** Splits `host:port` (`[::1]:9464` for IPv6). */
-export function parseHostPort(s: string, what = 'address'): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(s);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) {
-    throw new MeterkitError(
-      ErrorCode.InvalidArgument,
-      `invalid ${what} ${describeValue(s)}: use host:port, e.g. 127.0.0.1:9464 or [::1]:9464 (port 0–65535)`,
-    );
-  }
-  return { host: m[1] ?? (m[2] === '' ? '127.0.0.1' : (m[2] as string)), port };
 }
 
 function same(a: string, b: string): boolean {
