@@ -7,6 +7,9 @@ import type { AuthOptions } from '../http/server.js';
 import { HttpServer, parseHostPort } from '../http/server.js';
 import { createJsonHandler } from '../json/index.js';
 import { createMetricsHandler } from '../prometheus/handler.js';
+import { FanoutRecorder } from '../core/layers/fanout.js';
+import type { TcpRecorder } from '../tcp/recorder.js';
+import { TcpBuilder } from '../tcp/builder.js';
 
 /** Settings of a running agent (what the command line turns into). */
 export interface AgentConfig {
@@ -19,6 +22,12 @@ export interface AgentConfig {
   process?: boolean;
   /** Scrape inline timeout for collectors, ms. Default 10 000. */
   collectTimeout?: number;
+  /** host:port of the live TCP stream; undefined: no stream. (The CLI's default is 127.0.0.1:5000.) */
+  stream?: string;
+  /** Events the stream's ingress and each client queue hold. Default 1024. */
+  streamBuffer?: number;
+  /** How often process metrics are recorded for stream clients, ms. Default 1000. */
+  streamInterval?: number;
   /** Where log lines go. Default stderr. */
   log?: (line: string) => void;
 }
@@ -28,6 +37,8 @@ export interface Agent {
   readonly registry: Registry;
   /** Base URL of the HTTP endpoint. */
   readonly url: string;
+  /** The stream exporter, when streaming. */
+  readonly stream: TcpRecorder | null;
   close(): Promise<void>;
 }
 
@@ -47,8 +58,23 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     collectTimeout: config.collectTimeout,
     onCollectorError: (name, err) => log(`meterkit: collector "${name}" failed: ${err instanceof Error ? err.message : String(err)}`),
   });
+  let stream: TcpRecorder | null = null;
+  if (config.stream !== undefined) {
+    const b = new TcpBuilder().listenAddress(config.stream).selfMetrics(registry);
+    if (config.streamBuffer !== undefined) b.bufferSize(config.streamBuffer);
+    stream = await b.build();
+  }
   let processCollector: ProcessCollector | null = null;
-  if (config.process !== false) processCollector = collectProcessMetrics(registry);
+  let ticker: NodeJS.Timeout | null = null;
+  if (config.process !== false) {
+    // with a stream, process metrics go to both, and are read every second so clients see them move
+    processCollector = collectProcessMetrics(registry, stream ? { recorder: new FanoutRecorder([registry, stream]) } : {});
+    if (stream !== null) {
+      const pc = processCollector;
+      ticker = setInterval(() => void pc.collect().catch(() => undefined), config.streamInterval ?? 1000);
+      ticker.unref();
+    }
+  }
   const tls = config.tls ? { cert: readPem(config.tls.cert, 'TLS certificate'), key: readPem(config.tls.key, 'TLS key') } : undefined;
   const server = new HttpServer({ host, port, tls, auth: config.auth, onError: (err) => log(`meterkit: request failed: ${String(err)}`) });
   server.route('/metrics', createMetricsHandler(registry));
@@ -56,21 +82,24 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   server.route('/healthz', (_req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok\n');
   });
+  const close = async (): Promise<void> => {
+    if (ticker !== null) clearInterval(ticker);
+    await processCollector?.close();
+    await server.close();
+    await stream?.close();
+    await registry.close();
+  };
   try {
     await server.listen();
   } catch (err) {
-    await processCollector?.close();
+    await close();
     throw err;
   }
   const url = server.url();
   log(`meterkit agent: serving ${url}/metrics, ${url}/debug/vars and ${url}/healthz${config.auth ? ' (auth required)' : ''}`);
-  return {
-    registry,
-    url,
-    close: async () => {
-      await processCollector?.close();
-      await server.close();
-      await registry.close();
-    },
-  };
+  if (stream !== null) {
+    const a = stream.address();
+    log(`meterkit agent: streaming on tcp://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port} (meterkit observe ${a.address}:${a.port})`);
+  }
+  return { registry, url, stream, close };
 }

@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { MeterkitError } from '../core/errors.js';
 import type { AgentConfig } from './agent.js';
 import { startAgent } from './agent.js';
+import { observeCommand } from './observe.js';
+import { UsageError } from './usage.js';
 
 const HELP = `meterkit — metrics toolkit and agent for Node.js
 
@@ -14,7 +16,9 @@ Usage:
   meterkit --help | --version
 
 Commands:
-  agent             Serve /metrics, /debug/vars and /healthz with process metrics
+  agent             Serve /metrics, /debug/vars and /healthz with process metrics,
+                    and stream every metric operation over TCP
+  observe [addr]    Watch a live metrics stream in the terminal (default 127.0.0.1:5000)
   help [command]    Show help for meterkit or for one command
 
 Options:
@@ -40,7 +44,26 @@ Options:
   --tls-key <file>          PEM private key
   --no-process              Do not collect process and Node.js runtime metrics
   --collect-timeout <ms>    How long a scrape waits for collectors (default 10000)
+  --stream <host:port>      Where to serve the live TCP stream (default 127.0.0.1:5000)
+  --no-stream               Do not serve the stream
+  --stream-buffer <n>       Events the stream's ingress and each client queue hold (default 1024)
+  --stream-interval <ms>    How often process metrics are recorded for the stream (default 1000)
   -h, --help                Show this help
+`;
+
+const OBSERVE_HELP = `Usage: meterkit observe [host:port] [options]
+
+Connects to a live metrics stream (meterkit agent, or Rust's metrics-exporter-tcp) and shows
+one line per series: counters as "total", gauges as "current", histograms as
+min/p50/p99/p999/max. Time units are scaled to s/ms/µs/ns, data units to B/KiB/MiB/GiB.
+After a failure it retries every 3 s, trying every address the host resolves to; values
+restart from zero on reconnect.
+
+Keys: Up/Down scroll, PageUp/PageDown page, q quits.
+
+Options:
+  --json        Print one decoded event per line (JSON) instead of the screen
+  -h, --help    Show this help
 `;
 
 /** The package version, read from package.json. */
@@ -49,7 +72,12 @@ export function version(): string {
   return pkg.version;
 }
 
-class UsageError extends Error {}
+
+function wholeNumber(option: string, value: string, what: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid ${option} "${value}": it must be a whole number of ${what}≥ 1`);
+  return n;
+}
 
 /** Turns `meterkit agent` arguments (and the environment) into an agent config. */
 export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): AgentConfig | 'help' {
@@ -67,6 +95,10 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
         'tls-key': { type: 'string' },
         'no-process': { type: 'boolean' },
         'collect-timeout': { type: 'string' },
+        stream: { type: 'string' },
+        'no-stream': { type: 'boolean' },
+        'stream-buffer': { type: 'string' },
+        'stream-interval': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -94,11 +126,13 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
   if (cert !== undefined && key !== undefined) config.tls = { cert, key };
   const ct = values['collect-timeout'];
-  if (ct !== undefined) {
-    const n = Number(ct);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid --collect-timeout "${ct}": it must be a whole number of ms ≥ 1`);
-    config.collectTimeout = n;
-  }
+  if (ct !== undefined) config.collectTimeout = wholeNumber('--collect-timeout', ct, 'ms ');
+  if (values['no-stream'] && values.stream !== undefined) throw new UsageError('--stream and --no-stream contradict each other: give one');
+  if (!values['no-stream']) config.stream = values.stream ?? '127.0.0.1:5000';
+  const sb = values['stream-buffer'];
+  if (sb !== undefined) config.streamBuffer = wholeNumber('--stream-buffer', sb, 'events ');
+  const si = values['stream-interval'];
+  if (si !== undefined) config.streamInterval = wholeNumber('--stream-interval', si, 'ms ');
   return config;
 }
 
@@ -145,6 +179,7 @@ export async function main(
     if (cmd === 'help') {
       if (rest[0] === undefined) out(HELP);
       else if (rest[0] === 'agent') out(AGENT_HELP);
+      else if (rest[0] === 'observe') out(OBSERVE_HELP);
       else {
         err(`meterkit: unknown command "${rest[0]}"\n\n${HELP}`);
         return 2;
@@ -156,6 +191,14 @@ export async function main(
       return 0;
     }
     if (cmd === 'agent') return await agentCommand(rest, out, err);
+    if (cmd === 'observe') {
+      const r = await observeCommand(rest, out, err, untilSignal);
+      if (r === 'help') {
+        out(OBSERVE_HELP);
+        return 0;
+      }
+      return r;
+    }
     err(`meterkit: unknown command "${cmd}": run "meterkit --help" for the list of commands\n`);
     return 2;
   } catch (e) {

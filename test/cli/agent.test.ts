@@ -16,7 +16,7 @@ const BIN = fileURLToPath(new URL('../../../bin/meterkit.js', import.meta.url));
 
 /** Spawns `meterkit agent …` and resolves once it says where it serves. */
 function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'agent', '--listen', '127.0.0.1:0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'agent', '--listen', '127.0.0.1:0', ...(args.some((a) => a.startsWith('--stream')) ? [] : ['--no-stream']), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   return new Promise((resolve, reject) => {
     child.stderr?.on('data', (d: Buffer) => {
@@ -131,6 +131,10 @@ describe('meterkit agent (a real process)', () => {
       [['agent', '--collect-timeout=-5'], /--collect-timeout "-5"/],
       [['agent', '--collect-timeout', 'soon'], /--collect-timeout "soon"/],
       [['agent', '--auth-token', ''], /must not be empty/],
+      [['agent', '--stream', '127.0.0.1:0', '--no-stream'], /contradict/],
+      [['agent', '--stream-buffer', '0'], /--stream-buffer "0"/],
+      [['observe', 'a:1', 'b:2'], /at most one address/],
+      [['observe', 'nohost'], /invalid stream address "nohost"/],
     ];
     for (const [argv, msg] of cases) {
       let err = '';
@@ -145,13 +149,14 @@ describe('meterkit agent (a real process)', () => {
     try {
       let err = '';
       const port = new URL(first.url).port;
-      const code = await main(['agent', '--listen', `127.0.0.1:${port}`, '--no-process'], () => undefined, (s) => (err += s));
+      const code = await main(['agent', '--listen', `127.0.0.1:${port}`, '--no-process', '--no-stream'], () => undefined, (s) => (err += s));
       assert.equal(code, 1);
       assert.match(err, /cannot listen on 127.0.0.1:\d+/);
     } finally {
       await first.close();
     }
-    assert.deepEqual(parseAgentArgs([], { METERKIT_AUTH_TOKEN: 'env-token' }), { listen: undefined, process: true, auth: { token: 'env-token' } });
+    assert.deepEqual(parseAgentArgs([], { METERKIT_AUTH_TOKEN: 'env-token' }), { listen: undefined, process: true, stream: '127.0.0.1:5000', auth: { token: 'env-token' } });
+    assert.equal((parseAgentArgs(['--no-stream']) as { stream?: string }).stream, undefined);
   });
 });
 
