@@ -2,9 +2,11 @@
 import { printReport, targets } from './harness.js';
 import { runCore } from './core.js';
 import { runRender } from './render.js';
+import { runTcp } from './tcp.js';
 
 const only = process.argv[2];
 if (only === undefined || only === 'core') await runCore();
 if (only === undefined || only === 'render') await runRender();
+if (only === undefined || only === 'tcp') await runTcp();
 printReport();
 if (targets.some((t) => !t.pass)) process.exitCode = 1;

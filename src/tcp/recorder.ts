@@ -54,6 +54,10 @@ const HIGH_WATER = 256 * 1024;
 /** Static parts of one series' events. @internal */
 class TcpHandle implements Counter, Gauge, Histogram {
   private frac = 0;
+  /** Everything of an event before the operation field, for one timestamp and op length. */
+  tpl: Uint8Array = new Uint8Array(0);
+  tplTs: Uint8Array | null = null;
+  tplOpLen = 0;
   constructor(
     private readonly rec: TcpRecorder,
     readonly name: string,
@@ -304,23 +308,17 @@ export class TcpRecorder implements Recorder {
 
   /** @internal Encodes one Metric event. */
   push(h: TcpHandle, tag: number, value: number): void {
-    const np = h.namePart;
-    const lp = h.labelsPart;
     const varint = tag === TAG.incrementCounter || tag === TAG.setCounter;
     const opLen = varint ? 1 + varintSize(value) : 9;
-    // room for the worst case: the timestamp field is at most 14 bytes, each length varint 5
-    if (!this.reserve(5 + 1 + 5 + np.length + 14 + lp.length + opLen)) return;
-    const tsNow = this.ts; // read after reserve(), which may renew it
-    const metricLen = np.length + tsNow.length + lp.length + opLen;
-    const eventLen = 1 + varintSize(metricLen) + metricLen;
+    // worst case: 5+1+5 bytes of lengths, a 14-byte timestamp field
+    if (!this.reserve(11 + h.namePart.length + 14 + h.labelsPart.length + opLen)) return;
+    const ts = this.ts; // read after reserve(), which may renew it
+    // the bytes before the operation only change with the timestamp and the op's length:
+    // encode them once per handle and timestamp, then copy them whole
+    if (h.tplTs !== ts || h.tplOpLen !== opLen) this.template(h, ts, opLen);
     const buf = this.buf;
-    let p = writeVarint(buf, this.pos, eventLen);
-    buf[p++] = TAG.eventMetric;
-    this.pos = writeVarint(buf, p, metricLen);
-    this.copy(np);
-    this.copy(tsNow);
-    this.copy(lp);
-    p = this.pos;
+    buf.set(h.tpl, this.pos);
+    let p = this.pos + h.tpl.length;
     buf[p++] = tag;
     if (varint) p = writeVarint(buf, p, value);
     else {
@@ -328,6 +326,25 @@ export class TcpRecorder implements Recorder {
       p += 8;
     }
     this.pos = p;
+  }
+
+  private template(h: TcpHandle, ts: Uint8Array, opLen: number): void {
+    const np = h.namePart;
+    const lp = h.labelsPart;
+    const metricLen = np.length + ts.length + lp.length + opLen;
+    const eventLen = 1 + varintSize(metricLen) + metricLen;
+    const tpl = new Uint8Array(varintSize(eventLen) + 1 + varintSize(metricLen) + np.length + ts.length + lp.length);
+    let p = writeVarint(tpl, 0, eventLen);
+    tpl[p++] = TAG.eventMetric;
+    p = writeVarint(tpl, p, metricLen);
+    tpl.set(np, p);
+    p += np.length;
+    tpl.set(ts, p);
+    p += ts.length;
+    tpl.set(lp, p);
+    h.tpl = tpl;
+    h.tplTs = ts;
+    h.tplOpLen = opLen;
   }
 
   /** @internal n record_histogram events (ingress overflow counted). */

@@ -207,3 +207,27 @@ describe('a real Prometheus scraping the agent', { ...needs('prometheus') }, () 
     assert.equal(up[0]?.value[1], '1');
   });
 });
+
+describe('the agent streams', () => {
+  it('process metrics move on the stream, and its clients show in /metrics', async () => {
+    const { StreamClient } = await import('../../src/observer/index.js');
+    const agent = await startAgent({ listen: '127.0.0.1:0', stream: '127.0.0.1:0', streamInterval: 50, log: () => undefined });
+    const client = new StreamClient('127.0.0.1', agent.stream?.address().port as number, 100);
+    try {
+      const heap: number[] = [];
+      let meta = 0;
+      client.on('event', (e) => {
+        if (e.type === 'metadata') meta++;
+        else if (e.name === 'nodejs_heap_size_used_bytes') heap.push(e.value);
+      });
+      client.start();
+      await waitFor(async () => (heap.length >= 3 ? true : undefined), 10_000, 'three heap samples on the stream');
+      assert.ok(meta > 20, `metadata replayed: ${meta}`);
+      const text = (await get(`${agent.url}/metrics`)).body.toString();
+      assert.match(text, /^meterkit_tcp_clients 1$/m);
+    } finally {
+      client.stop();
+      await agent.close();
+    }
+  });
+});

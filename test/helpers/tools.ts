@@ -28,6 +28,7 @@ const checks: Record<string, () => boolean> = {
   pushgateway: () => onPath('prometheus-pushgateway') !== undefined,
   openmetrics: () => existsSync(PYTHON) && existsSync('/usr/lib/python3/dist-packages/prometheus_client/openmetrics/parser.py'),
   openssl: () => onPath('openssl') !== undefined,
+  tmux: () => onPath('tmux') !== undefined,
 };
 
 /** Test options for a test that needs `tool`: `{ skip }` when missing outside CI. */
