@@ -93,6 +93,16 @@ class Reader {
     }
   }
 
+  stringField(wireType: number, what: string): string {
+    expect(wireType, 2, what);
+    return this.string();
+  }
+
+  varintField(wireType: number, what: string): number {
+    expect(wireType, 0, what);
+    return this.varint();
+  }
+
   double(): number {
     if (this.pos + 8 > this.end) throw new DecodeError('truncated double');
     const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
@@ -126,13 +136,13 @@ function expect(wt: number, want: number, what: string): void {
 function metadata(r: Reader): MetadataEvent {
   const out: MetadataEvent = { type: 'metadata', name: '', metricType: 'counter' };
   fields(r, (f, wt) => {
-    if (f === 1) (expect(wt, 2, 'Metadata.name'), (out.name = r.string()));
+    if (f === 1) out.name = r.stringField(wt, 'Metadata.name');
     else if (f === 2) {
       expect(wt, 0, 'Metadata.metric_type');
       const t = r.varint();
       out.metricType = TYPES[t] ?? 'counter';
-    } else if (f === 3) (expect(wt, 2, 'Metadata.unit_value'), (out.unit = r.string()));
-    else if (f === 4) (expect(wt, 2, 'Metadata.description_value'), (out.description = r.string()));
+    } else if (f === 3) out.unit = r.stringField(wt, 'Metadata.unit_value');
+    else if (f === 4) out.description = r.stringField(wt, 'Metadata.description_value');
     else r.skip(wt);
   });
   return out;
@@ -141,7 +151,7 @@ function metadata(r: Reader): MetadataEvent {
 function metric(r: Reader): MetricEvent {
   const out: MetricEvent = { type: 'metric', name: '', timestamp: null, labels: {}, op: null, value: 0 };
   fields(r, (f, wt) => {
-    if (f === 1) (expect(wt, 2, 'Metric.name'), (out.name = r.string()));
+    if (f === 1) out.name = r.stringField(wt, 'Metric.name');
     else if (f === 2) {
       expect(wt, 2, 'Metric.timestamp');
       const [s, e] = r.bytes();
@@ -149,8 +159,8 @@ function metric(r: Reader): MetricEvent {
       let seconds = 0;
       let nanos = 0;
       fields(t, (tf, twt) => {
-        if (tf === 1) (expect(twt, 0, 'Timestamp.seconds'), (seconds = t.varint()));
-        else if (tf === 2) (expect(twt, 0, 'Timestamp.nanos'), (nanos = t.varint()));
+        if (tf === 1) seconds = t.varintField(twt, 'Timestamp.seconds');
+        else if (tf === 2) nanos = t.varintField(twt, 'Timestamp.nanos');
         else t.skip(twt);
       });
       out.timestamp = seconds * 1000 + nanos / 1e6;
@@ -161,8 +171,8 @@ function metric(r: Reader): MetricEvent {
       let k = '';
       let v = '';
       fields(m, (mf, mwt) => {
-        if (mf === 1) (expect(mwt, 2, 'label key'), (k = m.string()));
-        else if (mf === 2) (expect(mwt, 2, 'label value'), (v = m.string()));
+        if (mf === 1) k = m.stringField(mwt, 'label key');
+        else if (mf === 2) v = m.stringField(mwt, 'label value');
         else m.skip(mwt);
       });
       out.labels[k] = v;

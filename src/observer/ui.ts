@@ -44,6 +44,9 @@ export function renderFrame(f: Frame): string[] {
   return lines;
 }
 
+// one escape sequence (arrows, PageUp/PageDown) or one character
+const KEY_PATTERN = new RegExp(`${String.fromCharCode(27)}\\[[0-9]*~|${String.fromCharCode(27)}\\[[A-D]|[\\s\\S]`, 'g');
+
 const KEYS = { up: '\u001b[A', down: '\u001b[B', pageUp: '\u001b[5~', pageDown: '\u001b[6~', ctrlC: '\u0003' };
 
 /**
@@ -106,7 +109,7 @@ export class ObserverUi {
     this.input.setEncoding('utf8');
     this.input.on('data', (d: string) => {
       // several keys may arrive in one read
-      for (const m of d.match(/\u001b\[[0-9]*~|\u001b\[[A-D]|[\s\S]/g) ?? []) this.key(m);
+      for (const m of d.match(KEY_PATTERN) ?? []) this.key(m);
     });
     this.client.on('connected', () => {
       this.connected = true;

@@ -299,7 +299,7 @@ export class TcpRecorder implements Recorder {
 
   private copy(src: Uint8Array): void {
     const buf = this.buf;
-    let p = this.pos;
+    const p = this.pos;
     const n = src.length;
     if (n > 32) buf.set(src, p);
     else for (let i = 0; i < n; i++) buf[p + i] = src[i] as number;
