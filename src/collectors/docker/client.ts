@@ -1,0 +1,127 @@
+import { existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { ErrorCode, MeterkitError, describeValue } from '../../core/errors.js';
+
+/** Highest Engine API version this client speaks; it asks for min(this, the engine's). */
+export const MAX_API_VERSION = '1.43';
+/** Lowest Engine API version accepted. */
+export const MIN_API_VERSION = '1.24';
+
+/** A Docker Engine API call failed. `status` is the HTTP status when the engine answered. */
+export class DockerError extends MeterkitError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super('ERR_METERKIT_DOCKER', message, options);
+  }
+}
+
+/** Where the engine is: a unix socket path, or a host and port. */
+export type DockerEndpoint = { socketPath: string } | { host: string; port: number };
+
+/**
+ * Resolves the engine address: `url` if given (`unix:///path`, `tcp://host:port`,
+ * `http://host:port`), else `DOCKER_HOST`, else `unix:///var/run/docker.sock` when it exists.
+ */
+export function resolveDockerUrl(url?: string, env: NodeJS.ProcessEnv = process.env): { url: string; endpoint: DockerEndpoint } {
+  const chosen = url ?? env.DOCKER_HOST ?? (existsSync('/var/run/docker.sock') ? 'unix:///var/run/docker.sock' : undefined);
+  if (chosen === undefined) {
+    throw new DockerError('no Docker engine configured: pass a URL (unix:///path/docker.sock or tcp://host:port), set DOCKER_HOST, or run an engine at /var/run/docker.sock');
+  }
+  if (chosen.startsWith('unix://')) {
+    const socketPath = chosen.slice('unix://'.length);
+    if (socketPath === '') throw new MeterkitError(ErrorCode.InvalidArgument, `invalid Docker URL ${describeValue(chosen)}: unix:// needs a socket path`);
+    return { url: chosen, endpoint: { socketPath } };
+  }
+  const m = /^(?:tcp|http):\/\/([^:/]+|\[[^\]]+\]):(\d+)\/?$/.exec(chosen);
+  if (!m) {
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid Docker URL ${describeValue(chosen)}: use unix:///path/to/docker.sock or tcp://host:port`);
+  }
+  return { url: chosen, endpoint: { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]) } };
+}
+
+function versionLess(a: string, b: string): boolean {
+  const [a1 = 0, a2 = 0] = a.split('.').map(Number);
+  const [b1 = 0, b2 = 0] = b.split('.').map(Number);
+  return a1 < b1 || (a1 === b1 && a2 < b2);
+}
+
+/** A minimal Docker Engine API client on node:http, with version negotiation and per-call timeouts. */
+export class DockerClient {
+  private version: string | null = null;
+  /** API calls made since creation, by kind (for the benchmark and tests). */
+  readonly calls = { list: 0, inspect: 0, stats: 0, other: 0 };
+
+  constructor(
+    readonly endpoint: DockerEndpoint,
+    private readonly timeout = 30_000,
+  ) {}
+
+  /** Raw call: resolves with status and body text. */
+  raw(method: string, path: string, signal?: AbortSignal): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { ...this.endpoint, method, path, headers: { Host: 'docker' }, timeout: this.timeout, signal },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (d: Buffer) => parts.push(d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
+          res.on('error', (err) => reject(new DockerError(`${method} ${path}: ${err.message}`, undefined, { cause: err })));
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeout} ms`)));
+      req.on('error', (err) => reject(new DockerError(`${method} ${path}: ${err.message}`, undefined, { cause: err })));
+      req.end();
+    });
+  }
+
+  /** Negotiates the API version through `/_ping` and `/version` (once; again after `reset()`). */
+  async negotiate(signal?: AbortSignal): Promise<string> {
+    if (this.version !== null) return this.version;
+    const ping = await this.raw('GET', '/_ping', signal);
+    if (ping.status !== 200) throw new DockerError(`the engine did not answer /_ping with 200 (got ${ping.status})`, ping.status);
+    const v = await this.raw('GET', '/version', signal);
+    let api = MIN_API_VERSION;
+    try {
+      api = String((JSON.parse(v.body) as { ApiVersion?: string }).ApiVersion ?? MIN_API_VERSION);
+    } catch (err) {
+      throw new DockerError('the engine answered /version with malformed JSON', v.status, { cause: err });
+    }
+    if (versionLess(api, MIN_API_VERSION)) throw new DockerError(`the engine speaks API ${api}; meterkit needs at least ${MIN_API_VERSION}`);
+    this.version = versionLess(MAX_API_VERSION, api) ? MAX_API_VERSION : api;
+    return this.version;
+  }
+
+  /** Forgets the negotiated version (after the engine went away). */
+  reset(): void {
+    this.version = null;
+  }
+
+  /** GET a versioned path and parse JSON. 404 → DockerError with status 404. */
+  async get<T>(path: string, kind: keyof DockerClient['calls'], signal?: AbortSignal): Promise<T> {
+    const v = await this.negotiate(signal);
+    this.calls[kind]++;
+    const res = await this.raw('GET', `/v${v}${path}`, signal);
+    if (res.status !== 200) {
+      let msg = res.body.slice(0, 300).trim();
+      try {
+        msg = (JSON.parse(res.body) as { message?: string }).message ?? msg;
+      } catch {
+        // keep the raw text
+      }
+      throw new DockerError(`GET ${path} answered ${res.status}: ${msg}`, res.status);
+    }
+    try {
+      return JSON.parse(res.body) as T;
+    } catch (err) {
+      throw new DockerError(`GET ${path} answered malformed JSON`, res.status, { cause: err });
+    }
+  }
+
+  /** True when the negotiated API has `one-shot` stats (1.41+). */
+  get oneShot(): boolean {
+    return this.version !== null && !versionLess(this.version, '1.41');
+  }
+}
