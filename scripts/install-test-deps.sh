@@ -5,7 +5,7 @@
 set -eu
 
 # command-or-file:debian-package
-NEEDS="promtool:prometheus prometheus:prometheus prometheus-pushgateway:prometheus-pushgateway /usr/lib/python3/dist-packages/prometheus_client/__init__.py:python3-prometheus-client openssl:openssl tmux:tmux"
+NEEDS="promtool:prometheus prometheus:prometheus prometheus-pushgateway:prometheus-pushgateway /usr/lib/python3/dist-packages/prometheus_client/__init__.py:python3-prometheus-client openssl:openssl tmux:tmux podman:podman runc:runc busybox:busybox-static"
 
 missing=""
 for pair in $NEEDS; do
@@ -18,8 +18,16 @@ for pair in $NEEDS; do
   case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
 done
 
+image() {
+  # the Docker tests' busybox image, built locally (needs podman and busybox)
+  if command -v podman >/dev/null 2>&1 && command -v busybox >/dev/null 2>&1; then
+    sh "$(dirname "$0")/podman-image.sh" || echo "install-test-deps: could not build the busybox image; the Docker tests will say why"
+  fi
+}
+
 if [ -z "$missing" ]; then
   echo "install-test-deps: all test components present"
+  image
   exit 0
 fi
 
@@ -36,3 +44,4 @@ apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
 echo "install-test-deps: done"
+image

@@ -10,6 +10,8 @@ import { createMetricsHandler } from '../prometheus/handler.js';
 import { FanoutRecorder } from '../core/layers/fanout.js';
 import type { TcpRecorder } from '../tcp/recorder.js';
 import { TcpBuilder } from '../tcp/builder.js';
+import { collectDockerMetrics } from '../collectors/docker/collector.js';
+import type { DockerNaming } from '../collectors/docker/tracker.js';
 
 /** Settings of a running agent (what the command line turns into). */
 export interface AgentConfig {
@@ -28,6 +30,8 @@ export interface AgentConfig {
   streamBuffer?: number;
   /** How often process metrics are recorded for stream clients, ms. Default 1000. */
   streamInterval?: number;
+  /** Collect container metrics from a Docker engine (url undefined: DOCKER_HOST or the default socket). */
+  docker?: { url?: string; naming?: DockerNaming };
   /** Where log lines go. Default stderr. */
   log?: (line: string) => void;
 }
@@ -55,9 +59,11 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   const log = config.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { host, port } = parseHostPort(config.listen ?? '127.0.0.1:9464', '--listen address');
   const registry = new Registry({
-    collectTimeout: config.collectTimeout,
+    // a Docker update may take up to its own 20 s inline timeout: let the scrape wait for that
+    collectTimeout: config.collectTimeout ?? (config.docker ? 25_000 : undefined),
     onCollectorError: (name, err) => log(`meterkit: collector "${name}" failed: ${err instanceof Error ? err.message : String(err)}`),
   });
+  const docker = config.docker ? collectDockerMetrics(registry, { url: config.docker.url, naming: config.docker.naming, log }) : null;
   let stream: TcpRecorder | null = null;
   if (config.stream !== undefined) {
     const b = new TcpBuilder().listenAddress(config.stream).selfMetrics(registry);
@@ -85,6 +91,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   const close = async (): Promise<void> => {
     if (ticker !== null) clearInterval(ticker);
     await processCollector?.close();
+    docker?.stop();
     await server.close();
     await stream?.close();
     await registry.close();
@@ -97,6 +104,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   }
   const url = server.url();
   log(`meterkit agent: serving ${url}/metrics, ${url}/debug/vars and ${url}/healthz${config.auth ? ' (auth required)' : ''}`);
+  if (docker !== null) log(`meterkit agent: container metrics from ${docker.url}`);
   if (stream !== null) {
     const a = stream.address();
     log(`meterkit agent: streaming on tcp://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port} (meterkit observe ${a.address}:${a.port})`);

@@ -7,6 +7,7 @@ import { MeterkitError } from '../core/errors.js';
 import type { AgentConfig } from './agent.js';
 import { startAgent } from './agent.js';
 import { observeCommand } from './observe.js';
+import { dockerCommand, normalizeDockerFlag, parseNaming } from './docker.js';
 import { UsageError } from './usage.js';
 
 const HELP = `meterkit — metrics toolkit and agent for Node.js
@@ -19,6 +20,7 @@ Commands:
   agent             Serve /metrics, /debug/vars and /healthz with process metrics,
                     and stream every metric operation over TCP
   observe [addr]    Watch a live metrics stream in the terminal (default 127.0.0.1:5000)
+  docker [url]      Print the container metrics of a Docker engine once, and exit
   help [command]    Show help for meterkit or for one command
 
 Options:
@@ -48,7 +50,22 @@ Options:
   --no-stream               Do not serve the stream
   --stream-buffer <n>       Events the stream's ingress and each client queue hold (default 1024)
   --stream-interval <ms>    How often process metrics are recorded for the stream (default 1000)
+  --docker [url]            Collect container metrics from a Docker engine (Docker or Podman):
+                            url is unix:///path/docker.sock or tcp://host:port; default
+                            DOCKER_HOST, else unix:///var/run/docker.sock
+  --docker-naming <mode>    docker (docker_exporter's names, default) or cadvisor
   -h, --help                Show this help
+`;
+
+const DOCKER_HELP = `Usage: meterkit docker [url] [options]
+
+Lists, inspects and samples every container once and prints their metrics in Prometheus
+text format. url: unix:///path/docker.sock or tcp://host:port; default DOCKER_HOST, else
+unix:///var/run/docker.sock. Exits 1 with a message when no engine answers.
+
+Options:
+  --naming <mode>   docker (docker_exporter's names, default) or cadvisor
+  -h, --help        Show this help
 `;
 
 const OBSERVE_HELP = `Usage: meterkit observe [host:port] [options]
@@ -84,7 +101,7 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   let values;
   try {
     ({ values } = parseArgs({
-      args: [...args],
+      args: normalizeDockerFlag(args),
       strict: true,
       allowPositionals: false,
       options: {
@@ -99,6 +116,8 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
         'no-stream': { type: 'boolean' },
         'stream-buffer': { type: 'string' },
         'stream-interval': { type: 'string' },
+        docker: { type: 'string' },
+        'docker-naming': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -133,6 +152,8 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   if (sb !== undefined) config.streamBuffer = wholeNumber('--stream-buffer', sb, 'events ');
   const si = values['stream-interval'];
   if (si !== undefined) config.streamInterval = wholeNumber('--stream-interval', si, 'ms ');
+  if (values.docker !== undefined) config.docker = { url: values.docker === '' ? undefined : values.docker, naming: parseNaming(values['docker-naming']) };
+  else if (values['docker-naming'] !== undefined) throw new UsageError('--docker-naming needs --docker');
   return config;
 }
 
@@ -180,6 +201,7 @@ export async function main(
       if (rest[0] === undefined) out(HELP);
       else if (rest[0] === 'agent') out(AGENT_HELP);
       else if (rest[0] === 'observe') out(OBSERVE_HELP);
+      else if (rest[0] === 'docker') out(DOCKER_HELP);
       else {
         err(`meterkit: unknown command "${rest[0]}"\n\n${HELP}`);
         return 2;
@@ -191,6 +213,14 @@ export async function main(
       return 0;
     }
     if (cmd === 'agent') return await agentCommand(rest, out, err);
+    if (cmd === 'docker') {
+      const r = await dockerCommand(rest, out, err);
+      if (r === 'help') {
+        out(DOCKER_HELP);
+        return 0;
+      }
+      return r;
+    }
     if (cmd === 'observe') {
       const r = await observeCommand(rest, out, err, untilSignal);
       if (r === 'help') {

@@ -29,6 +29,7 @@ const checks: Record<string, () => boolean> = {
   openmetrics: () => existsSync(PYTHON) && existsSync('/usr/lib/python3/dist-packages/prometheus_client/openmetrics/parser.py'),
   openssl: () => onPath('openssl') !== undefined,
   tmux: () => onPath('tmux') !== undefined,
+  podman: () => onPath('podman') !== undefined && onPath('runc') !== undefined && onPath('busybox') !== undefined,
 };
 
 /** Test options for a test that needs `tool`: `{ skip }` when missing outside CI. */

@@ -87,6 +87,8 @@ export class DockerCollector {
   private readonly trackers = new Map<string, ContainerTracker>();
   private running: Promise<void> | null = null;
   private engineUp: boolean | null = null;
+  /** Why the last list failed, or null after a successful one. */
+  lastError: string | null = null;
   private readonly naming: DockerNaming;
   private readonly log: (line: string) => void;
   private readonly m: {
@@ -183,8 +185,9 @@ export class DockerCollector {
       for (const t of this.trackers.values()) t.unpublish();
       this.trackers.clear();
       this.client.reset();
+      this.lastError = err instanceof Error ? err.message : String(err);
       if (this.engineUp !== false) {
-        this.log(`meterkit docker: engine at ${this.url} unavailable (${err instanceof Error ? err.message : String(err)}); container metrics unpublished until it is back`);
+        this.log(`meterkit docker: engine at ${this.url} unavailable (${this.lastError}); container metrics unpublished until it is back`);
       }
       this.engineUp = false;
       this.m.probe.record(elapsed());
@@ -192,6 +195,7 @@ export class DockerCollector {
     }
     this.m.list.record(Number(process.hrtime.bigint() - l0) / 1e9);
     if (this.engineUp === false) this.log(`meterkit docker: engine at ${this.url} is back`);
+    this.lastError = null;
     this.engineUp = true;
     this.m.containers.set(listed.length);
     const ids = new Set<string>();
