@@ -1,4 +1,4 @@
-import type { Counter, Gauge, Histogram } from '../../core/handles.js';
+import type { Counter, Histogram } from '../../core/handles.js';
 import type { Labels } from '../../core/labels.js';
 import type { Recorder } from '../../core/recorder.js';
 import type { DockerClient } from './client.js';
