@@ -3,10 +3,12 @@ import { printReport, targets } from './harness.js';
 import { runCore } from './core.js';
 import { runRender } from './render.js';
 import { runTcp } from './tcp.js';
+import { runDocker } from './docker.js';
 
 const only = process.argv[2];
 if (only === undefined || only === 'core') await runCore();
 if (only === undefined || only === 'render') await runRender();
 if (only === undefined || only === 'tcp') await runTcp();
+if (only === undefined || only === 'docker') await runDocker();
 printReport();
 if (targets.some((t) => !t.pass)) process.exitCode = 1;
