@@ -160,4 +160,39 @@ describe('Docker collector failure paths (fake engine)', () => {
       eng.remove();
     }
   });
+
+  it('answers after the inline timeout with the previous data, and abandons an update past the deadline', async () => {
+    let release: (() => void) | null = null;
+    const eng = await fakeEngine({
+      '/_ping': (r) => r.end('OK'),
+      '/version': json({ ApiVersion: '1.41' }),
+      '/containers/json': (res) => {
+        // hold the list until the test lets it go
+        release = () => res.writeHead(200, { 'Content-Type': 'application/json' }).end('[]');
+      },
+    });
+    try {
+      const reg = new Registry();
+      const dc = new DockerCollector(reg, { url: eng.url, inlineTimeout: 30, log: () => undefined });
+      const scrapes = [dc.collect(), dc.collect()];
+      await Promise.all(scrapes);
+      assert.equal(reg.counter('docker_probe_inline_timeouts_total').value, 2);
+      assert.equal(reg.family('docker_probe_duration_seconds')?.seriesCount, 1);
+      let probes = 0;
+      reg.family('docker_probe_duration_seconds')?.forEachSeries((s) => (probes = (s as unknown as { count: number }).count));
+      assert.equal(probes, 0, 'the update is still running in the background');
+      while (release === null) await new Promise((r) => setTimeout(r, 5));
+      (release as () => void)();
+      await dc.collect(); // joins or starts a fresh one and finishes in time
+      assert.equal(reg.gauge('docker_containers').value, 0);
+      assert.ok(reg.gauge('docker_probe_successfully_completed_time').value > 0);
+
+      release = null;
+      const late = new DockerCollector(new Registry(), { url: eng.url, deadline: 50, log: () => undefined });
+      await late.update();
+      assert.match(late.lastError ?? '', /abort/i);
+    } finally {
+      eng.remove();
+    }
+  });
 });
