@@ -105,3 +105,15 @@ export function canonicalPairs(labels: Labels | undefined): Array<[string, strin
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return pairs;
 }
+
+/**
+ * Checks a metric description (HELP text).
+ * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` when it is not a string.
+ */
+export function validateDescription(description: unknown, metric: string): string {
+  if (typeof description === 'string') return description;
+  throw new MeterkitError(
+    ErrorCode.InvalidArgument,
+    `invalid description ${describeValue(description)} for metric "${metric}": a description must be a string`,
+  );
+}

@@ -5,7 +5,7 @@ import { ErrorCode, MeterkitError, describeValue } from './errors.js';
 import type { FamilyHost, FamilyView, LabelSet } from './family.js';
 import { Family } from './family.js';
 import type { Labels } from './labels.js';
-import { validateMetricName } from './labels.js';
+import { validateDescription, validateMetricName } from './labels.js';
 import type { MetricKind, Recorder } from './recorder.js';
 import type { HistogramLayout, SeriesBase } from './series.js';
 import { CounterSeries, GaugeSeries, HistogramSeries } from './series.js';
@@ -205,15 +205,7 @@ export class Registry implements Recorder {
   private describe(name: string, kind: MetricKind, unit: Unit | undefined, description: string | undefined): void {
     const f = this.familyFor(name, kind);
     if (unit !== undefined) f.unit = parseUnit(unit);
-    if (description !== undefined) {
-      if (typeof description !== 'string') {
-        throw new MeterkitError(
-          ErrorCode.InvalidArgument,
-          `invalid description ${describeValue(description)} for metric "${name}": a description must be a string`,
-        );
-      }
-      f.description = description;
-    }
+    if (description !== undefined) f.description = validateDescription(description, name);
   }
 
   private familyFor(name: string, kind: MetricKind): Family {

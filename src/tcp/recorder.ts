@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import type { Counter, Gauge, Histogram } from '../core/handles.js';
 import type { Labels } from '../core/labels.js';
-import { splitLabels, validateMetricName } from '../core/labels.js';
+import { splitLabels, validateDescription, validateMetricName } from '../core/labels.js';
 import type { MetricKind, Recorder } from '../core/recorder.js';
 import type { Unit } from '../core/units.js';
 import { parseUnit } from '../core/units.js';
@@ -236,9 +236,7 @@ export class TcpRecorder implements Recorder {
   private describe(name: string, kind: MetricKind, unit: Unit | undefined, description: string | undefined): void {
     validateMetricName(name);
     const u = unit === undefined ? undefined : parseUnit(unit);
-    if (description !== undefined && typeof description !== 'string') {
-      throw new MeterkitError(ErrorCode.InvalidArgument, `invalid description ${describeValue(description)} for metric "${name}": a description must be a string`);
-    }
+    if (description !== undefined) validateDescription(description, name);
     const event = encodeMetadataEvent(name, kind, u, description);
     this.metadata.set(name, event);
     if (this.clientCount > 0) this.pushRaw(event);
