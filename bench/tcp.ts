@@ -52,28 +52,34 @@ export async function runTcp(): Promise<void> {
   const one = record(S, 'recorder cost per op, one client', await costPerOp(rec, 5_000_000, size));
   target('stream op cost with one client', '≤ 50 ns', `${one.toFixed(1)} ns`, one <= 50);
 
-  // throughput: record as fast as the stream takes it, count what the client decoded
+  // Throughput: record in bursts, never more than a few bursts ahead of what the client has
+  // decoded (a producer that runs flat out only measures drops, and on 2 cores it takes the
+  // decoder's CPU). The figure is what the client decoded per second.
   const before = (await ask(worker)).events;
   const g = rec.registerGauge('bench_throughput', { shard: '7' });
   const total = 5_000_000;
   const statsBefore = rec.stats();
+  const dropsSince = (): number => rec.stats().droppedClient - statsBefore.droppedClient + rec.stats().droppedIngress - statsBefore.droppedIngress;
   const t0 = process.hrtime.bigint();
-  for (let done = 0; done < total; done += size) {
-    for (let i = 0; i < size; i++) g.set(i);
+  // bursts of 2048 with at most 6144 events in flight: within the 8192-event client queue
+  const burst = 2048;
+  let produced = 0;
+  while (produced < total) {
+    for (let i = 0; i < burst; i++) g.set(i);
+    produced += burst;
     await turn();
+    while (produced - ((await ask(worker)).events - before) - dropsSince() > 3 * burst) await turn();
   }
   let got = 0;
   for (;;) {
     got = (await ask(worker)).events - before;
-    const dropped = rec.stats().droppedClient - statsBefore.droppedClient + rec.stats().droppedIngress - statsBefore.droppedIngress;
-    if (got + dropped >= total - size) break;
-    await new Promise((r) => setTimeout(r, 5));
+    if (got + dropsSince() >= produced) break;
+    await new Promise((r) => setTimeout(r, 1));
   }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  const dropped = rec.stats().droppedClient - statsBefore.droppedClient;
   const rate = got / secs;
   record(S, 'events delivered and decoded by one client', rate / 1e6, 'M events/s');
-  record(S, 'events dropped (slow client) in that run', dropped, 'events');
+  record(S, 'events dropped in that run', dropsSince(), 'events');
   target('stream throughput to one client', '≥ 1 000 000 events/s', `${(rate / 1e6).toFixed(2)} M/s`, rate >= 1e6);
   worker.postMessage('stop');
   await worker.terminate();
