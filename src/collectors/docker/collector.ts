@@ -1,5 +1,6 @@
 import { exponentialBuckets } from '../../core/buckets.js';
 import type { Counter, Gauge, Histogram } from '../../core/handles.js';
+import { describeByKind } from '../../core/recorder.js';
 import { Unit } from '../../core/units.js';
 import { DockerClient, resolveDockerUrl } from './client.js';
 import type { ListedContainer } from './figures.js';
@@ -118,15 +119,11 @@ export class DockerCollector {
         } catch {
           // already in use (a second collector on the same registry): keep its buckets
         }
-        target.describeHistogram(name, unit, help);
-      } else if (kind === 'counter') target.describeCounter(name, unit, help);
-      else target.describeGauge(name, unit, help);
+      }
+      describeByKind(target, kind, name, unit, help);
     }
     if (this.naming === 'cadvisor') {
-      for (const [name, kind, unit, help] of CADVISOR_HELP) {
-        if (kind === 'counter') target.describeCounter(name, unit, help);
-        else target.describeGauge(name, unit, help);
-      }
+      for (const [name, kind, unit, help] of CADVISOR_HELP) describeByKind(target, kind, name, unit, help);
     }
     this.m = {
       containers: target.registerGauge('docker_containers'),

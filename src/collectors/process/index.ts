@@ -7,6 +7,7 @@ import type { EventLoopUtilization, IntervalHistogram } from 'node:perf_hooks';
 import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import type { Recorder } from '../../core/recorder.js';
+import { describeByKind } from '../../core/recorder.js';
 import { ErrorCode, MeterkitError } from '../../core/errors.js';
 import { Unit } from '../../core/units.js';
 
@@ -120,11 +121,7 @@ export class ProcessCollector {
     this.n = (s) => prefix + s;
     const rec = this.rec;
     target.setHistogramOptions?.(this.n('nodejs_gc_duration_seconds'), { buckets: options.gcDurationBuckets ?? GC_DURATION_BUCKETS });
-    for (const [name, kind, unit, help] of METRICS) {
-      if (kind === 'counter') rec.describeCounter(this.n(name), unit, help);
-      else if (kind === 'gauge') rec.describeGauge(this.n(name), unit, help);
-      else rec.describeHistogram(this.n(name), unit, help);
-    }
+    for (const [name, kind, unit, help] of METRICS) describeByKind(rec, kind, this.n(name), unit, help);
     const resolution = options.eventLoopResolution ?? 10;
     if (!Number.isInteger(resolution) || resolution < 1) {
       throw new MeterkitError(ErrorCode.InvalidArgument, `invalid eventLoopResolution ${resolution}: it must be a whole number of ms ≥ 1`);
