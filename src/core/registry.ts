@@ -12,6 +12,7 @@ import { CounterSeries, GaugeSeries, HistogramSeries } from './series.js';
 import { DEFAULT_RELATIVE_ACCURACY } from './sketch.js';
 import type { Unit } from './units.js';
 import { parseUnit } from './units.js';
+import { checkDuration, checkWhole } from './options.js';
 
 /** The counter that counts label sets redirected to a family's overflow series. */
 export const OVERFLOW_METRIC = 'meterkit_cardinality_overflow_total';
@@ -58,13 +59,6 @@ export interface RegistryOptions {
 
 type Matcher = string | RegExp;
 
-function checkPositiveInt(what: string, v: unknown, rule: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what} ${describeValue(v)}: ${rule}`);
-  }
-  return v;
-}
-
 function sketchAccuracy(q: boolean | number | undefined, name: string): number | null {
   if (q === undefined || q === false) return null;
   if (q === true) return DEFAULT_RELATIVE_ACCURACY;
@@ -107,12 +101,12 @@ export class Registry implements Recorder {
     this.limit =
       options.cardinalityLimit === undefined
         ? DEFAULT_CARDINALITY_LIMIT
-        : checkPositiveInt('cardinalityLimit', options.cardinalityLimit, 'it must be a whole number ≥ 1');
+        : checkWhole('cardinalityLimit', options.cardinalityLimit);
     this.defaultBuckets = validateBuckets(options.buckets ?? DEFAULT_BUCKETS);
     this.idleTimeout =
       options.idleTimeout === undefined
         ? 0
-        : checkPositiveInt('idleTimeout', options.idleTimeout, 'it must be a whole number of ms ≥ 1');
+        : checkDuration('idleTimeout', options.idleTimeout);
     this.idleKinds = new Set(options.idleKinds ?? ['counter', 'gauge', 'histogram']);
     this.host = {
       clock: () => Math.round(this.now() - this.epoch),
@@ -125,7 +119,7 @@ export class Registry implements Recorder {
     this.collectTimeout =
       options.collectTimeout === undefined
         ? DEFAULT_INLINE_TIMEOUT
-        : checkPositiveInt('collectTimeout', options.collectTimeout, 'it must be a whole number of ms ≥ 1');
+        : checkDuration('collectTimeout', options.collectTimeout);
     const onErr =
       options.onCollectorError ??
       ((name: string, err: unknown) => {
@@ -148,7 +142,7 @@ export class Registry implements Recorder {
       const every =
         options.idleSweepInterval === undefined
           ? Math.max(1, Math.floor(this.idleTimeout / 2))
-          : checkPositiveInt('idleSweepInterval', options.idleSweepInterval, 'it must be a whole number of ms ≥ 1');
+          : checkDuration('idleSweepInterval', options.idleSweepInterval);
       this.sweeper = setInterval(() => this.sweepIdle(), every);
       this.sweeper.unref();
     }
@@ -288,7 +282,7 @@ export class Registry implements Recorder {
   /** Sets the cardinality limit of one metric name (it applies to series created from now on). */
   setCardinalityLimit(name: string, limit: number): void {
     validateMetricName(name);
-    checkPositiveInt('cardinality limit', limit, 'it must be a whole number ≥ 1');
+    checkWhole('cardinality limit', limit);
     this.limits.set(name, limit);
     const f = this.map.get(name);
     if (f !== undefined) f.limit = limit;

@@ -14,6 +14,12 @@ export interface MetricSource {
 export interface RenderOptions {
   /** `prometheus` (text 0.0.4, the default) or `openmetrics` (1.0). */
   format?: ExpositionFormat;
+  /**
+   * Emit `_created` samples for counters and histograms (OpenMetrics only; text 0.0.4 has
+   * none). Default false, as in client_golang: a scraper that ingests them stores one more
+   * series per counter and histogram.
+   */
+  created?: boolean;
 }
 
 /** Quantiles a summary shows, from the series' sketch. */
@@ -45,6 +51,7 @@ class FamilyWriter {
   buf = '';
   private pending = 0;
   private readonly om: boolean;
+  private readonly withCreated: boolean;
   private readonly sample: string;
   private readonly line: Line;
   private readonly boundCache = new Map<Float64Array, string[]>();
@@ -55,8 +62,10 @@ class FamilyWriter {
     private readonly f: FamilyView,
     private readonly format: ExpositionFormat,
     private readonly source: MetricSource,
+    created: boolean | undefined,
   ) {
     this.om = format === 'openmetrics';
+    this.withCreated = this.om && created === true;
     const base = f.kind === 'counter' && f.name.endsWith('_total') ? f.name.slice(0, -6) : f.name;
     this.sample = f.kind === 'counter' ? `${base}_total` : f.name;
     this.line = f.kind === 'histogram' ? this.histogramLine : this.valueLine;
@@ -105,7 +114,7 @@ class FamilyWriter {
   }
 
   private created(s: SeriesBase, labels: string): void {
-    if (!this.om) return;
+    if (!this.withCreated) return;
     const braces = labels === '' ? '' : `{${labels}}`;
     const base = this.f.kind === 'counter' ? this.sample.slice(0, -6) : this.f.name;
     this.buf += `${base}_created${braces} ${formatValue(this.source.createdAt(s) / 1000)}\n`;
@@ -169,7 +178,7 @@ export function render(source: MetricSource, options: RenderOptions = {}): strin
   const format = options.format ?? 'prometheus';
   const out: string[] = [];
   for (const f of sorted(source)) {
-    const w = new FamilyWriter(f, format, source);
+    const w = new FamilyWriter(f, format, source, options.created);
     w.header(isSummary(f));
     f.forEachSeries(w.series);
     w.drain(out);
@@ -197,7 +206,7 @@ export async function* renderChunks(source: MetricSource, options: ChunkOptions 
   let budget = slice;
   const pending: string[] = [];
   for (const f of sorted(source)) {
-    const w = new FamilyWriter(f, format, source);
+    const w = new FamilyWriter(f, format, source, options.created);
     w.header(isSummary(f));
     const cursor = f.cursor();
     for (;;) {

@@ -117,7 +117,7 @@ describe('render: text format 0.0.4', () => {
 
 describe('render: OpenMetrics 1.0', () => {
   it('writes base names, _total/_created samples, UNIT, canonical bounds and # EOF', () => {
-    const text = render(awkward(), { format: 'openmetrics' });
+    const text = render(awkward(), { format: 'openmetrics', created: true });
     assert.ok(text.endsWith('# EOF\n'));
     assert.ok(text.includes('# TYPE http_requests counter\n# HELP http_requests Requests \\"served\\" \\\\ with\\nnewline and ünï\n'));
     assert.ok(text.includes('http_requests_created{method="POST",path="/"} 1700000000\n'));
@@ -132,8 +132,14 @@ describe('render: OpenMetrics 1.0', () => {
     assert.ok(!text.includes('# UNIT temperature_celsius'), 'no unit set');
   });
 
+  it('writes _created samples only when asked to', () => {
+    const text = render(awkward(), { format: 'openmetrics' });
+    assert.ok(text.includes('jobs_total 2\n'));
+    assert.ok(!text.includes('_created'));
+  });
+
   it('is accepted by the python-prometheus-client OpenMetrics parser, values intact', { ...needs('openmetrics') }, async () => {
-    const fams = await parseOpenMetrics(render(awkward(), { format: 'openmetrics' }));
+    const fams = await parseOpenMetrics(render(awkward(), { format: 'openmetrics', created: true }));
     const byName = new Map(fams.map((f) => [f.name, f]));
     const req = byName.get('http_requests');
     assert.equal(req?.type, 'counter');
