@@ -48,7 +48,7 @@ export type { Labels, LabelPairs } from './core/labels.js';
 export type { Counter, Gauge, Histogram } from './core/handles.js';
 export type { Recorder, MetricKind } from './core/recorder.js';
 export type { FamilyView, FamilyCursor } from './core/family.js';
-export type { CollectFn } from './core/collect.js';
+export type { CollectFn, CollectorOptions } from './core/collect.js';
 export type { HistogramLayout, SeriesOwner } from './core/series.js';
 export type { RegistryOptions, HistogramOptions } from './core/registry.js';
 export type { NameMatcher } from './core/matcher.js';

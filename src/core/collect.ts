@@ -3,6 +3,21 @@ import { ErrorCode, MeterkitError, describeValue } from './errors.js';
 /** A scrape-time collector: updates metrics right before they are read. */
 export type CollectFn = () => void | Promise<void>;
 
+/** Options of one collector. */
+export interface CollectorOptions {
+  /**
+   * Called when a scrape stops waiting for this collector (it outlived the inline timeout and
+   * the scrape answers with its previous data). For a collector's own count, such as
+   * docker_exporter's `docker_probe_inline_timeouts_total`.
+   */
+  onInlineTimeout?: () => void;
+}
+
+interface Entry {
+  readonly fn: CollectFn;
+  readonly onInlineTimeout: (() => void) | undefined;
+}
+
 /** What the collector set reports into (the registry it belongs to). */
 export interface CollectSink {
   /** A collector threw or rejected. */
@@ -21,7 +36,9 @@ export const DEFAULT_INLINE_TIMEOUT = 10_000;
  * `onError` hears of it once per episode (the first failure after a success).
  */
 export class CollectorSet {
-  private readonly fns = new Map<string, CollectFn>();
+  private readonly fns = new Map<string, Entry>();
+  /** Collectors of the run under way that have not finished yet. */
+  private readonly pending = new Set<Entry>();
   private readonly failing = new Set<string>();
   private running: Promise<void> | null = null;
 
@@ -31,7 +48,7 @@ export class CollectorSet {
   ) {}
 
   /** Adds a collector; the returned function removes it. */
-  add(name: string, fn: CollectFn): () => void {
+  add(name: string, fn: CollectFn, options: CollectorOptions = {}): () => void {
     if (typeof name !== 'string' || name.length === 0) {
       throw new MeterkitError(ErrorCode.InvalidArgument, `invalid collector name ${describeValue(name)}: it must be a non-empty string`);
     }
@@ -41,9 +58,10 @@ export class CollectorSet {
     if (this.fns.has(name)) {
       throw new MeterkitError(ErrorCode.InvalidArgument, `collector "${name}" is already added: collector names must be unique`);
     }
-    this.fns.set(name, fn);
+    const entry: Entry = { fn, onInlineTimeout: options.onInlineTimeout };
+    this.fns.set(name, entry);
     return () => {
-      if (this.fns.get(name) === fn) this.fns.delete(name);
+      if (this.fns.get(name) === entry) this.fns.delete(name);
       this.failing.delete(name);
     };
   }
@@ -69,14 +87,18 @@ export class CollectorSet {
     });
     const late = await Promise.race([run.then(() => false), timedOut]);
     clearTimeout(timer);
-    if (late) this.sink.inlineTimeout();
+    if (late) {
+      this.sink.inlineTimeout();
+      for (const e of this.pending) e.onInlineTimeout?.();
+    }
   }
 
   private async runAll(): Promise<void> {
     await Promise.all(
-      [...this.fns].map(async ([name, fn]) => {
+      [...this.fns].map(async ([name, entry]) => {
+        this.pending.add(entry);
         try {
-          await fn();
+          await entry.fn();
           this.failing.delete(name);
         } catch (err) {
           this.sink.collectorFailed(name);
@@ -88,6 +110,8 @@ export class CollectorSet {
               // a broken error hook must not break the scrape
             }
           }
+        } finally {
+          this.pending.delete(entry);
         }
       }),
     );

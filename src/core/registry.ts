@@ -1,5 +1,5 @@
 import { DEFAULT_BUCKETS, validateBuckets } from './buckets.js';
-import type { CollectFn } from './collect.js';
+import type { CollectFn, CollectorOptions } from './collect.js';
 import { CollectorSet, DEFAULT_INLINE_TIMEOUT } from './collect.js';
 import { ErrorCode, MeterkitError, describeValue } from './errors.js';
 import type { FamilyHost, FamilyView, LabelSet } from './family.js';
@@ -335,8 +335,8 @@ export class Registry implements Recorder {
    * Adds a scrape-time collector: `fn` runs before each scrape (see {@link Registry.collect}).
    * Returns a function that removes it.
    */
-  addCollector(name: string, fn: CollectFn): () => void {
-    return this.collectors.add(name, fn);
+  addCollector(name: string, fn: CollectFn, options?: CollectorOptions): () => void {
+    return this.collectors.add(name, fn, options);
   }
 
   /**

@@ -122,6 +122,19 @@ describe('scrape-time collectors', () => {
     assert.equal(reg.counter(INLINE_TIMEOUTS_METRIC).value, 1);
   });
 
+  it('tell only the collectors still running that a scrape stopped waiting for them', async () => {
+    const reg = new Registry({ collectTimeout: 20 });
+    let release!: () => void;
+    const told: string[] = [];
+    reg.addCollector('slow', () => new Promise<void>((r) => (release = r)), { onInlineTimeout: () => told.push('slow') });
+    reg.addCollector('quick', () => undefined, { onInlineTimeout: () => told.push('quick') });
+    await reg.collect();
+    assert.deepEqual(told, ['slow']);
+    release();
+    await reg.collect();
+    assert.deepEqual(told, ['slow']);
+  });
+
   it('count a failing collector, serve the rest, log once per episode', async () => {
     const logged: string[] = [];
     const reg = new Registry({ onCollectorError: (name, err) => logged.push(`${name}: ${(err as Error).message}`) });
