@@ -43,6 +43,8 @@ export { FanoutRecorder } from './core/layers/fanout.js';
 export { ForwardingRecorder } from './core/layers/forwarding.js';
 export { PrefixRecorder, FilterRecorder, ConstantLabelsRecorder, RouterRecorder } from './core/layers/rewrite.js';
 export { DebuggingRecorder, Snapshotter, Snapshot } from './core/debugging.js';
+export { INVALID_UPDATES_METRIC } from './core/validate.js';
+export { EXEMPLAR_MAX_RUNES } from './core/exemplar.js';
 
 export type { Labels, LabelPairs } from './core/labels.js';
 export type { Counter, Gauge, Histogram } from './core/handles.js';
@@ -54,4 +56,6 @@ export type { RegistryOptions, HistogramOptions } from './core/registry.js';
 export type { NameMatcher } from './core/matcher.js';
 export type { Route } from './core/layers/forwarding.js';
 export type { RouteRule } from './core/layers/rewrite.js';
-export type { SnapshotEntry } from './core/debugging.js';
+export type { SnapshotEntry, Rejection, DebuggingRecorderOptions } from './core/debugging.js';
+export type { InvalidReason, InvalidUpdateHook } from './core/validate.js';
+export type { Exemplar, StoredExemplar } from './core/exemplar.js';

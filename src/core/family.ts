@@ -3,6 +3,7 @@ import type { Labels, LabelPairs } from './labels.js';
 import { splitLabels } from './labels.js';
 import type { MetricKind } from './recorder.js';
 import type { HistogramLayout, SeriesBase, SeriesOwner } from './series.js';
+import type { InvalidReason, ValueRule } from './validate.js';
 import { DETACHED, TOUCHED, sweptAt, untouchedSince } from './series.js';
 import type { Node, Visit } from './trie.js';
 import { SeriesCursor, newNode, trieDelete, trieGet, trieSet, trieWalk } from './trie.js';
@@ -36,6 +37,14 @@ export class LabelSet implements SeriesOwner {
     this.family.revive(series);
   }
 
+  reject(what: string, value: unknown, rule: ValueRule, reason?: InvalidReason): void {
+    this.family.host.invalid(this.family.name, what, value, rule, reason);
+  }
+
+  wallClock(): number {
+    return this.family.host.wallClock();
+  }
+
   /** Values in this set's order → values in the canonical order. */
   toCanonical(values: readonly string[]): string[] {
     const out = new Array<string>(values.length);
@@ -57,6 +66,10 @@ export interface FamilyHost {
   clock(): number;
   /** Called each time a new label set is redirected to the overflow series. */
   onOverflow(family: Family): void;
+  /** An update of `metric` was dropped (see core/validate.ts). Never throws. */
+  invalid(metric: string, what: string, value: unknown, rule: ValueRule, reason?: InvalidReason): void;
+  /** ms since the Unix epoch (exemplar timestamps). */
+  wallClock(): number;
 }
 
 /** Read-only view of a metric family for exporters. */
@@ -112,7 +125,7 @@ export class Family<S extends SeriesBase = SeriesBase> implements FamilyView<S> 
     readonly name: string,
     readonly kind: MetricKind,
     public limit: number,
-    private readonly host: FamilyHost,
+    readonly host: FamilyHost,
     private create: Create,
   ) {}
 

@@ -1,27 +1,38 @@
+import type { Exemplar } from './exemplar.js';
+
+/*
+ * Every update method follows one rule (core/validate.ts): it never throws and never stores a
+ * bad value. An update whose value breaks the rule is dropped, counted in
+ * `meterkit_invalid_updates_total{metric,reason}` and reported once per metric.
+ */
+
 /**
  * A counter handle: a monotonically increasing value. Resolve it once, keep it, call it often.
  */
 export interface Counter {
-  /** Adds `n` (default 1). `n` must be a finite number ≥ 0. */
-  increment(n?: number): void;
-  /** Raises the counter to `value` if it is larger than the current value (keeps the maximum). */
+  /**
+   * Adds `n` (default 1), a finite number ≥ 0. An exemplar (OpenMetrics), e.g.
+   * `{ labels: { trace_id } }`, is kept with the series until the next one replaces it.
+   */
+  increment(n?: number, exemplar?: Exemplar): void;
+  /** Raises the counter to `value` (a finite number ≥ 0) if it is larger than the current value. */
   absolute(value: number): void;
 }
 
 /** A gauge handle: a value that goes up and down. */
 export interface Gauge {
-  /** Adds `n` (default 1). */
+  /** Adds `n` (default 1); the result must stay finite. */
   increment(n?: number): void;
-  /** Subtracts `n` (default 1). */
+  /** Subtracts `n` (default 1); the result must stay finite. */
   decrement(n?: number): void;
-  /** Sets the value. */
+  /** Sets the value, a finite number. */
   set(value: number): void;
 }
 
 /** A histogram handle: a distribution of observed values. */
 export interface Histogram {
-  /** Records one observation. */
-  record(value: number): void;
+  /** Records one observation, a finite number; optionally with an exemplar for its bucket. */
+  record(value: number, exemplar?: Exemplar): void;
   /** Records the same observation `count` times (count: a whole number ≥ 0). */
   recordMany(value: number, count: number): void;
 }

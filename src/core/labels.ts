@@ -4,10 +4,11 @@ import { ErrorCode, MeterkitError, describeValue } from './errors.js';
 export type LabelPairs = ReadonlyArray<readonly [string, string]>;
 
 /**
- * Labels of a series: a plain object or an array of `[name, value]` pairs. The same set of
- * pairs in any order names the same series.
+ * Labels of a series: a plain object, an array of `[name, value]` pairs, or a Map. The same set
+ * of pairs in any order names the same series. (A plain object or pairs resolve fastest: a Map
+ * always takes the slow path.)
  */
-export type Labels = Readonly<Record<string, string>> | LabelPairs;
+export type Labels = Readonly<Record<string, string>> | LabelPairs | ReadonlyMap<string, string>;
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -75,14 +76,17 @@ export function splitLabels(labels: Labels | undefined, metric?: string): [strin
       names[i] = pair[0];
       values[i] = pair[1];
     }
-  } else if (typeof labels === 'object') {
+  } else if (labels instanceof Map) {
+    names = [...(labels as ReadonlyMap<string, string>).keys()];
+    values = [...(labels as ReadonlyMap<string, string>).values()];
+  } else if (typeof labels === 'object' && !(Symbol.iterator in labels)) {
     names = Object.keys(labels);
     values = new Array<string>(names.length);
     for (let i = 0; i < names.length; i++) values[i] = (labels as Record<string, string>)[names[i] as string] as string;
   } else {
     throw new MeterkitError(
       ErrorCode.InvalidArgument,
-      `invalid labels ${describeValue(labels)}: labels must be a plain object or an array of [name, value] pairs`,
+      `invalid labels ${describeValue(labels)}: labels must be a plain object, a Map or an array of [name, value] pairs`,
     );
   }
   for (let i = 0; i < names.length; i++) {

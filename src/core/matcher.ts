@@ -9,7 +9,12 @@ export type NameMatcher = string | RegExp | ((name: string) => boolean);
 /** Compiles a matcher to a predicate. */
 export function compileMatcher(m: NameMatcher): (name: string) => boolean {
   if (typeof m === 'function') return m;
-  if (m instanceof RegExp) return (name) => m.test(name);
+  if (m instanceof RegExp) {
+    // a copy without g/y: those flags make test() resume from lastIndex, so the same name
+    // would match and then not match on alternate calls
+    const re = m.global || m.sticky ? new RegExp(m.source, m.flags.replace(/[gy]/g, '')) : m;
+    return (name) => re.test(name);
+  }
   if (typeof m === 'string') {
     if (!m.includes('*')) return (name) => name === m;
     const re = new RegExp(`^${m.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);

@@ -13,6 +13,10 @@ import { DEFAULT_RELATIVE_ACCURACY } from './sketch.js';
 import type { Unit } from './units.js';
 import { parseUnit } from './units.js';
 import { checkDuration, checkWhole } from './options.js';
+import type { InvalidUpdateHook } from './validate.js';
+import { INVALID_UPDATES_METRIC, InvalidUpdates } from './validate.js';
+import { compileMatcher } from './matcher.js';
+import { exposedNames } from './exposed-names.js';
 
 /** The counter that counts label sets redirected to a family's overflow series. */
 export const OVERFLOW_METRIC = 'meterkit_cardinality_overflow_total';
@@ -55,6 +59,13 @@ export interface RegistryOptions {
    * Default: one line on stderr.
    */
   onCollectorError?: (collector: string, err: unknown) => void;
+  /**
+   * Hears of the first dropped update of each metric (a non-number, NaN, an infinite value, a
+   * negative counter increment, …): the update is dropped and counted in
+   * `meterkit_invalid_updates_total{metric,reason}` whatever this does. Default: one
+   * `process.emitWarning`.
+   */
+  onError?: InvalidUpdateHook;
 }
 
 type Matcher = string | RegExp;
@@ -81,13 +92,16 @@ export class Registry implements Recorder {
   /** The clock reading (ms) that series timestamps count from. */
   readonly epoch: number;
   private readonly map = new Map<string, Family>();
+  /** Every sample name a family writes (see exposed-names.ts) → that family. */
+  private readonly exposed = new Map<string, Family>();
   // The family resolved last: code that records one metric in a loop skips the name lookup.
   private lastFamily: Family | null = null;
   private readonly now: () => number;
   private readonly limit: number;
   private readonly limits = new Map<string, number>();
   private readonly defaultBuckets: Float64Array;
-  private readonly histogramRules: Array<[Matcher, HistogramOptions]> = [];
+  /** [the matcher as given, its stateless predicate, options]: exact names win over patterns. */
+  private readonly histogramRules: Array<[Matcher, (name: string) => boolean, HistogramOptions]> = [];
   private readonly idleTimeout: number;
   private readonly idleKinds: ReadonlySet<MetricKind>;
   private sweeper: NodeJS.Timeout | null = null;
@@ -108,8 +122,14 @@ export class Registry implements Recorder {
         ? 0
         : checkDuration('idleTimeout', options.idleTimeout);
     this.idleKinds = new Set(options.idleKinds ?? ['counter', 'gauge', 'histogram']);
+    const invalid = new InvalidUpdates((metric, reason) => {
+      this.describeCounter(INVALID_UPDATES_METRIC, undefined, 'Updates dropped because their value broke the rule of the metric kind, by metric and reason');
+      this.registerCounter(INVALID_UPDATES_METRIC, { metric, reason }).increment();
+    }, options.onError);
     this.host = {
       clock: () => Math.round(this.now() - this.epoch),
+      wallClock: () => this.now(),
+      invalid: (metric, what, value, rule, reason) => invalid.report(metric, what, value, rule, reason),
       onOverflow: (f) => {
         if (f.name === OVERFLOW_METRIC) return;
         this.describeCounter(OVERFLOW_METRIC, undefined, 'Label sets redirected to the overflow series because the metric reached its cardinality limit');
@@ -212,11 +232,22 @@ export class Registry implements Recorder {
       );
     }
     validateMetricName(name);
+    const names = exposedNames(name, kind);
+    for (const n of names) {
+      const other = this.exposed.get(n);
+      if (other !== undefined) {
+        throw new MeterkitError(
+          ErrorCode.NameConflict,
+          `metric "${name}" (${kind}) would write samples named "${n}", which ${other.kind} "${other.name}" already writes: two families must not share an exposed name (a counter "x" writes x_total, a histogram "x" writes x_bucket, x_sum, x_count)`,
+        );
+      }
+    }
     const f = new Family(name, kind, this.limits.get(name) ?? this.limit, this.host, () => {
       throw new Error('unreachable: factory set below');
     });
     this.equip(f);
     this.map.set(name, f);
+    for (const n of names) this.exposed.set(n, f);
     return f;
   }
 
@@ -234,12 +265,12 @@ export class Registry implements Recorder {
 
   private layoutFor(name: string): HistogramLayout {
     let opts: HistogramOptions | undefined;
-    for (const [m, o] of this.histogramRules) {
+    for (const [m, , o] of this.histogramRules) {
       if (m === name) opts = o;
     }
     if (opts === undefined) {
-      for (const [m, o] of this.histogramRules) {
-        if (typeof m !== 'string' && m.test(name)) {
+      for (const [m, test, o] of this.histogramRules) {
+        if (typeof m !== 'string' && test(name)) {
           opts = o;
           break;
         }
@@ -262,18 +293,18 @@ export class Registry implements Recorder {
     const probe = typeof match === 'string' ? match : 'histogram';
     if (options.buckets !== undefined && options.buckets.length > 0) validateBuckets(options.buckets, probe);
     sketchAccuracy(options.quantiles, probe);
+    const test = compileMatcher(match);
     for (const f of this.map.values()) {
-      const hit = typeof match === 'string' ? f.name === match : match.test(f.name);
-      if (hit && f.kind === 'histogram' && f.seriesCount > 0) {
+      if (f.kind === 'histogram' && f.seriesCount > 0 && test(f.name)) {
         throw new MeterkitError(
           ErrorCode.ConfigTooLate,
           `histogram "${f.name}" already has series: set its options before its first use`,
         );
       }
     }
-    this.histogramRules.push([match, options]);
+    this.histogramRules.push([match, test, options]);
     for (const f of this.map.values()) {
-      if (f.kind === 'histogram' && (typeof match === 'string' ? f.name === match : match.test(f.name))) {
+      if (f.kind === 'histogram' && test(f.name)) {
         this.equip(f);
       }
     }

@@ -1,6 +1,9 @@
-import { ErrorCode, MeterkitError, describeValue } from './errors.js';
+import type { Exemplar, StoredExemplar } from './exemplar.js';
+import { toStoredExemplar } from './exemplar.js';
 import type { Counter, Gauge, Histogram } from './handles.js';
 import { QuantileSketch } from './sketch.js';
+import type { InvalidReason, ValueRule } from './validate.js';
+import { isCount, isCounterValue, isFiniteNumber } from './validate.js';
 
 /** What a series needs from the family it lives in. */
 export interface SeriesOwner {
@@ -10,6 +13,10 @@ export interface SeriesOwner {
   readonly labelNames: readonly string[];
   /** Puts a detached series back (its handle was used after removal or expiry). */
   revive(series: SeriesBase): void;
+  /** An update was dropped: count and report it (see core/validate.ts). Never throws. */
+  reject(what: string, value: unknown, rule: ValueRule, reason?: InvalidReason): void;
+  /** Wall-clock ms since the Unix epoch, for exemplar timestamps. */
+  wallClock(): number;
 }
 
 /*
@@ -59,26 +66,37 @@ export abstract class SeriesBase {
   abstract foldInto(live: SeriesBase): void;
 }
 
-function badNumber(what: string, v: unknown, rule: string, owner: SeriesOwner): MeterkitError {
-  return new MeterkitError(ErrorCode.InvalidValue, `invalid ${what} ${describeValue(v)} for metric "${owner.name}": ${rule}`);
+/** Checks and stores an exemplar; a bad one is reported and dropped, the update stays. */
+function exemplarOf(owner: SeriesOwner, e: Exemplar, value: number): StoredExemplar | null {
+  const stored = toStoredExemplar(e, value, owner.wallClock());
+  if (typeof stored !== 'string') return stored;
+  owner.reject('exemplar', stored, 'finite', 'bad_exemplar');
+  return null;
 }
 
 /** A counter series (and handle). */
 export class CounterSeries extends SeriesBase implements Counter {
   /** The current total. */
   value = 0;
+  /** The exemplar of the latest increment that carried one. */
+  exemplar: StoredExemplar | null = null;
 
-  increment(n = 1): void {
-    if (!(n >= 0 && n !== Infinity)) {
-      throw badNumber('counter increment', n, 'a counter increment must be a finite number ≥ 0', this.owner);
+  increment(n: number = 1, exemplar?: Exemplar): void {
+    // typeof first: adding a bigint would throw. NaN fails `>= 0`; Infinity, or a sum that
+    // runs past the largest double, fails the second test.
+    if (typeof n !== 'number' || !(n >= 0) || this.value + n === Infinity) {
+      this.owner.reject('counter increment', n, 'counter');
+      return;
     }
     this.value += n;
+    if (exemplar !== undefined) this.exemplar = exemplarOf(this.owner, exemplar, n) ?? this.exemplar;
     if (this.mark !== TOUCHED) this.touch();
   }
 
   absolute(v: number): void {
-    if (!(v >= 0 && v !== Infinity)) {
-      throw badNumber('counter value', v, 'an absolute counter value must be a finite number ≥ 0', this.owner);
+    if (!isCounterValue(v)) {
+      this.owner.reject('counter value', v, 'counter');
+      return;
     }
     if (v > this.value) this.value = v;
     if (this.mark !== TOUCHED) this.touch();
@@ -86,11 +104,14 @@ export class CounterSeries extends SeriesBase implements Counter {
 
   reset(): void {
     this.value = 0;
+    this.exemplar = null;
   }
 
   foldInto(live: SeriesBase): void {
-    (live as CounterSeries).value += this.value;
-    this.value = 0;
+    const c = live as CounterSeries;
+    c.value += this.value;
+    if (this.exemplar !== null) c.exemplar = this.exemplar;
+    this.reset();
   }
 }
 
@@ -99,20 +120,39 @@ export class GaugeSeries extends SeriesBase implements Gauge {
   /** The current value. */
   value = 0;
 
-  increment(n = 1): void {
-    if (typeof n !== 'number') throw badNumber('gauge increment', n, 'it must be a number', this.owner);
-    this.value += n;
+  increment(n: number = 1): void {
+    if (typeof n !== 'number') {
+      this.owner.reject('gauge increment', n, 'finite');
+      return;
+    }
+    const next = this.value + n;
+    if (next - next !== 0) {
+      this.owner.reject('gauge increment', n, 'finite');
+      return;
+    }
+    this.value = next;
     if (this.mark !== TOUCHED) this.touch();
   }
 
-  decrement(n = 1): void {
-    if (typeof n !== 'number') throw badNumber('gauge decrement', n, 'it must be a number', this.owner);
-    this.value -= n;
+  decrement(n: number = 1): void {
+    if (typeof n !== 'number') {
+      this.owner.reject('gauge decrement', n, 'finite');
+      return;
+    }
+    const next = this.value - n;
+    if (next - next !== 0) {
+      this.owner.reject('gauge decrement', n, 'finite');
+      return;
+    }
+    this.value = next;
     if (this.mark !== TOUCHED) this.touch();
   }
 
   set(v: number): void {
-    if (typeof v !== 'number') throw badNumber('gauge value', v, 'it must be a number', this.owner);
+    if (!isFiniteNumber(v)) {
+      this.owner.reject('gauge value', v, 'finite');
+      return;
+    }
     this.value = v;
     if (this.mark !== TOUCHED) this.touch();
   }
@@ -154,24 +194,27 @@ export class HistogramSeries extends SeriesBase implements Histogram {
     this.sketch = layout.sketchAccuracy === null ? null : new QuantileSketch(layout.sketchAccuracy);
   }
 
-  record(v: number): void {
-    if (typeof v !== 'number' || v !== v) {
-      throw badNumber('histogram value', v, 'a histogram value must be a number and not NaN', this.owner);
+  record(v: number, exemplar?: Exemplar): void {
+    if (!isFiniteNumber(v)) {
+      this.owner.reject('histogram observation', v, 'finite');
+      return;
     }
-    this.place(v, 1);
+    this.place(v, 1, exemplar);
   }
 
   recordMany(v: number, n: number): void {
-    if (typeof v !== 'number' || v !== v) {
-      throw badNumber('histogram value', v, 'a histogram value must be a number and not NaN', this.owner);
+    if (!isFiniteNumber(v)) {
+      this.owner.reject('histogram observation', v, 'finite');
+      return;
     }
-    if (!(n >= 0 && Number.isInteger(n))) {
-      throw badNumber('observation count', n, 'recordMany needs a whole number ≥ 0', this.owner);
+    if (!isCount(n)) {
+      this.owner.reject('observation count', n, 'count');
+      return;
     }
-    this.place(v, n);
+    this.place(v, n, undefined);
   }
 
-  private place(v: number, n: number): void {
+  private place(v: number, n: number, exemplar: Exemplar | undefined): void {
     const bounds = this.layout.bounds;
     const len = bounds.length;
     let i = 0;
@@ -186,10 +229,21 @@ export class HistogramSeries extends SeriesBase implements Histogram {
       }
     }
     this.bucketCounts[i] = (this.bucketCounts[i] as number) + n;
+    if (exemplar !== undefined) this.setExemplar(i, exemplar, v);
     this.sum += v * n;
     this.count += n;
     if (this.sketch !== null) this.sketch.add(v, n);
     if (this.mark !== TOUCHED) this.touch();
+  }
+
+  /** Exemplars per bucket (same slots as `bucketCounts`), made on the first exemplar. */
+  exemplars: Array<StoredExemplar | null> | null = null;
+
+  private setExemplar(bucket: number, e: Exemplar, v: number): void {
+    const stored = exemplarOf(this.owner, e, v);
+    if (stored === null) return;
+    this.exemplars ??= new Array<StoredExemplar | null>(this.bucketCounts.length).fill(null);
+    this.exemplars[bucket] = stored;
   }
 
   reset(): void {
@@ -197,6 +251,7 @@ export class HistogramSeries extends SeriesBase implements Histogram {
     this.sum = 0;
     this.count = 0;
     this.sketch?.clear();
+    this.exemplars = null;
   }
 
   foldInto(live: SeriesBase): void {
@@ -207,6 +262,11 @@ export class HistogramSeries extends SeriesBase implements Histogram {
     h.sum += this.sum;
     h.count += this.count;
     if (this.sketch !== null && h.sketch !== null) h.sketch.merge(this.sketch);
+    if (this.exemplars !== null) {
+      const mine = this.exemplars;
+      h.exemplars ??= new Array<StoredExemplar | null>(h.bucketCounts.length).fill(null);
+      for (let i = 0; i < mine.length; i++) if (mine[i] !== null) h.exemplars[i] = mine[i] as StoredExemplar;
+    }
     this.reset();
   }
 }

@@ -1,5 +1,7 @@
 import type { FamilyView } from '../core/family.js';
-import type { HistogramSeries, SeriesBase } from '../core/series.js';
+import type { StoredExemplar } from '../core/exemplar.js';
+import { counterBase } from '../core/exposed-names.js';
+import type { CounterSeries, HistogramSeries, SeriesBase } from '../core/series.js';
 import type { ExpositionFormat } from './format.js';
 import { escapeHelp, escapeLabelValue, formatBound, formatValue } from './format.js';
 
@@ -66,7 +68,7 @@ class FamilyWriter {
   ) {
     this.om = format === 'openmetrics';
     this.withCreated = this.om && created === true;
-    const base = f.kind === 'counter' && f.name.endsWith('_total') ? f.name.slice(0, -6) : f.name;
+    const base = f.kind === 'counter' ? counterBase(f.name) : f.name;
     this.sample = f.kind === 'counter' ? `${base}_total` : f.name;
     this.line = f.kind === 'histogram' ? this.histogramLine : this.valueLine;
   }
@@ -122,7 +124,9 @@ class FamilyWriter {
 
   private valueLine: Line = (s, labels) => {
     const v = (s as unknown as { value: number }).value;
-    this.buf += labels === '' ? `${this.sample} ${formatValue(v)}\n` : `${this.sample}{${labels}} ${formatValue(v)}\n`;
+    const ex = this.om && this.f.kind === 'counter' ? (s as CounterSeries).exemplar : null;
+    const tail = ex === null ? '\n' : exemplarText(ex);
+    this.buf += labels === '' ? `${this.sample} ${formatValue(v)}${tail}` : `${this.sample}{${labels}} ${formatValue(v)}${tail}`;
     if (this.f.kind === 'counter') this.created(s, labels);
   };
 
@@ -148,15 +152,25 @@ class FamilyWriter {
     } else {
       const les = this.bounds(h.layout.bounds);
       const counts = h.bucketCounts;
+      const exs = this.om ? h.exemplars : null;
       let cum = 0;
       for (let i = 0; i < counts.length; i++) {
         cum += counts[i] as number;
-        this.buf += `${name}_bucket{${labels}${sep}le="${les[i]}"} ${cum}\n`;
+        const ex = exs === null ? null : (exs[i] ?? null);
+        this.buf += `${name}_bucket{${labels}${sep}le="${les[i]}"} ${cum}${ex === null ? '\n' : exemplarText(ex)}`;
       }
     }
     this.buf += `${name}_sum${braces} ${formatValue(h.sum)}\n${name}_count${braces} ${h.count}\n`;
     this.created(s, labels);
   };
+}
+
+/** ` # {labels} value timestamp` and the line's end: an OpenMetrics exemplar (seconds since the epoch). */
+function exemplarText(e: StoredExemplar): string {
+  let labels = '';
+  const l = e.labels;
+  for (let i = 0; i < l.length; i += 2) labels += `${i === 0 ? '' : ','}${l[i] as string}="${escapeLabelValue(l[i + 1] as string)}"`;
+  return ` # {${labels}} ${formatValue(e.value)} ${formatValue(e.timestamp / 1000)}\n`;
 }
 
 /** True when a histogram family is exposed as a summary (sketch, no buckets). */

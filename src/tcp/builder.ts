@@ -1,5 +1,6 @@
 import { parseHostPort } from '../core/address.js';
-import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
+import { checkWhole } from '../core/options.js';
+import type { InvalidUpdateHook } from '../core/validate.js';
 import { getGlobalRecorder, hasGlobalRecorder, setGlobalRecorder } from '../core/facade.js';
 import { FanoutRecorder } from '../core/layers/fanout.js';
 import type { Recorder } from '../core/recorder.js';
@@ -9,13 +10,17 @@ import { TcpRecorder } from './recorder.js';
 export const DEFAULT_STREAM_ADDRESS = '127.0.0.1:5000';
 /** Default events held by the ingress buffer and by each client queue. */
 export const DEFAULT_BUFFER_SIZE = 1024;
+/** Default bytes held by the ingress buffer and by each client queue (4 MiB). */
+export const DEFAULT_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Builds a {@link TcpRecorder}: `new TcpBuilder().listenAddress('127.0.0.1:5000').bufferSize(1024).build()`. */
 export class TcpBuilder {
   private host = '127.0.0.1';
   private port = 5000;
   private size: number | null = DEFAULT_BUFFER_SIZE;
+  private bytes: number | null = DEFAULT_BUFFER_BYTES;
   private self: Recorder | undefined;
+  private onError: InvalidUpdateHook | undefined;
 
   /** `host:port` to listen on (default 127.0.0.1:5000; port 0 picks a free one). */
   listenAddress(address: string): this {
@@ -30,10 +35,22 @@ export class TcpBuilder {
    * unbounded — a client that stops reading then grows memory without limit.
    */
   bufferSize(size: number | null): this {
-    if (size !== null && (!Number.isInteger(size) || size < 1)) {
-      throw new MeterkitError(ErrorCode.InvalidArgument, `invalid buffer size ${describeValue(size)}: it must be a whole number ≥ 1, or null for unbounded`);
-    }
-    this.size = size;
+    this.size = size === null ? null : checkWhole('buffer size', size);
+    return this;
+  }
+
+  /**
+   * Bytes the ingress buffer and each client queue hold at most (default 4 MiB), whatever the
+   * events carry. `null`: no byte bound (the event bound still applies).
+   */
+  bufferBytes(bytes: number | null): this {
+    this.bytes = bytes === null ? null : checkWhole('buffer bytes', bytes, { min: 1024 });
+    return this;
+  }
+
+  /** Hears of the first dropped update of each metric. Default: one process warning. */
+  invalidUpdates(onError: InvalidUpdateHook): this {
+    this.onError = onError;
     return this;
   }
 
@@ -45,7 +62,14 @@ export class TcpBuilder {
 
   /** Starts listening; resolves to the recorder once it does. */
   async build(): Promise<TcpRecorder> {
-    const r = new TcpRecorder({ host: this.host, port: this.port, bufferSize: this.size, selfMetrics: this.self });
+    const r = new TcpRecorder({
+      host: this.host,
+      port: this.port,
+      bufferSize: this.size,
+      bufferBytes: this.bytes,
+      selfMetrics: this.self,
+      onError: this.onError,
+    });
     await r.listen();
     return r;
   }

@@ -1,12 +1,14 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { createServer } from 'node:net';
-import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
+import { MeterkitError } from '../core/errors.js';
 import type { Counter, Gauge, Histogram } from '../core/handles.js';
 import type { Labels } from '../core/labels.js';
 import { splitLabels, validateDescription, validateMetricName } from '../core/labels.js';
 import type { MetricKind, Recorder } from '../core/recorder.js';
 import type { Unit } from '../core/units.js';
 import { parseUnit } from '../core/units.js';
+import type { InvalidUpdateHook, ValueRule } from '../core/validate.js';
+import { INVALID_UPDATES_METRIC, InvalidUpdates, isCount, isCounterValue, isFiniteNumber } from '../core/validate.js';
 import { TAG, encodeLabelsPart, encodeMetadataEvent, encodeNamePart, encodeTimestampField, varintSize, writeVarint } from './encoding.js';
 
 /** Counts a TcpRecorder keeps about itself. */
@@ -19,6 +21,8 @@ export interface TcpStats {
   droppedClient: number;
   /** Events encoded into the ingress since start. */
   events: number;
+  /** Updates dropped because their value broke the rule (see core/validate.ts). */
+  invalid: number;
 }
 
 /** Settings a TcpBuilder hands to the recorder. */
@@ -27,6 +31,10 @@ export interface TcpRecorderOptions {
   port: number;
   /** Events the ingress and each client queue hold at most; null: unbounded. */
   bufferSize: number | null;
+  /** Bytes the ingress and each client queue hold at most; null: unbounded. */
+  bufferBytes: number | null;
+  /** Hears of the first dropped update of each metric. Default: one process warning. */
+  onError?: InvalidUpdateHook;
   /** Where the recorder reports its own metrics (drops, clients). */
   selfMetrics?: Recorder;
 }
@@ -44,11 +52,18 @@ interface Client {
   readonly queue: Batch[];
   head: number;
   queued: number;
+  /** Bytes of the queued events (what `bufferBytes` bounds). */
+  queuedBytes: number;
   closed: boolean;
   waiting: boolean;
 }
 
 const TIMESTAMP_EVERY = 256;
+
+/** Where event `i` of a batch starts (`offsets.length`: the end of the batch). */
+function startOf(b: Batch, i: number): number {
+  return i < b.offsets.length ? (b.offsets[i] as number) : b.bytes.length;
+}
 const HIGH_WATER = 256 * 1024;
 
 /** Static parts of one series' events. @internal */
@@ -65,13 +80,9 @@ class TcpHandle implements Counter, Gauge, Histogram {
     readonly labelsPart: Uint8Array,
   ) {}
 
-  private bad(what: string, v: unknown, rule: string): MeterkitError {
-    return new MeterkitError(ErrorCode.InvalidValue, `invalid ${what} ${describeValue(v)} for metric "${this.name}": ${rule}`);
-  }
-
-  increment(n = 1): void {
+  increment(n: number = 1): void {
     // one handle class serves every kind; the recorder's register* picks which methods apply
-    if (!(n >= 0 && n !== Infinity)) throw this.bad('counter increment', n, 'a counter increment must be a finite number ≥ 0');
+    if (!isCounterValue(n)) return this.rec.reject(this.name, 'counter increment', n, 'counter');
     if (this.rec.clientCount === 0) return;
     let v = n;
     if (!Number.isInteger(n)) {
@@ -85,38 +96,38 @@ class TcpHandle implements Counter, Gauge, Histogram {
   }
 
   absolute(v: number): void {
-    if (!(v >= 0 && v !== Infinity)) throw this.bad('counter value', v, 'an absolute counter value must be a finite number ≥ 0');
+    if (!isCounterValue(v)) return this.rec.reject(this.name, 'counter value', v, 'counter');
     if (this.rec.clientCount === 0) return;
     this.rec.push(this, TAG.setCounter, Math.floor(v));
   }
 
   set(v: number): void {
-    if (typeof v !== 'number') throw this.bad('gauge value', v, 'it must be a number');
+    if (!isFiniteNumber(v)) return this.rec.reject(this.name, 'gauge value', v, 'finite');
     if (this.rec.clientCount === 0) return;
     this.rec.push(this, TAG.setGauge, v);
   }
 
-  decrement(n = 1): void {
-    if (typeof n !== 'number') throw this.bad('gauge decrement', n, 'it must be a number');
+  decrement(n: number = 1): void {
+    if (!isFiniteNumber(n)) return this.rec.reject(this.name, 'gauge decrement', n, 'finite');
     if (this.rec.clientCount === 0) return;
     this.rec.push(this, TAG.decrementGauge, n);
   }
 
-  gaugeIncrement(n = 1): void {
-    if (typeof n !== 'number') throw this.bad('gauge increment', n, 'it must be a number');
+  gaugeIncrement(n: number = 1): void {
+    if (!isFiniteNumber(n)) return this.rec.reject(this.name, 'gauge increment', n, 'finite');
     if (this.rec.clientCount === 0) return;
     this.rec.push(this, TAG.incrementGauge, n);
   }
 
   record(v: number): void {
-    if (typeof v !== 'number' || v !== v) throw this.bad('histogram value', v, 'a histogram value must be a number and not NaN');
+    if (!isFiniteNumber(v)) return this.rec.reject(this.name, 'histogram observation', v, 'finite');
     if (this.rec.clientCount === 0) return;
     this.rec.push(this, TAG.recordHistogram, v);
   }
 
   recordMany(v: number, n: number): void {
-    if (typeof v !== 'number' || v !== v) throw this.bad('histogram value', v, 'a histogram value must be a number and not NaN');
-    if (!(n >= 0 && Number.isInteger(n))) throw this.bad('observation count', n, 'recordMany needs a whole number ≥ 0');
+    if (!isFiniteNumber(v)) return this.rec.reject(this.name, 'histogram observation', v, 'finite');
+    if (!isCount(n)) return this.rec.reject(this.name, 'observation count', n, 'count');
     if (this.rec.clientCount === 0) return;
     this.rec.pushMany(this, v, n);
   }
@@ -143,15 +154,22 @@ const HANDLE_CACHE_LIMIT = 10_000;
  * client, in the wire format of Rust's metrics-exporter-tcp (proto/event.proto).
  *
  * ## Backpressure
- * Operations are encoded into an ingress buffer of at most `bufferSize` events, flushed on the
- * next turn of the event loop; when it is full, new events are dropped
- * (`meterkit_tcp_dropped_events_total{reason="ingress"}`). Each client has its own queue of at
- * most `bufferSize` events: a client too slow to keep up loses its oldest events first
- * (`reason="client"`), never a part of one. At most about 256 KiB wait in a client's socket
- * beyond its queue. Memory per client is therefore bounded by `bufferSize` events plus that,
- * and the ingress by `bufferSize` events. With no client connected an operation returns at
- * once and nothing is queued. `bufferSize(null)` removes both bounds: a stalled client then
- * grows memory without limit.
+ * Operations are encoded into an ingress buffer of at most `bufferSize` events and
+ * `bufferBytes` bytes, flushed on the next turn of the event loop; when it is full, new events
+ * are dropped (`meterkit_tcp_dropped_events_total{reason="ingress"}`). Each client has its own
+ * queue, bounded the same two ways: a client too slow to keep up loses its oldest events first
+ * (`reason="client"`), never a part of one. Beyond its queue, a client's socket holds at most
+ * about 256 KiB plus the one batch being written (itself at most `bufferBytes`). So memory is
+ * bounded in bytes whatever the events carry (64 KiB label values included): per client about
+ * 2 × `bufferBytes` + 256 KiB, and the ingress `bufferBytes`. Batches are shared read-only by
+ * all clients, so many clients cost far less than that each. With no client connected an
+ * operation returns at once and nothing is queued. `null` removes a bound: with both gone a
+ * stalled client grows memory without limit.
+ *
+ * ## Invalid updates
+ * An update whose value breaks the rule (core/validate.ts) is dropped before it is encoded,
+ * counted in `meterkit_invalid_updates_total{metric,reason}` (in `selfMetrics`) and reported
+ * once per metric through `onError`.
  *
  * ## Encoding
  * Each handle encodes its name and labels once; an operation writes only the timestamp and the
@@ -165,6 +183,8 @@ export class TcpRecorder implements Recorder {
   private readonly clients = new Set<Client>();
   private readonly server: Server;
   private readonly limit: number;
+  private readonly byteLimit: number;
+  private readonly invalid: InvalidUpdates;
   private buf = new Uint8Array(64 * 1024);
   private view = new DataView(this.buf.buffer);
   private pos = 0;
@@ -174,7 +194,7 @@ export class TcpRecorder implements Recorder {
   private flushScheduled = false;
   private readonly metadata = new Map<string, Uint8Array>();
   private readonly handles = new Map<string, TcpHandle>();
-  private readonly stats_: TcpStats = { clients: 0, droppedIngress: 0, droppedClient: 0, events: 0 };
+  private readonly stats_: TcpStats = { clients: 0, droppedIngress: 0, droppedClient: 0, events: 0, invalid: 0 };
   private reported = { ingress: 0, client: 0 };
   private closed = false;
   private readonly self: { ingress: Counter; client: Counter; clients: Gauge } | null;
@@ -182,7 +202,14 @@ export class TcpRecorder implements Recorder {
   /** @internal use TcpBuilder */
   constructor(private readonly options: TcpRecorderOptions) {
     this.limit = options.bufferSize ?? Number.POSITIVE_INFINITY;
+    this.byteLimit = options.bufferBytes ?? Number.POSITIVE_INFINITY;
     const sm = options.selfMetrics;
+    this.invalid = new InvalidUpdates((metric, reason) => {
+      this.stats_.invalid++;
+      if (sm === undefined) return;
+      sm.describeCounter(INVALID_UPDATES_METRIC, undefined, 'Updates dropped because their value broke the rule of the metric kind, by metric and reason');
+      sm.registerCounter(INVALID_UPDATES_METRIC, { metric, reason }).increment();
+    }, options.onError);
     if (sm !== undefined) {
       sm.describeCounter('meterkit_tcp_dropped_events_total', undefined, 'Stream events dropped: ingress buffer full, or a slow client queue full (oldest dropped)');
       sm.describeGauge('meterkit_tcp_clients', undefined, 'Stream clients connected');
@@ -219,6 +246,11 @@ export class TcpRecorder implements Recorder {
   /** Drop and client counts. */
   stats(): TcpStats {
     return { ...this.stats_, clients: this.clientCount };
+  }
+
+  /** @internal a handle's update broke the value rule: drop, count, report once per metric */
+  reject(metric: string, what: string, value: unknown, rule: ValueRule): void {
+    this.invalid.report(metric, what, value, rule);
   }
 
   // ---- Recorder
@@ -270,7 +302,7 @@ export class TcpRecorder implements Recorder {
   // ---- ingress
 
   private reserve(need: number): boolean {
-    if (this.count >= this.limit) {
+    if (this.count >= this.limit || this.pos + need > this.byteLimit) {
       this.stats_.droppedIngress++;
       return false;
     }
@@ -373,6 +405,7 @@ export class TcpRecorder implements Recorder {
       for (const c of this.clients) {
         c.queue.push(batch);
         c.queued += n;
+        c.queuedBytes += batch.bytes.length;
         this.trim(c);
         this.pump(c);
       }
@@ -380,22 +413,25 @@ export class TcpRecorder implements Recorder {
     this.report();
   }
 
-  /** Drops a client's oldest events beyond the limit, whole events only. */
+  /**
+   * Drops a client's oldest events while its queue is over the event or the byte limit, whole
+   * events only. Batches are shared: dropping moves this client's `head`, it never edits one.
+   */
   private trim(c: Client): void {
-    while (c.queued > this.limit) {
-      const first = c.queue[0] as Batch;
-      const left = first.offsets.length - c.head;
-      const excess = c.queued - this.limit;
-      if (excess >= left) {
+    while (c.queued > this.limit || c.queuedBytes > this.byteLimit) {
+      const b = c.queue[0] as Batch;
+      const n = b.offsets.length;
+      const from = c.head;
+      let end = from + Math.min(Math.max(c.queued - this.limit, 0), n - from);
+      let bytes = startOf(b, end) - startOf(b, from);
+      while (end < n && c.queuedBytes - bytes > this.byteLimit) bytes = startOf(b, ++end) - startOf(b, from);
+      if (end === n) {
         c.queue.shift();
         c.head = 0;
-        c.queued -= left;
-        this.stats_.droppedClient += left;
-      } else {
-        c.head += excess;
-        c.queued -= excess;
-        this.stats_.droppedClient += excess;
-      }
+      } else c.head = end;
+      c.queued -= end - from;
+      c.queuedBytes -= bytes;
+      this.stats_.droppedClient += end - from;
     }
   }
 
@@ -413,6 +449,7 @@ export class TcpRecorder implements Recorder {
       const b = c.queue.shift() as Batch;
       const from = b.offsets[c.head] as number;
       c.queued -= b.offsets.length - c.head;
+      c.queuedBytes -= b.bytes.length - from;
       c.head = 0;
       c.socket.write(from === 0 ? b.bytes : b.bytes.subarray(from));
     }
@@ -434,7 +471,7 @@ export class TcpRecorder implements Recorder {
       return;
     }
     socket.setNoDelay(true);
-    const c: Client = { socket, queue: [], head: 0, queued: 0, closed: false, waiting: false };
+    const c: Client = { socket, queue: [], head: 0, queued: 0, queuedBytes: 0, closed: false, waiting: false };
     this.clients.add(c);
     this.clientCount = this.clients.size;
     this.self?.clients.set(this.clientCount);
@@ -451,6 +488,7 @@ export class TcpRecorder implements Recorder {
     c.closed = true;
     c.queue.length = 0;
     c.queued = 0;
+    c.queuedBytes = 0;
     this.clients.delete(c);
     this.clientCount = this.clients.size;
     this.self?.clients.set(this.clientCount);

@@ -168,13 +168,15 @@ describe('layers', () => {
 
 describe('DebuggingRecorder', () => {
   it('snapshots values, observations, units and validates input', () => {
-    const dbg = new DebuggingRecorder();
+    const warned: string[] = [];
+    const dbg = new DebuggingRecorder({ onError: (e) => warned.push(e.message) });
     dbg.describeGauge('d_g', Unit.Percent, 'pct');
     const c = dbg.registerCounter('d_total', [['b', '2'], ['a', '1']]);
     c.increment();
     c.absolute(5);
     c.absolute(3);
-    assert.throws(() => c.increment(-1), /finite number ≥ 0/);
+    c.increment(-1);
+    assert.match(warned[0] ?? '', /-1 for metric "d_total": a counter takes a finite number ≥ 0/);
     const g = dbg.registerGauge('d_g');
     g.set(10);
     g.decrement(2);
@@ -185,7 +187,17 @@ describe('DebuggingRecorder', () => {
     assert.equal(snap.gauge('d_g'), 8);
     assert.equal(snap.counter('missing_total'), undefined);
     assert.throws(() => dbg.registerCounter('bad name'), /invalid metric name/);
-    assert.throws(() => dbg.registerGauge('x').set('a' as unknown as number), /"a"/);
+    dbg.registerGauge('x').set('a' as unknown as number);
+    const after = dbg.snapshotter().snapshot();
+    assert.equal(after.gauge('x'), 0);
+    assert.deepEqual(
+      after.rejections.map((r) => [r.name, r.what, r.value, r.reason]),
+      [
+        ['d_total', 'counter increment', -1, 'negative'],
+        ['x', 'gauge value', 'a', 'not_a_number'],
+      ],
+    );
+    assert.equal(after.counter('meterkit_invalid_updates_total', { metric: 'x', reason: 'not_a_number' }), 1);
     dbg.clear();
     assert.equal(dbg.snapshotter().snapshot().entries.length, 0);
   });

@@ -71,17 +71,32 @@ describe('Registry counters', () => {
     assert.equal(Object.getPrototypeOf({}).polluted, undefined);
   });
 
-  it('rejects bad increments and values with the value and the rule', () => {
-    const reg = new Registry();
+  it('drops bad increments and values, counts them, and reports each metric once with the value and the rule', () => {
+    const errors: Error[] = [];
+    const reg = new Registry({ onError: (e) => errors.push(e) });
     const c = reg.counter('z_total');
-    throwsCode(() => c.increment(-1), 'ERR_METERKIT_INVALID_VALUE', /-1.*finite number ≥ 0/);
-    throwsCode(() => c.increment(NaN), 'ERR_METERKIT_INVALID_VALUE', /NaN/);
-    throwsCode(() => c.increment(Infinity), 'ERR_METERKIT_INVALID_VALUE', /Infinity/);
-    throwsCode(() => c.absolute(-5), 'ERR_METERKIT_INVALID_VALUE', /-5/);
-    throwsCode(() => reg.gauge('g').set('5' as unknown as number), 'ERR_METERKIT_INVALID_VALUE', /"5".*number/);
-    throwsCode(() => reg.histogram('h').record(NaN), 'ERR_METERKIT_INVALID_VALUE', /NaN/);
-    throwsCode(() => reg.histogram('h').recordMany(1, 1.5), 'ERR_METERKIT_INVALID_VALUE', /1\.5.*whole number/);
+    assert.doesNotThrow(() => {
+      c.increment(-1);
+      c.increment(NaN);
+      c.increment(Infinity);
+      c.absolute(-5);
+      reg.gauge('g').set('5' as unknown as number);
+      reg.histogram('h').record(NaN);
+      reg.histogram('h').recordMany(1, 1.5);
+    });
     assert.equal(c.value, 0);
+    assert.equal(reg.gauge('g').value, 0);
+    assert.equal(reg.histogram('h').count, 0);
+    const count = (metric: string, reason: string): number => reg.counter('meterkit_invalid_updates_total', { metric, reason }).value;
+    assert.equal(count('z_total', 'negative'), 2);
+    assert.equal(count('z_total', 'nan'), 1);
+    assert.equal(count('z_total', 'infinite'), 1);
+    assert.equal(count('g', 'not_a_number'), 1);
+    assert.equal(count('h', 'nan'), 1);
+    assert.equal(count('h', 'bad_count'), 1);
+    assert.deepEqual(errors.map((e) => (e as { code?: string }).code), ['ERR_METERKIT_INVALID_VALUE', 'ERR_METERKIT_INVALID_VALUE', 'ERR_METERKIT_INVALID_VALUE']);
+    assert.match(errors[0]?.message ?? '', /-1 for metric "z_total": a counter takes a finite number ≥ 0/);
+    assert.match(errors[1]?.message ?? '', /"5" for metric "g": it must be a finite number/);
   });
 });
 
@@ -178,7 +193,8 @@ describe('Registry gauges and histograms', () => {
     g.decrement(0.5);
     assert.equal(g.value, 6.5);
     g.set(NaN);
-    assert.ok(Number.isNaN(g.value));
+    g.increment(Infinity);
+    assert.equal(g.value, 6.5, 'a gauge only holds finite values');
   });
 
   it('histograms fill default buckets by upper bound', () => {
@@ -231,7 +247,7 @@ describe('Registry gauges and histograms', () => {
     assert.ok(h.sketch !== null);
   });
 
-  it('keeps quantile sketches when asked, with +Inf accepted', () => {
+  it('keeps quantile sketches when asked, and only finite observations', () => {
     const reg = new Registry();
     reg.setHistogramOptions('q_seconds', { quantiles: 0.02, buckets: [] });
     const h = reg.histogram('q_seconds');
@@ -239,7 +255,7 @@ describe('Registry gauges and histograms', () => {
     assert.equal(h.bucketCounts.length, 1);
     assert.ok(Math.abs((h.sketch?.quantile(0.5) as number) - 500) <= 500 * 0.02 + 1);
     h.record(Infinity);
-    assert.equal(h.sum, Infinity);
+    assert.equal(h.sum, 500500);
   });
 });
 
