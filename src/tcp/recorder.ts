@@ -23,6 +23,8 @@ export interface TcpStats {
   events: number;
   /** Updates dropped because their value broke the rule (see core/validate.ts). */
   invalid: number;
+  /** Bytes waiting in client queues now, summed over clients (what `bufferBytes` bounds per client). */
+  queuedBytes: number;
 }
 
 /** Settings a TcpBuilder hands to the recorder. */
@@ -194,7 +196,7 @@ export class TcpRecorder implements Recorder {
   private flushScheduled = false;
   private readonly metadata = new Map<string, Uint8Array>();
   private readonly handles = new Map<string, TcpHandle>();
-  private readonly stats_: TcpStats = { clients: 0, droppedIngress: 0, droppedClient: 0, events: 0, invalid: 0 };
+  private readonly stats_: TcpStats = { clients: 0, droppedIngress: 0, droppedClient: 0, events: 0, invalid: 0, queuedBytes: 0 };
   private reported = { ingress: 0, client: 0 };
   private closed = false;
   private readonly self: { ingress: Counter; client: Counter; clients: Gauge } | null;
@@ -245,7 +247,9 @@ export class TcpRecorder implements Recorder {
 
   /** Drop and client counts. */
   stats(): TcpStats {
-    return { ...this.stats_, clients: this.clientCount };
+    let queuedBytes = 0;
+    for (const c of this.clients) queuedBytes += c.queuedBytes;
+    return { ...this.stats_, clients: this.clientCount, queuedBytes };
   }
 
   /** @internal a handle's update broke the value rule: drop, count, report once per metric */

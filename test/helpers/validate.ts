@@ -37,7 +37,10 @@ def num(v):
 fams = []
 for f in text_string_to_metric_families(sys.stdin.read()):
     fams.append({'name': f.name, 'type': f.type, 'unit': f.unit, 'help': f.documentation,
-                 'samples': [{'name': s.name, 'labels': s.labels, 'value': num(s.value)} for s in f.samples]})
+                 'samples': [{'name': s.name, 'labels': s.labels, 'value': num(s.value),
+                              'exemplar': ({'labels': s.exemplar.labels, 'value': num(s.exemplar.value),
+                                            'timestamp': (float(s.exemplar.timestamp) if s.exemplar.timestamp is not None else None)}
+                                           if s.exemplar else None)} for s in f.samples]})
 print(json.dumps(fams))
 `;
 
@@ -47,7 +50,12 @@ export interface ParsedFamily {
   type: string;
   unit: string;
   help: string;
-  samples: Array<{ name: string; labels: Record<string, string>; value: number | string }>;
+  samples: Array<{
+    name: string;
+    labels: Record<string, string>;
+    value: number | string;
+    exemplar: { labels: Record<string, string>; value: number | string; timestamp: number | null } | null;
+  }>;
 }
 
 /** Parses OpenMetrics text with python-prometheus-client; rejects with the parser's error. */
