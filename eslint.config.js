@@ -1,5 +1,33 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { posix } from 'node:path';
+
+/*
+ * The house rule (DESIGN.md): a feature folder imports from core/ (and http/ for handlers),
+ * never from a sibling feature; only cli/ wires features together. Enforced here.
+ */
+const FEATURES = [
+  'prometheus', 'json', 'tcp', 'observer', 'http', 'collectors/process', 'collectors/docker',
+  'proxy', 'monitor', 'notify', 'cluster', 'prom-client', 'remote-write', 'dashboard',
+];
+const SHARED = new Set(['core', 'http']);
+
+function boundary(feature) {
+  const others = [...FEATURES, 'cli'].filter((f) => f !== feature && !(SHARED.has(f) && feature !== 'http'));
+  const patterns = others.flatMap((f) => {
+    const rel = posix.relative(`src/${feature}`, `src/${f}`);
+    return [`${rel}/*`, `${rel}/**`, `${rel}/index.js`];
+  });
+  return {
+    files: [`src/${feature}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: patterns, message: `src/${feature} is a feature: import from core/ (or http/), never from a sibling feature; only cli/ wires features together.` }] },
+      ],
+    },
+  };
+}
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
@@ -12,6 +40,10 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  // core depends on nothing outside itself
+  { files: ['src/core/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*'], message: 'src/core depends on nothing outside core/.' }] }] } },
+  { files: ['src/core/*/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../*'], message: 'src/core depends on nothing outside core/.' }] }] } },
+  ...FEATURES.map(boundary),
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
