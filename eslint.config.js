@@ -45,6 +45,18 @@ export default tseslint.config(
   { files: ['src/core/*/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../*'], message: 'src/core depends on nothing outside core/.' }] }] } },
   ...FEATURES.map(boundary),
   {
+    // type-aware: a promise nobody awaits (an un-awaited assert.rejects) is an error
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test's describe/it return promises the runner itself tracks
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

@@ -81,13 +81,13 @@ describe('pushgateway (real prometheus-pushgateway)', { ...needs('pushgateway') 
 });
 
 describe('pushgateway URLs', () => {
-  it('encodes grouping values, base64 where needed', () => {
+  it('encodes grouping values, base64 where needed', async () => {
     assert.equal(groupUrl({ url: 'http://gw:9091', job: 'a b' }), 'http://gw:9091/metrics/job/a%20b');
     assert.equal(groupUrl({ url: 'http://gw:9091/', job: 'j', grouping: { path: '/var/tmp', empty: '' } }), 'http://gw:9091/metrics/job/j/path@base64/L3Zhci90bXA/empty@base64/=');
     assert.throws(() => groupUrl({ url: 'not a url', job: 'j' }), /absolute http/);
     assert.throws(() => groupUrl({ url: 'http://gw', job: '' }), /non-empty/);
     assert.throws(() => groupUrl({ url: 'http://gw', job: 'j', grouping: { 'bad-name': 'x' } }), /invalid label name/);
     assert.throws(() => startPushing(new Registry(), { url: 'http://gw', job: 'j', interval: 0 }), /interval 0/);
-    assert.rejects(push(new Registry(), { url: 'http://gw', job: 'j', method: 'PATCH' as 'PUT' }), /PUT or POST/);
+    await assert.rejects(push(new Registry(), { url: 'http://gw', job: 'j', method: 'PATCH' as 'PUT' }), /PUT or POST/);
   });
 });
