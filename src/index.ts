@@ -39,7 +39,7 @@ export {
 } from './core/registry.js';
 export { DEFAULT_INLINE_TIMEOUT } from './core/collect.js';
 export { compileMatcher } from './core/matcher.js';
-export { FanoutRecorder } from './core/layers/fanout.js';
+export { FanoutRecorder, FANOUT_CACHE_LIMIT } from './core/layers/fanout.js';
 export { ForwardingRecorder } from './core/layers/forwarding.js';
 export { PrefixRecorder, FilterRecorder, ConstantLabelsRecorder, RouterRecorder } from './core/layers/rewrite.js';
 export { DebuggingRecorder, Snapshotter, Snapshot } from './core/debugging.js';

@@ -100,7 +100,8 @@ export interface FamilyCursor<S extends SeriesBase = SeriesBase> {
   next(budget: number, cb: (series: S, labelValues: readonly string[]) => void): boolean;
 }
 
-type Create = (owner: LabelSet) => SeriesBase;
+/** Makes a series for a label set, given its values in the set's (canonical) order. */
+export type Create = (owner: LabelSet, values: readonly string[]) => SeriesBase;
 
 const NO_VALUES: readonly string[] = Object.freeze([]);
 const OVERFLOW_VALUES: readonly string[] = Object.freeze(['true']);
@@ -183,7 +184,7 @@ export class Family<S extends SeriesBase = SeriesBase> implements FamilyView<S> 
     if (names.length === 0) {
       if (this.unlabeled !== null) return this.unlabeled;
       if (this.size >= this.limit) return this.redirect();
-      const s = this.create(this.setFor(names)) as S;
+      const s = this.create(this.setFor(names), NO_VALUES) as S;
       this.unlabeled = s;
       this.size++;
       return s;
@@ -197,7 +198,7 @@ export class Family<S extends SeriesBase = SeriesBase> implements FamilyView<S> 
     let s = set === canon ? undefined : trieGet(canon.root, cv);
     if (s === undefined) {
       if (this.size >= this.limit) return this.redirect();
-      s = this.create(canon);
+      s = this.create(canon, cv);
       trieSet(canon.root, cv, s);
       this.size++;
     }
@@ -209,7 +210,7 @@ export class Family<S extends SeriesBase = SeriesBase> implements FamilyView<S> 
     this.host.onOverflow(this);
     if (this.overflow === null) {
       this.overflowSet ??= new LabelSet(this as Family, [OVERFLOW_LABEL]);
-      this.overflow = this.create(this.overflowSet) as S;
+      this.overflow = this.create(this.overflowSet, OVERFLOW_VALUES) as S;
     }
     return this.overflow;
   }

@@ -2,7 +2,11 @@ import { ErrorCode, MeterkitError, describeValue } from '../errors.js';
 import type { Exemplar } from '../exemplar.js';
 import type { Counter, Gauge, Histogram } from '../handles.js';
 import type { Labels } from '../labels.js';
-import type { Recorder } from '../recorder.js';
+import type { FamilyHost, LabelSet } from '../family.js';
+import { Family } from '../family.js';
+import type { MetricKind, Recorder } from '../recorder.js';
+import { registerByKind } from '../recorder.js';
+import { SeriesBase } from '../series.js';
 import type { Unit } from '../units.js';
 import { isCount, isCounterValue, isFiniteNumber } from '../validate.js';
 
@@ -13,12 +17,18 @@ type AnyHandle = Counter & Gauge & Histogram;
  * counts and reports it (core/validate.ts), so one bad update is counted once, not once per
  * recorder — in the agent the stream reports into the same registry.
  */
-class FanoutHandle implements Counter, Gauge, Histogram {
+class FanoutHandle extends SeriesBase implements Counter, Gauge, Histogram {
   constructor(
+    owner: LabelSet,
     private readonly handles: readonly AnyHandle[],
     /** Counter rule for `increment` (≥ 0) rather than the gauge rule (finite). */
     private readonly counter: boolean,
-  ) {}
+  ) {
+    super(owner, 0);
+  }
+  // a cache entry holds no data of its own: nothing to reset or fold
+  reset(): void {}
+  foldInto(): void {}
   private first(): AnyHandle {
     return this.handles[0] as AnyHandle;
   }
@@ -57,10 +67,26 @@ function isRecorder(r: unknown): r is Recorder {
   );
 }
 
+/** Fanout handles kept per metric name before that name's cache is emptied and refilled. */
+export const FANOUT_CACHE_LIMIT = 10_000;
+
+const CACHE_HOST: FamilyHost = {
+  clock: () => 0,
+  onOverflow: () => undefined, // never: the cache has no limit of its own (see FANOUT_CACHE_LIMIT)
+  invalid: () => undefined, // never: fanout handles do not validate through their owner
+  wallClock: Date.now,
+};
+
 /**
  * Sends every metric to several recorders: one handle updates them all (e.g. a Registry for
  * Prometheus and a TcpRecorder for the live stream). An update whose value breaks the rule
  * reaches only the first recorder, which counts and reports it.
+ *
+ * Resolving with labels on every call stays cheap: the fanout keeps the handle it built for
+ * each label set in the same value-keyed trie a Registry uses (core/family.ts), so a call for
+ * an existing series allocates nothing and costs one trie walk plus the updates themselves.
+ * The cache holds at most {@link FANOUT_CACHE_LIMIT} label sets per name; past that it is
+ * emptied (handles already given out keep working: they are plain handles of the recorders).
  */
 export class FanoutRecorder implements Recorder {
   /** The recorders, in the order they are updated. */
@@ -79,9 +105,33 @@ export class FanoutRecorder implements Recorder {
     this.recorders = [...recorders];
   }
 
-  private all<H>(get: (r: Recorder) => H, counter: boolean): H {
-    if (this.recorders.length === 1) return get(this.recorders[0] as Recorder);
-    return new FanoutHandle(this.recorders.map(get) as unknown as AnyHandle[], counter) as H;
+  private readonly caches: Record<MetricKind, Map<string, Family<FanoutHandle>>> = {
+    counter: new Map(),
+    gauge: new Map(),
+    histogram: new Map(),
+  };
+  private last: Family<FanoutHandle> | null = null;
+
+  private resolve(kind: MetricKind, name: string, labels: Labels | undefined): AnyHandle {
+    let f = this.last;
+    if (f === null || f.name !== name || f.kind !== kind) {
+      f = this.caches[kind].get(name) ?? this.family(kind, name);
+      this.last = f;
+    }
+    if (f.size >= FANOUT_CACHE_LIMIT) f.removeAll();
+    return f.resolve(labels);
+  }
+
+  private family(kind: MetricKind, name: string): Family<FanoutHandle> {
+    const counter = kind === 'counter';
+    const f = new Family<FanoutHandle>(name, kind, Number.POSITIVE_INFINITY, CACHE_HOST, (owner, values) => {
+      const names = owner.labelNames;
+      const labels: Labels | undefined = names.length === 0 ? undefined : names.map((n, i) => [n, values[i] as string] as const);
+      const handles = this.recorders.map((r) => registerByKind(r, kind, name, labels)) as AnyHandle[];
+      return new FanoutHandle(owner, handles, counter);
+    });
+    this.caches[kind].set(name, f);
+    return f;
   }
 
   describeCounter(name: string, unit?: Unit, description?: string): void {
@@ -94,12 +144,15 @@ export class FanoutRecorder implements Recorder {
     for (const r of this.recorders) r.describeHistogram(name, unit, description);
   }
   registerCounter(name: string, labels?: Labels): Counter {
-    return this.all((r) => r.registerCounter(name, labels), true);
+    if (this.recorders.length === 1) return (this.recorders[0] as Recorder).registerCounter(name, labels);
+    return this.resolve('counter', name, labels);
   }
   registerGauge(name: string, labels?: Labels): Gauge {
-    return this.all((r) => r.registerGauge(name, labels), false);
+    if (this.recorders.length === 1) return (this.recorders[0] as Recorder).registerGauge(name, labels);
+    return this.resolve('gauge', name, labels);
   }
   registerHistogram(name: string, labels?: Labels): Histogram {
-    return this.all((r) => r.registerHistogram(name, labels), false);
+    if (this.recorders.length === 1) return (this.recorders[0] as Recorder).registerHistogram(name, labels);
+    return this.resolve('histogram', name, labels);
   }
 }
