@@ -5,9 +5,11 @@
  * Encoding (what README's "JSON view" section documents):
  * - a metric whose only series has no labels is a number (a histogram: an object, below);
  * - any other metric is an object keyed by label values, as an `expvar.Map` is: the values in
- *   the order of the label names, joined with `,` (`{"GET,200": 3}`); the series with no labels,
+ *   the order of the label names, joined with `|` (`{"GET|200": 3}`); the series with no labels,
  *   if any, under `""`; a series whose label names differ from the metric's first labeled series
- *   (the cardinality overflow series, say) under `name=value` pairs joined with `,`;
+ *   (the cardinality overflow series, say) under `name=value` pairs joined with `|`. Not `,`:
+ *   expvarmon splits its `-vars` list on commas (and paths on `.`, and a kind prefix on `:`), so
+ *   a key with a comma could not be named there;
  * - a histogram series is `{"count", "sum", "buckets": {"<le>": cumulative count, …, "+Inf"},
  *   "quantiles": {"0.5": …}}` (buckets when it has bounds, quantiles when it keeps a sketch);
  * - NaN and infinities, which JSON cannot spell, are the strings `"NaN"`, `"+Inf"`, `"-Inf"`;
@@ -56,6 +58,9 @@ export function varName(metric: string): string {
 export const JSON_QUANTILES: readonly number[] = Object.freeze([0.5, 0.9, 0.99, 0.999]);
 
 const DEFAULT_SLICE = 2000;
+
+/** Joins the label values of a map key. */
+export const KEY_SEP = '|';
 
 function num(v: number): string {
   if (v !== v) return '"NaN"';
@@ -132,8 +137,8 @@ class VarsWriter {
       const own = s.owner.labelNames;
       if (names === null && own.length > 0) names = own;
       let k: string;
-      if (own === names || (names !== null && sameNames(own, names))) k = values.join(',');
-      else k = own.map((n, i) => `${n}=${values[i] as string}`).join(',');
+      if (own === names || (names !== null && sameNames(own, names))) k = values.join(KEY_SEP);
+      else k = own.map((n, i) => `${n}=${values[i] as string}`).join(KEY_SEP);
       return `${JSON.stringify(k)}: ${this.value(f, s)}`;
     };
     this.put(`${JSON.stringify(key)}: {\n  ${entry(first, firstValues)}`);

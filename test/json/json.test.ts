@@ -42,7 +42,7 @@ describe('JSON view: Go expvar layout', () => {
     assert.deepEqual(Object.keys(doc), ['cmdline', 'lat_seconds', 'memstats', 'meterkit_cardinality_overflow_total', 'metric-cmdline', 'metric-memstats', 'mixed', 'odd', 'one_seconds', 'req_total', 'up']);
     assert.deepEqual(doc.cmdline, ['node', 'app']);
     assert.equal(doc.up, 1);
-    assert.deepEqual(doc.req_total, { 'GET,200': 2, 'POST,500': 1 });
+    assert.deepEqual(doc.req_total, { 'GET|200': 2, 'POST|500': 1 });
     assert.deepEqual(doc.odd, { nan: 'NaN', inf: '-Inf', big: '+Inf', 'meterkit_overflow=true': 4 });
     assert.deepEqual(doc.mixed, { '': 7, x: 8, 'b=x': 9 });
     assert.equal(doc['metric-cmdline'], 3);

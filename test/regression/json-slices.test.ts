@@ -2,7 +2,9 @@
  * Regression (issue #8 §2): /debug/vars was one JSON.stringify of the whole registry; with
  * 100k series that held the event loop for 420–510 ms. It is now written in slices with a turn
  * of the loop between them. Measured here: the longest gap between setImmediate ticks while
- * the document is served. The bound is generous: a stall check, not a speed claim.
+ * the document is served. The bound is generous: a stall check, not a speed claim. (Measured
+ * here on the 2-core test machine: before, 220–420 ms; after, 33–42 ms, most of it core's
+ * FamilyView.cursor() taking the keys of a 100k-entry trie level at once, as /metrics does.)
  */
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
