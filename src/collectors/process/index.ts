@@ -17,6 +17,8 @@ export const GC_DURATION_BUCKETS: readonly number[] = Object.freeze([0.001, 0.01
 /** A registry-like target that can also take scrape-time collectors and bucket settings. */
 export interface ProcessMetricsTarget extends Recorder {
   addCollector(name: string, fn: () => void | Promise<void>): () => void;
+  /** Removes one series (a Registry's `remove`): how a vanished handle/request/resource type goes away. */
+  remove(name: string, labels?: Record<string, string>): boolean;
   setHistogramOptions?(name: string, options: { buckets?: readonly number[] }): void;
 }
 
@@ -146,12 +148,20 @@ export class ProcessCollector {
     return this.options.recorder ?? this.target;
   }
 
-  /** Sets a gauge per type, and zero for types seen before but gone now. */
+  /**
+   * Sets a gauge per type and removes the series of types seen before but gone now, as
+   * prom-client does (it resets the gauge before setting the present types): a type that no
+   * longer exists has no series, rather than one stuck at 0 for the life of the process.
+   */
   private grouped(name: string, counts: Map<string, number>, label: string): void {
     const rec = this.rec;
     let seen = this.seen.get(name);
     if (seen === undefined) this.seen.set(name, (seen = new Set()));
-    for (const t of seen) if (!counts.has(t)) rec.registerGauge(this.n(name), { [label]: t }).set(0);
+    for (const t of seen) {
+      if (counts.has(t)) continue;
+      this.target.remove(this.n(name), { [label]: t });
+      seen.delete(t);
+    }
     let total = 0;
     for (const [t, c] of counts) {
       seen.add(t);
