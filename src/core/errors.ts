@@ -25,6 +25,8 @@ export const ErrorCode = Object.freeze({
   InvalidArgument: 'ERR_METERKIT_INVALID_ARGUMENT',
   InvalidBuckets: 'ERR_METERKIT_INVALID_BUCKETS',
   ConfigTooLate: 'ERR_METERKIT_CONFIG_TOO_LATE',
+  Docker: 'ERR_METERKIT_DOCKER',
+  DockerResponseTooLarge: 'ERR_METERKIT_DOCKER_RESPONSE_TOO_LARGE',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

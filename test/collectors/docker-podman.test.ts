@@ -93,7 +93,7 @@ describe('Docker collector against a real engine (Podman)', { ...needs('podman')
     await reg.collect();
     assert.equal(series(reg, 'docker_container_running_state').get(busy), 1);
     assert.ok(logs.some((l) => /is back/.test(l)));
-    dc.stop();
+    await dc.close();
     assert.equal(reg.family('docker_container_running_state')?.seriesCount, 0);
   });
 
@@ -111,7 +111,7 @@ describe('Docker collector against a real engine (Podman)', { ...needs('podman')
     }
     assert.match(text, new RegExp(`^container_network_receive_bytes_total\\{id="${id}",name="${busy}",image="[^"]+",interface="[^"]+"\\} \\d`, 'm'));
     assert.doesNotMatch(text, /^docker_container_/m);
-    dc.stop();
+    await dc.close();
   });
 
   it('meterkit docker prints once, and the agent serves it with --docker', async () => {
