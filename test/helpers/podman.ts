@@ -126,5 +126,9 @@ export const json =
   (res) =>
     res.writeHead(status, { 'Content-Type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
 
-/** Routes every fake engine needs: `/_ping` and `/version` (API 1.41). */
-export const BASE_ROUTES: Record<string, FakeRoute> = { '/_ping': (r) => r.end('OK'), '/version': json({ ApiVersion: '1.41', Version: '24.0.0', KernelVersion: '6.1.0' }) };
+/** Routes every fake engine needs: `/_ping`, `/version` (API 1.41) and `/info`. */
+export const BASE_ROUTES: Record<string, FakeRoute> = {
+  '/_ping': (r) => r.end('OK'),
+  '/version': json({ ApiVersion: '1.41', Version: '24.0.0', KernelVersion: '6.1.0' }),
+  '/info': json({ OperatingSystem: 'Debian GNU/Linux 12 (bookworm)' }),
+};
