@@ -87,7 +87,9 @@ const CADVISOR_HELP: Array<[string, 'gauge' | 'counter', Unit | undefined, strin
   ['container_memory_rss', 'gauge', Unit.Bytes, 'Size of RSS in bytes.'],
   ['container_memory_cache', 'gauge', Unit.Bytes, 'Number of bytes of page cache memory.'],
   ['container_memory_max_usage_bytes', 'gauge', Unit.Bytes, 'Maximum memory usage recorded in bytes.'],
-  ['container_memory_failcnt', 'counter', undefined, 'Number of memory usage hits limits.'],
+  // cAdvisor's counter without `_total`: a meterkit counter is always exposed with `_total`,
+  // so it is a gauge here to keep the name dashboards query (rate() works the same)
+  ['container_memory_failcnt', 'gauge', undefined, 'Number of memory usage hits limits.'],
   ['container_network_receive_bytes_total', 'counter', Unit.Bytes, 'Cumulative count of bytes received.'],
   ['container_network_transmit_bytes_total', 'counter', Unit.Bytes, 'Cumulative count of bytes transmitted.'],
   ['container_network_receive_packets_total', 'counter', undefined, 'Cumulative count of packets received.'],

@@ -248,7 +248,7 @@ export class ContainerTracker {
     if (f.memoryRss !== undefined) r.gauge('container_memory_rss', l, f.memoryRss);
     if (f.memoryCache !== undefined) r.gauge('container_memory_cache', l, f.memoryCache);
     if (f.memoryMaxUsage !== undefined) r.gauge('container_memory_max_usage_bytes', l, f.memoryMaxUsage);
-    if (f.memoryFailcnt !== undefined) r.counter('container_memory_failcnt', l, f.memoryFailcnt);
+    if (f.memoryFailcnt !== undefined) r.gauge('container_memory_failcnt', l, f.memoryFailcnt);
     for (const n of f.networks) {
       const nl = { ...l, interface: n.name };
       const pairs: Array<[string, number | undefined]> = [
