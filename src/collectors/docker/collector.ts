@@ -301,14 +301,18 @@ export class DockerCollector {
   /** Trackers for the listed containers; a malformed entry fails alone. Returns the ids listed. */
   private reconcile(listed: unknown[]): Set<string> {
     const ids = new Set<string>();
+    // failing entries still listed: the others leave `failing`, so it stays as small as the list
+    const listedKeys = new Set<string>();
     listed.forEach((entry, i) => {
       let id: string;
       try {
         id = containerId(entry);
       } catch (err) {
+        listedKeys.add(`#${i}`);
         this.containerFailed(`#${i}`, '', (err as Error).message);
         return;
       }
+      listedKeys.add(id);
       let name: string;
       try {
         name = displayName((entry as { Names?: unknown }).Names, id);
@@ -324,6 +328,7 @@ export class DockerCollector {
         this.trackers.set(id, new ContainerTracker(id, name, this.target, this.naming));
       }
     });
+    for (const key of this.failing) if (!listedKeys.has(key)) this.failing.delete(key);
     return ids;
   }
 
