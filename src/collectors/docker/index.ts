@@ -1,5 +1,6 @@
 /** `meterkit/docker`: container metrics from the Docker Engine API (Docker or Podman). */
-export { DockerCollector, collectDockerMetrics, DURATION_BUCKETS } from './collector.js';
+export { DockerCollector, collectDockerMetrics } from './collector.js';
+export { DURATION_BUCKETS } from './help.js';
 export { DockerClient, DockerError, resolveDockerUrl, MAX_API_VERSION, MIN_API_VERSION, DEFAULT_RESPONSE_LIMITS } from './client.js';
 export { ContainerTracker } from './tracker.js';
 export { containerId, containerFacts, displayName, runningState, healthState, startTimeSeconds, resourceFigures, CONTAINER_STATES } from './figures.js';
