@@ -59,8 +59,8 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   const log = config.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { host, port } = parseHostPort(config.listen ?? '127.0.0.1:9464', '--listen address');
   const registry = new Registry({
-    // a Docker update may take up to its own 20 s inline timeout: let the scrape wait for that
-    collectTimeout: config.collectTimeout ?? (config.docker ? 25_000 : undefined),
+    // the one inline-timeout policy for every collector, Docker included
+    collectTimeout: config.collectTimeout,
     onCollectorError: (name, err) => log(`meterkit: collector "${name}" failed: ${err instanceof Error ? err.message : String(err)}`),
   });
   const docker = config.docker ? collectDockerMetrics(registry, { url: config.docker.url, naming: config.docker.naming, log }) : null;
@@ -91,7 +91,8 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   const close = async (): Promise<void> => {
     if (ticker !== null) clearInterval(ticker);
     await processCollector?.close();
-    docker?.stop();
+    // first: aborts the engine calls a scrape may be waiting on, so the server closes at once
+    await docker?.close();
     await server.close();
     await stream?.close();
     await registry.close();

@@ -44,12 +44,23 @@ export async function dockerCommand(args: readonly string[], out: Out, err: Out)
   if (parsed.values.help) return 'help';
   if (parsed.positionals.length > 1) throw new UsageError(`expected at most one engine URL, got ${parsed.positionals.length}`);
   const registry = new Registry();
-  const dc = new DockerCollector(registry, { url: parsed.positionals[0], naming: parseNaming(parsed.values.naming), log: () => undefined });
-  await dc.update();
+  const logged: string[] = [];
+  const dc = new DockerCollector(registry, { url: parsed.positionals[0], naming: parseNaming(parsed.values.naming), log: (line) => logged.push(line) });
+  try {
+    await dc.update();
+  } catch (e) {
+    // update() never rejects by design; should it, the user gets one line, never a stack trace
+    err(`meterkit docker: ${e instanceof Error ? e.message : String(e)}\n`);
+    await dc.close();
+    return 1;
+  }
   if (dc.lastError !== null) {
     err(`meterkit docker: no Docker engine answers at ${dc.url}: ${dc.lastError}\n`);
     return 1;
   }
+  // a failing container is said on stderr with its reason and left out; the others print
+  for (const line of logged) err(`${line}\n`);
   out(render(registry));
+  await dc.close();
   return 0;
 }

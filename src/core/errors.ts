@@ -26,6 +26,8 @@ export const ErrorCode = Object.freeze({
   InvalidBuckets: 'ERR_METERKIT_INVALID_BUCKETS',
   ConfigTooLate: 'ERR_METERKIT_CONFIG_TOO_LATE',
   NameConflict: 'ERR_METERKIT_NAME_CONFLICT',
+  Docker: 'ERR_METERKIT_DOCKER',
+  DockerResponseTooLarge: 'ERR_METERKIT_DOCKER_RESPONSE_TOO_LARGE',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Registry } from '../../src/index.js';
-import { DockerCollector, displayName, healthState, resolveDockerUrl, resourceFigures, runningState, startTimeSeconds } from '../../src/collectors/docker/index.js';
+import { DockerCollector, collectDockerMetrics, containerFacts, displayName, healthState, resolveDockerUrl, resourceFigures, runningState, startTimeSeconds } from '../../src/collectors/docker/index.js';
 import type { ContainerStats } from '../../src/collectors/docker/index.js';
-import { tempDir } from '../helpers/tools.js';
+import { BASE_ROUTES, fakeEngine, json } from '../helpers/podman.js';
 
 // Captured shapes (trimmed): Docker 24 on cgroup v1 with stream=true, Docker on cgroup v2
 // with one-shot, and Podman 4.3's compat API.
@@ -49,7 +46,7 @@ describe('Docker figures from captured responses', () => {
     assert.equal(f.memoryLimit, 2_000_000_000);
     assert.equal(f.rxTotal, 1005);
     assert.equal(f.txTotal, 2007);
-    assert.deepEqual(f.disks, [{ device: '8:0', read: 4096, write: 8192 }, { device: '8:16', read: 1, write: 0 }]);
+    assert.deepEqual(f.disks, [{ major: 8, minor: 0, read: 4096, write: 8192 }, { major: 8, minor: 16, read: 1, write: 0 }]);
     assert.equal(f.readTotal, 4097);
   });
 
@@ -75,22 +72,27 @@ describe('Docker figures from captured responses', () => {
     assert.equal(bare.memoryLimit, undefined);
   });
 
-  it('decides the running state from State.Status, health and names', () => {
-    // Docker reports Running: true while a container restarts
-    assert.equal(runningState({ Id: 'x', State: { Status: 'restarting', Running: true, Restarting: true } }), 0.5);
-    assert.equal(runningState({ Id: 'x', State: { Status: 'running', Running: true } }), 1);
-    assert.equal(runningState({ Id: 'x', State: { Status: 'exited', Running: false } }), 0);
-    assert.equal(runningState({ Id: 'x', State: { Status: 'paused', Running: true } }), 0);
-    assert.equal(runningState({ Id: 'x', State: { Running: true } }), 1);
-    assert.equal(healthState({ Id: 'x', State: { Health: { Status: 'healthy' } } }), 1);
-    assert.equal(healthState({ Id: 'x', State: { Health: { Status: 'starting' } } }), 0.5);
-    assert.equal(healthState({ Id: 'x', State: { Health: { Status: 'unhealthy' } } }), 0);
-    assert.equal(healthState({ Id: 'x', State: {} }), -1);
+  it('decides the running state from State.Running, as docker_exporter; health and names', () => {
+    const state = (State: unknown): number => runningState(containerFacts({ Id: 'x', State }));
+    // Docker reports Running: true while a container restarts or is paused: docker_exporter says 1
+    assert.equal(state({ Status: 'restarting', Running: true, Restarting: true }), 1);
+    assert.equal(state({ Status: 'restarting', Running: false, Restarting: true }), 0.5);
+    assert.equal(state({ Status: 'running', Running: true }), 1);
+    assert.equal(state({ Status: 'exited', Running: false }), 0);
+    assert.equal(state({ Status: 'paused', Running: true }), 1);
+    assert.equal(state({ Running: true }), 1);
+    assert.equal(state({ Status: 'paused' }), 1, 'no State.Running: derived from the status');
+    const health = (Status: string | undefined): number => healthState(containerFacts({ Id: 'x', State: { Health: { Status } } }));
+    assert.equal(health('healthy'), 1);
+    assert.equal(health('starting'), 0.5);
+    assert.equal(health('unhealthy'), 0);
+    assert.equal(health(undefined), -1);
     assert.equal(displayName(['/web', '/alias'], 'abcdef1234567890'), 'web');
     assert.equal(displayName([], 'abcdef1234567890'), 'abcdef123456');
     assert.equal(displayName(null, 'abcdef1234567890'), 'abcdef123456');
-    assert.equal(startTimeSeconds({ Id: 'x', State: { StartedAt: '0001-01-01T00:00:00Z' } }), undefined);
-    assert.equal(startTimeSeconds({ Id: 'x', State: { StartedAt: '2026-11-21T18:13:28.5Z' } }), Date.parse('2026-11-21T18:13:28.5Z') / 1000);
+    assert.throws(() => displayName([5], 'abcdef1234567890'), /Names\[0\] is 5, not a string/);
+    assert.equal(startTimeSeconds('0001-01-01T00:00:00Z'), undefined);
+    assert.equal(startTimeSeconds('2026-11-21T18:13:28.5Z'), Date.parse('2026-11-21T18:13:28.5Z') / 1000);
   });
 
   it('resolves the engine URL', () => {
@@ -101,25 +103,9 @@ describe('Docker figures from captured responses', () => {
   });
 });
 
-/** A fake engine on a unix socket for failure paths a real engine will not produce on demand. */
-async function fakeEngine(routes: Record<string, (res: import('node:http').ServerResponse) => void>): Promise<{ url: string; server: Server; remove: () => void }> {
-  const tmp = tempDir('fake-docker');
-  const socket = join(tmp.dir, 'd.sock');
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '').replace(/^\/v[\d.]+/, '').split('?')[0] as string;
-    const h = routes[path];
-    if (h) h(res);
-    else res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"message":"no such thing"}');
-  });
-  await new Promise<void>((r) => server.listen(socket, r));
-  return { url: `unix://${socket}`, server, remove: () => (server.close(), tmp.remove()) };
-}
-
-const json = (body: unknown, status = 200) => (res: import('node:http').ServerResponse) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
-
 describe('Docker collector failure paths (fake engine)', () => {
   it('malformed JSON from the list is counted, never a crash, and unpublishes', async () => {
-    const eng = await fakeEngine({ '/_ping': (r) => r.end('OK'), '/version': json({ ApiVersion: '1.41' }), '/containers/json': json('[{"Id": "abc", broken') });
+    const eng = await fakeEngine({ ...BASE_ROUTES, '/containers/json': json('[{"Id": "abc", broken') });
     const logs: string[] = [];
     try {
       const reg = new Registry();
@@ -130,7 +116,7 @@ describe('Docker collector failure paths (fake engine)', () => {
       assert.equal(logs.length, 1, 'said once');
       assert.match(logs[0] as string, /unavailable \(GET \/containers\/json\?all=true answered malformed JSON\)/);
     } finally {
-      eng.remove();
+      await eng.remove();
     }
   });
 
@@ -157,15 +143,14 @@ describe('Docker collector failure paths (fake engine)', () => {
       assert.equal(dc.client.calls.stats, 0, 'no stats for stopped containers');
       names = [];
     } finally {
-      eng.remove();
+      await eng.remove();
     }
   });
 
   it('answers after the inline timeout with the previous data, and abandons an update past the deadline', async () => {
     let release: (() => void) | null = null;
     const eng = await fakeEngine({
-      '/_ping': (r) => r.end('OK'),
-      '/version': json({ ApiVersion: '1.41' }),
+      ...BASE_ROUTES,
       '/containers/json': (res) => {
         // hold the list until the test lets it go
         release = () => res.writeHead(200, { 'Content-Type': 'application/json' }).end('[]');
@@ -173,26 +158,31 @@ describe('Docker collector failure paths (fake engine)', () => {
     });
     try {
       const reg = new Registry();
-      const dc = new DockerCollector(reg, { url: eng.url, inlineTimeout: 30, log: () => undefined });
-      const scrapes = [dc.collect(), dc.collect()];
+      const dc = collectDockerMetrics(reg, { url: eng.url, log: () => undefined });
+      const scrapes = [reg.collect({ inlineTimeout: 30 }), reg.collect({ inlineTimeout: 30 })];
       await Promise.all(scrapes);
-      assert.equal(reg.counter('docker_probe_inline_timeouts_total').value, 2);
+      assert.equal(reg.counter('docker_probe_inline_timeouts_total').value, 2, 'each scrape that stopped waiting counts');
+      assert.equal(dc.client.calls.list, 1, 'the two scrapes share one update');
       assert.equal(reg.family('docker_probe_duration_seconds')?.seriesCount, 1);
       let probes = 0;
       reg.family('docker_probe_duration_seconds')?.forEachSeries((s) => (probes = (s as unknown as { count: number }).count));
       assert.equal(probes, 0, 'the update is still running in the background');
       while (release === null) await new Promise((r) => setTimeout(r, 5));
       (release as () => void)();
-      await dc.collect(); // joins or starts a fresh one and finishes in time
+      await reg.collect(); // joins or starts a fresh one and finishes in time
       assert.equal(reg.gauge('docker_containers').value, 0);
       assert.ok(reg.gauge('docker_probe_successfully_completed_time').value > 0);
+      await dc.close();
 
       release = null;
       const late = new DockerCollector(new Registry(), { url: eng.url, deadline: 50, log: () => undefined });
       await late.update();
       assert.match(late.lastError ?? '', /abort/i);
+      assert.throws(() => new DockerCollector(new Registry(), { url: eng.url, deadline: 2 ** 31 }), /invalid Docker deadline 2147483648/);
+      assert.throws(() => new DockerCollector(new Registry(), { url: eng.url, callTimeout: 0 }), /invalid Docker callTimeout 0/);
+      assert.throws(() => new DockerCollector(new Registry(), { url: eng.url, maxResponseBytes: { list: 1.5 } }), /invalid Docker maxResponseBytes.list 1.5/);
     } finally {
-      eng.remove();
+      await eng.remove();
     }
   });
 });

@@ -6,7 +6,7 @@ import { startAgent } from '../../src/cli/agent.js';
 import { main } from '../../src/cli/main.js';
 import { render } from '../../src/prometheus/index.js';
 import type { Engine } from '../helpers/podman.js';
-import { startEngine } from '../helpers/podman.js';
+import { api, startEngine } from '../helpers/podman.js';
 import { needs, requireTools } from '../helpers/tools.js';
 import { get } from '../prometheus/handler.test.js';
 import { promtoolCheck } from '../helpers/validate.js';
@@ -26,6 +26,7 @@ describe('Docker collector against a real engine (Podman)', { ...needs('podman')
   const busy = `${tag}-busy`;
   const sleepy = `${tag}-sleepy`;
   const exited = `${tag}-exited`;
+  const paused = `${tag}-paused`;
   let ids: Record<string, string> = {};
 
   before(async () => {
@@ -35,7 +36,11 @@ describe('Docker collector against a real engine (Podman)', { ...needs('podman')
       [busy]: await engine.container(busy, ['sh', '-c', 'yes > /dev/null']),
       [sleepy]: await engine.container(sleepy, ['sleep', '1000']),
       [exited]: await engine.container(exited, ['sh', '-c', 'exit 3']),
+      [paused]: await engine.container(paused, ['sleep', '1000']),
     };
+    // runc pauses through the freezer cgroup; Podman then reports Status paused, Running true
+    const p = await api(engine.socket, 'POST', `/v1.41/containers/${ids[paused] as string}/pause`);
+    assert.equal(p.status, 204, `pause: ${JSON.stringify(p.json)}`);
   });
   after(async () => {
     await engine?.dispose();
@@ -51,6 +56,11 @@ describe('Docker collector against a real engine (Podman)', { ...needs('podman')
     assert.equal(running.get(busy), 1);
     assert.equal(running.get(sleepy), 1);
     assert.equal(running.get(exited), 0);
+    // docker_exporter reads State.Running: a paused container is running and keeps its resource series
+    assert.equal(running.get(paused), 1);
+    assert.ok((series(reg, 'docker_container_memory_used_bytes').get(paused) ?? 0) > 0);
+    assert.equal(reg.gauge('docker_container_state', { name: paused, state: 'paused' }).value, 1);
+    assert.equal(reg.gauge('docker_container_state', { name: busy, state: 'running' }).value, 1);
     assert.ok((reg.gauge('docker_containers').value ?? 0) >= 3);
     const mem = series(reg, 'docker_container_memory_used_bytes');
     assert.ok((mem.get(busy) ?? 0) > 0 && (mem.get(sleepy) ?? 0) > 0);
@@ -93,7 +103,7 @@ describe('Docker collector against a real engine (Podman)', { ...needs('podman')
     await reg.collect();
     assert.equal(series(reg, 'docker_container_running_state').get(busy), 1);
     assert.ok(logs.some((l) => /is back/.test(l)));
-    dc.stop();
+    await dc.close();
     assert.equal(reg.family('docker_container_running_state')?.seriesCount, 0);
   });
 
@@ -105,13 +115,18 @@ describe('Docker collector against a real engine (Podman)', { ...needs('podman')
     await reg.collect();
     const text = render(reg);
     const id = ids[busy] as string;
-    assert.match(text, new RegExp(`^container_cpu_usage_seconds_total\\{id="${id}",name="${busy}",image="localhost/busybox:latest"\\} \\d`, 'm'));
-    for (const name of ['container_memory_usage_bytes', 'container_memory_working_set_bytes', 'container_last_seen', 'container_start_time_seconds', 'container_spec_memory_limit_bytes']) {
-      assert.match(text, new RegExp(`^${name}\\{id="${id}"`, 'm'), name);
+    // the id label is the cgroup path, read from /proc/<pid>/cgroup (Podman: …/libpod-<id>…)
+    const cg = new RegExp(`^container_cpu_usage_seconds_total\\{id="(/[^"]*${id}[^"]*)",name="${busy}",image="localhost/busybox:latest",cpu="total"\\} \\d`, 'm').exec(text)?.[1];
+    assert.ok(cg !== undefined, text);
+    for (const name of ['container_cpu_user_seconds_total', 'container_cpu_system_seconds_total', 'container_memory_usage_bytes', 'container_memory_working_set_bytes', 'container_last_seen', 'container_start_time_seconds', 'container_spec_memory_limit_bytes']) {
+      assert.ok(text.includes(`\n${name}{id="${cg}",`), name);
     }
-    assert.match(text, new RegExp(`^container_network_receive_bytes_total\\{id="${id}",name="${busy}",image="[^"]+",interface="[^"]+"\\} \\d`, 'm'));
+    assert.ok(text.includes(`\ncontainer_network_receive_packets_total{id="${cg}",name="${busy}",image="localhost/busybox:latest",interface=`));
+    assert.doesNotMatch(text, new RegExp(`name="${exited}"`), 'a stopped container has no cgroup: cAdvisor does not list it');
+    assert.match(text, /^container_scrape_error 0$/m);
+    assert.match(text, /^cadvisor_version_info\{kernelVersion="[^"]+",osVersion="[^"]+",dockerVersion="[^"]+",cadvisorVersion="",cadvisorRevision=""\} 1$/m);
     assert.doesNotMatch(text, /^docker_container_/m);
-    dc.stop();
+    await dc.close();
   });
 
   it('meterkit docker prints once, and the agent serves it with --docker', async () => {

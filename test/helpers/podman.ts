@@ -1,8 +1,10 @@
 /**
- * A real Docker-compatible engine for tests: Podman's API service on a temporary socket, with
- * the project's containers.conf (scripts/podman) and the local busybox image.
+ * Docker-compatible engines for tests: a real one (Podman's API service on a temporary socket,
+ * with the project's containers.conf (scripts/podman) and the local busybox image), and a fake
+ * one for failure paths a real engine will not produce on demand.
  */
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, startProcess, tempDir, waitFor } from './tools.js';
@@ -91,3 +93,42 @@ export async function startEngine(): Promise<Engine> {
   };
   return engine;
 }
+
+/** A route of the fake engine: answers (or holds) one request. */
+export type FakeRoute = (res: ServerResponse, req: IncomingMessage) => void;
+
+/** A fake engine on a unix socket: routes by path without the version prefix and query. */
+export async function fakeEngine(routes: Record<string, FakeRoute>): Promise<{ url: string; socket: string; server: Server; remove: () => Promise<void> }> {
+  const tmp = tempDir('fake-docker');
+  const socket = join(tmp.dir, 'd.sock');
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '').replace(/^\/v[\d.]+/, '').split('?')[0] as string;
+    const h = routes[path];
+    if (h) h(res, req);
+    else res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"message":"no such thing"}');
+  });
+  await new Promise<void>((r) => server.listen(socket, r));
+  return {
+    url: `unix://${socket}`,
+    socket,
+    server,
+    remove: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      tmp.remove();
+    },
+  };
+}
+
+/** A fake-engine route answering JSON (a string is sent as is, so it can be malformed). */
+export const json =
+  (body: unknown, status = 200): FakeRoute =>
+  (res) =>
+    res.writeHead(status, { 'Content-Type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
+
+/** Routes every fake engine needs: `/_ping`, `/version` (API 1.41) and `/info`. */
+export const BASE_ROUTES: Record<string, FakeRoute> = {
+  '/_ping': (r) => r.end('OK'),
+  '/version': json({ ApiVersion: '1.41', Version: '24.0.0', KernelVersion: '6.1.0' }),
+  '/info': json({ OperatingSystem: 'Debian GNU/Linux 12 (bookworm)' }),
+};

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { ErrorCode, MeterkitError, describeValue } from '../../core/errors.js';
+import { checkDuration, checkWhole } from '../../core/options.js';
 
 /** Highest Engine API version this client speaks; it asks for min(this, the engine's). */
 export const MAX_API_VERSION = '1.43';
@@ -12,10 +13,33 @@ export class DockerError extends MeterkitError {
   constructor(
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: string },
   ) {
-    super('ERR_METERKIT_DOCKER', message, options);
+    super(options?.code ?? ErrorCode.Docker, message, options);
   }
+}
+
+/** Largest answers read, in bytes, by kind of call; a longer one is aborted while it arrives. */
+export interface ResponseLimits {
+  /** `GET /containers/json`. Default 16 MiB (tens of thousands of containers). */
+  list: number;
+  /** `GET /containers/{id}/json`. Default 2 MiB. */
+  inspect: number;
+  /** `GET /containers/{id}/stats`. Default 1 MiB. */
+  stats: number;
+  /** `/_ping`, `/version`, `/info`. Default 1 MiB. */
+  other: number;
+}
+
+/** Default {@link ResponseLimits}. */
+export const DEFAULT_RESPONSE_LIMITS: Readonly<ResponseLimits> = Object.freeze({ list: 16 << 20, inspect: 2 << 20, stats: 1 << 20, other: 1 << 20 });
+
+/** What `/version` says about the engine (the parts used). */
+export interface EngineVersion {
+  Version?: string;
+  ApiVersion?: string;
+  KernelVersion?: string;
+  Os?: string;
 }
 
 /** Where the engine is: a unix socket path, or a host and port. */
@@ -51,28 +75,57 @@ function versionLess(a: string, b: string): boolean {
 /** A minimal Docker Engine API client on node:http, with version negotiation and per-call timeouts. */
 export class DockerClient {
   private version: string | null = null;
+  /** What `/version` said at the last negotiation. */
+  engine: EngineVersion = {};
   /** API calls made since creation, by kind (for the benchmark and tests). */
   readonly calls = { list: 0, inspect: 0, stats: 0, other: 0 };
+  private readonly limits: ResponseLimits;
 
+  /**
+   * @param timeout how long a call may stay silent (ms), checked as a duration.
+   * @param limits largest answers read, by kind of call (bytes), each checked as a whole number.
+   */
   constructor(
     readonly endpoint: DockerEndpoint,
     private readonly timeout = 30_000,
-  ) {}
+    limits: Partial<ResponseLimits> = {},
+  ) {
+    checkDuration('Docker callTimeout', timeout);
+    const all = { ...DEFAULT_RESPONSE_LIMITS, ...limits };
+    this.limits = {
+      list: checkWhole('Docker maxResponseBytes.list', all.list),
+      inspect: checkWhole('Docker maxResponseBytes.inspect', all.inspect),
+      stats: checkWhole('Docker maxResponseBytes.stats', all.stats),
+      other: checkWhole('Docker maxResponseBytes.other', all.other),
+    };
+  }
 
-  /** Raw call: resolves with status and body text. */
-  raw(method: string, path: string, signal?: AbortSignal): Promise<{ status: number; body: string }> {
+  /**
+   * Raw call: resolves with status and body text. An answer longer than `limit` bytes is
+   * aborted as soon as it passes the limit (nothing beyond it is held in memory).
+   */
+  raw(method: string, path: string, signal?: AbortSignal, limit = this.limits.other): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
+      const fail = (err: Error): void => reject(err instanceof DockerError ? err : new DockerError(`${method} ${path}: ${err.message}`, undefined, { cause: err }));
       const req = request(
         { ...this.endpoint, method, path, headers: { Host: 'docker' }, timeout: this.timeout, signal },
         (res) => {
           const parts: Buffer[] = [];
-          res.on('data', (d: Buffer) => parts.push(d));
+          let size = 0;
+          res.on('data', (d: Buffer) => {
+            size += d.length;
+            if (size > limit) {
+              req.destroy(new DockerError(`${method} ${path}: the answer is larger than the ${limit}-byte limit (maxResponseBytes); aborted while reading`, res.statusCode, { code: ErrorCode.DockerResponseTooLarge }));
+              return;
+            }
+            parts.push(d);
+          });
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
-          res.on('error', (err) => reject(new DockerError(`${method} ${path}: ${err.message}`, undefined, { cause: err })));
+          res.on('error', fail);
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeout} ms`)));
-      req.on('error', (err) => reject(new DockerError(`${method} ${path}: ${err.message}`, undefined, { cause: err })));
+      req.on('error', fail);
       req.end();
     });
   }
@@ -85,7 +138,9 @@ export class DockerClient {
     const v = await this.raw('GET', '/version', signal);
     let api = MIN_API_VERSION;
     try {
-      api = String((JSON.parse(v.body) as { ApiVersion?: string }).ApiVersion ?? MIN_API_VERSION);
+      const parsed = JSON.parse(v.body) as unknown;
+      this.engine = typeof parsed === 'object' && parsed !== null ? (parsed as EngineVersion) : {};
+      api = typeof this.engine.ApiVersion === 'string' ? this.engine.ApiVersion : MIN_API_VERSION;
     } catch (err) {
       throw new DockerError('the engine answered /version with malformed JSON', v.status, { cause: err });
     }
@@ -103,13 +158,14 @@ export class DockerClient {
   async get<T>(path: string, kind: keyof DockerClient['calls'], signal?: AbortSignal): Promise<T> {
     const v = await this.negotiate(signal);
     this.calls[kind]++;
-    const res = await this.raw('GET', `/v${v}${path}`, signal);
+    const res = await this.raw('GET', `/v${v}${path}`, signal, this.limits[kind]);
     if (res.status !== 200) {
       let msg = res.body.slice(0, 300).trim();
       try {
-        msg = (JSON.parse(res.body) as { message?: string }).message ?? msg;
+        const m = (JSON.parse(res.body) as { message?: unknown }).message;
+        if (typeof m === 'string') msg = m;
       } catch {
-        // keep the raw text
+        // not JSON: the raw text (kept above) is the reason
       }
       throw new DockerError(`GET ${path} answered ${res.status}: ${msg}`, res.status);
     }

@@ -1,15 +1,16 @@
-import { exponentialBuckets } from '../../core/buckets.js';
 import type { Counter, Gauge, Histogram } from '../../core/handles.js';
 import { describeByKind } from '../../core/recorder.js';
-import { Unit } from '../../core/units.js';
-import { DockerClient, resolveDockerUrl } from './client.js';
-import type { ListedContainer } from './figures.js';
-import { displayName } from './figures.js';
-import type { DockerMetricsTarget, DockerNaming, ProbeMetrics } from './tracker.js';
+import { ErrorCode, MeterkitError } from '../../core/errors.js';
+import { validateLabelName } from '../../core/labels.js';
+import { checkDuration, checkWhole } from '../../core/options.js';
+import type { ResponseLimits } from './client.js';
+import { DockerClient, DockerError, resolveDockerUrl } from './client.js';
+import { containerId, displayName } from './figures.js';
+import { CADVISOR_HELP, DURATION_BUCKETS, HELP } from './help.js';
+import type { HostPaths } from './host.js';
+import { blockDeviceName, cgroupPath, fallbackCgroup } from './host.js';
+import type { DockerMetricsTarget, DockerNaming, ProbeMetrics, TrackerContext } from './tracker.js';
 import { ContainerTracker } from './tracker.js';
-
-/** docker_exporter's buckets for probe durations: 0.5 s × 1.5^k, 14 buckets. */
-export const DURATION_BUCKETS: readonly number[] = Object.freeze(exponentialBuckets(0.5, 1.5, 14));
 
 /** Options of {@link DockerCollector}. */
 export interface DockerCollectorOptions {
@@ -17,58 +18,34 @@ export interface DockerCollectorOptions {
   url?: string;
   /** `docker` (docker_exporter's names, default) or `cadvisor`. */
   naming?: DockerNaming;
-  /** A scrape waits this long for an update before answering with the previous data (ms). Default 20 000. */
-  inlineTimeout?: number;
-  /** An update is abandoned after this long (ms). Default 120 000. */
+  /**
+   * An update is abandoned after this long (ms). Default 120 000. How long a *scrape* waits is
+   * not the collector's business: the registry's inline timeout (the scrape-timeout header, or
+   * `collectTimeout`) decides, and the scrape answers with the last data past it.
+   */
   deadline?: number;
   /** Timeout of each API call (ms). Default 30 000. */
   callTimeout?: number;
   /** Containers inspected / sampled at once. Default 8. */
   concurrency?: number;
-  /** Where "engine unavailable" / "engine back" go, once per episode. Default stderr. */
+  /** Largest engine answers read, in bytes, by kind of call (defaults: list 16 MiB, inspect 2 MiB, stats 1 MiB). */
+  maxResponseBytes?: Partial<ResponseLimits>;
+  /** cAdvisor mode: container labels published as `container_label_<name>` (cAdvisor's `--whitelisted_container_labels`). */
+  containerLabels?: readonly string[];
+  /** cAdvisor mode: environment variables published as `container_env_<name>` (cAdvisor's `--env_metadata_whitelist`). */
+  containerEnv?: readonly string[];
+  /** cAdvisor mode: where the host's /proc and /sys are. Default /proc and /sys; read only for a unix-socket engine. */
+  hostPaths?: HostPaths;
+  /** Where "engine unavailable" / "engine back" and container failures go, once per episode. Default stderr. */
   log?: (line: string) => void;
   /** Environment to read DOCKER_HOST from. Default process.env. */
   env?: NodeJS.ProcessEnv;
 }
 
-const HELP: Array<[string, 'gauge' | 'counter' | 'histogram', Unit | undefined, string]> = [
-  ['docker_containers', 'gauge', undefined, 'Number of containers that exist.'],
-  ['docker_probe_list_containers_failed_total', 'counter', undefined, 'How many times the attempt to list all containers has failed.'],
-  ['docker_probe_duration_seconds', 'histogram', Unit.Seconds, 'How long it takes to query Docker for the complete data set. Includes failed requests.'],
-  ['docker_probe_list_containers_duration_seconds', 'histogram', Unit.Seconds, 'How long it takes to query Docker for the list of containers. Includes failed requests.'],
-  ['docker_probe_successfully_completed_time', 'gauge', undefined, 'When the last Docker probe was successfully completed.'],
-  ['docker_probe_container_failed_total', 'counter', undefined, 'Number of times the exporter failed to collect information about a specific container.'],
-  ['docker_probe_inspect_duration_seconds', 'histogram', Unit.Seconds, 'How long it takes to query Docker for the basic information about a single container. Includes failed requests.'],
-  ['docker_probe_stats_duration_seconds', 'histogram', Unit.Seconds, 'How long it takes to query Docker for the resource usage of a single container. Includes failed requests.'],
-  ['docker_probe_inline_timeouts_total', 'counter', undefined, 'Total number of times we have forced the scrape to happen in the background and returned outdated data because performing an update inline took too long.'],
-  ['docker_container_restart_count', 'gauge', undefined, 'Number of times the runtime has restarted this container without explicit user action, since the container was last started.'],
-  ['docker_container_running_state', 'gauge', undefined, 'Whether the container is running (1), restarting (0.5) or stopped (0).'],
-  ['docker_container_start_time_seconds', 'gauge', Unit.Seconds, 'Timestamp indicating when the container was started. Does not get reset by automatic restarts.'],
-  ['docker_container_cpu_used_total', 'gauge', undefined, 'Accumulated CPU usage of a container, in unspecified units, averaged for all logical CPUs usable by the container.'],
-  ['docker_container_cpu_capacity_total', 'gauge', undefined, 'All potential CPU usage available to a container, in unspecified units, averaged for all logical CPUs usable by the container. Start point of measurement is undefined - only relative values should be used in analytics.'],
-  ['docker_container_memory_used_bytes', 'gauge', Unit.Bytes, 'Memory usage of a container.'],
-  ['docker_container_network_in_bytes', 'gauge', Unit.Bytes, "Total bytes received by the container's network interfaces."],
-  ['docker_container_network_out_bytes', 'gauge', Unit.Bytes, "Total bytes sent by the container's network interfaces."],
-  ['docker_container_disk_read_bytes', 'gauge', Unit.Bytes, 'Total bytes read from disk by a container.'],
-  ['docker_container_disk_write_bytes', 'gauge', Unit.Bytes, 'Total bytes written to disk by a container.'],
-  ['docker_container_health_state', 'gauge', undefined, 'Health of the container: healthy (1), starting (0.5), unhealthy (0), no healthcheck (-1).'],
-  ['docker_container_cpu_limit_cores', 'gauge', undefined, 'CPU limit of the container in cores (NanoCpus), when one is set.'],
-  ['docker_container_memory_limit_bytes', 'gauge', Unit.Bytes, 'Memory limit of the container, when one is set.'],
-  ['docker_container_cpu_usage_cores', 'gauge', undefined, 'CPU used by the container between the last two samples, in cores (0 to the number of CPUs).'],
-];
-
-const CADVISOR_HELP: Array<[string, 'gauge' | 'counter', Unit | undefined, string]> = [
-  ['container_cpu_usage_seconds_total', 'counter', Unit.Seconds, 'Cumulative cpu time consumed in seconds.'],
-  ['container_memory_usage_bytes', 'gauge', Unit.Bytes, 'Current memory usage in bytes, including all memory regardless of when it was accessed.'],
-  ['container_memory_working_set_bytes', 'gauge', Unit.Bytes, 'Current working set in bytes.'],
-  ['container_network_receive_bytes_total', 'counter', Unit.Bytes, 'Cumulative count of bytes received.'],
-  ['container_network_transmit_bytes_total', 'counter', Unit.Bytes, 'Cumulative count of bytes transmitted.'],
-  ['container_fs_reads_bytes_total', 'counter', Unit.Bytes, 'Cumulative count of bytes read.'],
-  ['container_fs_writes_bytes_total', 'counter', Unit.Bytes, 'Cumulative count of bytes written.'],
-  ['container_last_seen', 'gauge', undefined, 'Last time a container was seen by the exporter.'],
-  ['container_start_time_seconds', 'gauge', Unit.Seconds, 'Start time of the container since unix epoch in seconds.'],
-  ['container_spec_memory_limit_bytes', 'gauge', Unit.Bytes, 'Memory limit for the container.'],
-];
+/** What {@link DockerCollector.addTo} needs: a registry is one. */
+export interface CollectorHost {
+  addCollector(name: string, fn: () => Promise<void>, options?: { onInlineTimeout?: () => void }): () => void;
+}
 
 async function pool<T>(items: readonly T[], size: number, work: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -78,9 +55,25 @@ async function pool<T>(items: readonly T[], size: number, work: (t: T) => Promis
   await Promise.all(runners);
 }
 
+/** cAdvisor's label name for a container label or environment variable: invalid characters become `_`. */
+function extraLabelName(prefix: string, key: string): string {
+  return `${prefix}${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+}
+
+const seconds = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9;
+
 /**
  * Container metrics from the Docker Engine API (Docker or Podman), updated on scrape.
  * One tracker per container, created and disposed as containers appear and vanish.
+ *
+ * Timeouts: one update runs at a time (concurrent scrapes join it), bounded by `deadline`
+ * and each call by `callTimeout`. How long a scrape waits for it is the registry's one
+ * inline-timeout policy; past it the scrape answers with the last data and
+ * `docker_probe_inline_timeouts_total` counts it. `close()` aborts the engine calls in flight.
+ *
+ * Failures: a failing or malformed container is unpublished, counted in
+ * `docker_probe_container_failed_total{name}` and logged once per episode with its reason;
+ * the other containers are not affected. A failing list unpublishes every container.
  */
 export class DockerCollector {
   readonly client: DockerClient;
@@ -88,6 +81,17 @@ export class DockerCollector {
   private readonly trackers = new Map<string, ContainerTracker>();
   private running: Promise<void> | null = null;
   private engineUp: boolean | null = null;
+  /** Containers (by id) failing now: their failure was logged. */
+  private readonly failing = new Set<string>();
+  private readonly closing = new AbortController();
+  private detach: (() => void) | null = null;
+  private readonly deadline: number;
+  private readonly concurrency: number;
+  private readonly local: boolean;
+  private readonly devices = new Map<string, string>();
+  private readonly extraLabels: Array<{ label: string; from: 'labels' | 'env'; key: string }> = [];
+  private versionPublished = false;
+  private versionLabels: Record<string, string> | null = null;
   /** Why the last list failed, or null after a successful one. */
   lastError: string | null = null;
   private readonly naming: DockerNaming;
@@ -108,16 +112,23 @@ export class DockerCollector {
   ) {
     const { url, endpoint } = resolveDockerUrl(options.url, options.env);
     this.url = url;
-    this.client = new DockerClient(endpoint, options.callTimeout ?? 30_000);
+    this.client = new DockerClient(endpoint, options.callTimeout ?? 30_000, options.maxResponseBytes);
+    this.deadline = checkDuration('Docker deadline', options.deadline ?? 120_000);
+    this.concurrency = checkWhole('Docker concurrency', options.concurrency ?? 8, { max: 1024 });
+    this.local = 'socketPath' in endpoint;
     this.naming = options.naming ?? 'docker';
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    for (const key of options.containerLabels ?? []) this.extraLabels.push({ label: extraLabelName('container_label_', key), from: 'labels', key });
+    for (const key of options.containerEnv ?? []) this.extraLabels.push({ label: extraLabelName('container_env_', key), from: 'env', key });
+    for (const x of this.extraLabels) validateLabelName(x.label);
     for (const [name, kind, unit, help] of HELP) {
       if (this.naming === 'cadvisor' && name.startsWith('docker_container_')) continue;
       if (kind === 'histogram') {
         try {
           target.setHistogramOptions?.(name, { buckets: DURATION_BUCKETS });
-        } catch {
-          // already in use (a second collector on the same registry): keep its buckets
+        } catch (err) {
+          // in use already (a second collector on the same registry): its buckets stay
+          if (!(err instanceof MeterkitError && err.code === ErrorCode.ConfigTooLate)) throw err;
         }
       }
       describeByKind(target, kind, name, unit, help);
@@ -133,7 +144,6 @@ export class DockerCollector {
       completed: target.registerGauge('docker_probe_successfully_completed_time'),
       inlineTimeouts: target.registerCounter('docker_probe_inline_timeouts_total'),
       probeMetrics: {
-        containerFailed: (name) => target.registerCounter('docker_probe_container_failed_total', { name }).increment(),
         inspectDuration: target.registerHistogram('docker_probe_inspect_duration_seconds'),
         statsDuration: target.registerHistogram('docker_probe_stats_duration_seconds'),
       },
@@ -146,95 +156,182 @@ export class DockerCollector {
   }
 
   /**
-   * What a scrape calls: runs an update (or joins the one under way) and waits for it up to
-   * the inline timeout; past that it resolves with the previous data still published, the
-   * update finishing in the background, and counts `docker_probe_inline_timeouts_total`.
+   * Adds this collector to a registry as the scrape-time collector `docker`; the registry
+   * tells it when a scrape stopped waiting (`docker_probe_inline_timeouts_total`).
+   * `close()` removes it.
    */
-  async collect(): Promise<void> {
-    const run = (this.running ??= this.update().finally(() => {
-      this.running = null;
-    }));
-    let timer: NodeJS.Timeout | undefined;
-    const late = await Promise.race([
-      run.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), this.options.inlineTimeout ?? 20_000);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (late) this.m.inlineTimeouts.increment();
+  addTo(host: CollectorHost): this {
+    if (this.detach !== null) throw new MeterkitError(ErrorCode.InvalidArgument, 'this DockerCollector is added to a registry already');
+    this.detach = host.addCollector('docker', () => this.collect(), { onInlineTimeout: () => this.m.inlineTimeouts.increment() });
+    return this;
   }
 
-  /** One full update, bounded by the deadline. Never rejects. */
+  /** What a scrape calls: runs an update, or joins the one under way (single-flight). Never rejects. */
+  collect(): Promise<void> {
+    if (this.closing.signal.aborted) return Promise.resolve();
+    return (this.running ??= this.update().finally(() => {
+      this.running = null;
+    }));
+  }
+
+  /**
+   * Stops: removes the collector from its registry, aborts every engine call in flight,
+   * waits for the update under way to settle, and takes back every container series.
+   */
+  async close(): Promise<void> {
+    this.detach?.();
+    this.detach = null;
+    this.closing.abort(new DockerError('the Docker collector is closing'));
+    await this.running;
+    for (const t of this.trackers.values()) t.unpublish();
+    this.trackers.clear();
+  }
+
+  /** One full update, bounded by the deadline and by `close()`. Never rejects. */
   async update(): Promise<void> {
-    const signal = AbortSignal.timeout(this.options.deadline ?? 120_000);
+    const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(this.deadline)]);
     const t0 = process.hrtime.bigint();
-    const elapsed = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
-    let listed: ListedContainer[];
-    const l0 = process.hrtime.bigint();
+    let listed: unknown;
     try {
-      listed = await this.client.get<ListedContainer[]>('/containers/json?all=true', 'list', signal);
-      if (!Array.isArray(listed)) throw new Error('the container list is not an array');
+      listed = await this.client.get<unknown>('/containers/json?all=true', 'list', signal);
+      if (!Array.isArray(listed)) throw new DockerError('malformed engine answer: the container list is not an array');
+      if (this.naming === 'cadvisor' && !this.versionPublished) await this.publishVersion(signal);
     } catch (err) {
-      this.m.list.record(Number(process.hrtime.bigint() - l0) / 1e9);
-      this.m.listFailed.increment();
-      // no stale data: every container's series go until the list works again
-      for (const t of this.trackers.values()) t.unpublish();
-      this.trackers.clear();
-      this.client.reset();
-      this.lastError = err instanceof Error ? err.message : String(err);
-      if (this.engineUp !== false) {
-        this.log(`meterkit docker: engine at ${this.url} unavailable (${this.lastError}); container metrics unpublished until it is back`);
-      }
-      this.engineUp = false;
-      this.m.probe.record(elapsed());
+      this.m.list.record(seconds(t0));
+      if (this.closing.signal.aborted) return;
+      this.listFailed(err);
+      this.m.probe.record(seconds(t0));
       return;
     }
-    this.m.list.record(Number(process.hrtime.bigint() - l0) / 1e9);
+    this.m.list.record(seconds(t0));
     if (this.engineUp === false) this.log(`meterkit docker: engine at ${this.url} is back`);
     this.lastError = null;
     this.engineUp = true;
+    if (this.naming === 'cadvisor') this.target.registerGauge('container_scrape_error').set(0);
     this.m.containers.set(listed.length);
-    const ids = new Set<string>();
-    for (const c of listed) {
-      if (typeof c?.Id !== 'string') continue;
-      ids.add(c.Id);
-      if (!this.trackers.has(c.Id)) {
-        this.trackers.set(c.Id, new ContainerTracker(c.Id, displayName(c.Names, c.Id), this.target, this.naming, this.m.probeMetrics));
-      }
-    }
+    const ids = this.reconcile(listed);
     for (const [id, t] of this.trackers) {
       if (!ids.has(id)) {
         t.unpublish();
         this.trackers.delete(id);
       }
     }
-    await pool([...this.trackers.values()], this.options.concurrency ?? 8, (t) => t.update(this.client, signal));
-    for (const [id, t] of this.trackers) {
-      if (t.vanished) this.trackers.delete(id);
-    }
+    const ctx: TrackerContext = {
+      client: this.client,
+      signal,
+      probe: this.m.probeMetrics,
+      cgroup: (pid, id) => this.cgroup(pid, id),
+      device: (major, minor) => this.device(major, minor),
+      extraLabels: this.extraLabels,
+    };
+    await pool([...this.trackers.values()], this.concurrency, async (t) => {
+      const r = await t.update(ctx);
+      if (r.ok) this.recovered(t.id);
+      else if (r.vanished) this.trackers.delete(t.id);
+      else if (!this.closing.signal.aborted) this.containerFailed(t.id, t.name, r.reason);
+    });
+    if (this.closing.signal.aborted) return;
     this.m.completed.set(Date.now() / 1000);
-    this.m.probe.record(elapsed());
+    this.m.probe.record(seconds(t0));
   }
 
-  /** Takes back every container series. */
-  close(): void {
+  /** Trackers for the listed containers; a malformed entry fails alone. Returns the ids listed. */
+  private reconcile(listed: unknown[]): Set<string> {
+    const ids = new Set<string>();
+    // failing entries still listed: the others leave `failing`, so it stays as small as the list
+    const listedKeys = new Set<string>();
+    listed.forEach((entry, i) => {
+      let id: string;
+      try {
+        id = containerId(entry);
+      } catch (err) {
+        listedKeys.add(`#${i}`);
+        this.containerFailed(`#${i}`, '', (err as Error).message);
+        return;
+      }
+      listedKeys.add(id);
+      let name: string;
+      try {
+        name = displayName((entry as { Names?: unknown }).Names, id);
+      } catch (err) {
+        // not in ids: a tracker it had is unpublished below
+        this.containerFailed(id, id.slice(0, 12), (err as Error).message);
+        return;
+      }
+      ids.add(id);
+      const t = this.trackers.get(id);
+      if (t === undefined || t.name !== name) {
+        t?.unpublish(); // renamed: its series carry the old name
+        this.trackers.set(id, new ContainerTracker(id, name, this.target, this.naming));
+      }
+    });
+    for (const key of this.failing) if (!listedKeys.has(key)) this.failing.delete(key);
+    return ids;
+  }
+
+  private listFailed(err: unknown): void {
+    this.m.listFailed.increment();
+    // no stale data: every container's series go until the list works again
     for (const t of this.trackers.values()) t.unpublish();
     this.trackers.clear();
+    this.client.reset();
+    this.versionPublished = false;
+    if (this.naming === 'cadvisor') this.target.registerGauge('container_scrape_error').set(1);
+    this.lastError = err instanceof Error ? err.message : String(err);
+    if (this.engineUp !== false) {
+      this.log(`meterkit docker: engine at ${this.url} unavailable (${this.lastError}); container metrics unpublished until it is back`);
+    }
+    this.engineUp = false;
+  }
+
+  private containerFailed(key: string, name: string, reason: string): void {
+    this.target.registerCounter('docker_probe_container_failed_total', { name }).increment();
+    if (this.failing.has(key)) return;
+    this.failing.add(key);
+    this.log(`meterkit docker: container ${name === '' ? key : name} failed, its metrics unpublished until it works again: ${reason}`);
+  }
+
+  private recovered(id: string): void {
+    this.failing.delete(id);
+  }
+
+  /** `cadvisor_version_info`, from what the engine says about itself (once per negotiation). */
+  private async publishVersion(signal: AbortSignal): Promise<void> {
+    const info = await this.client.get<unknown>('/info', 'other', signal);
+    const os = typeof info === 'object' && info !== null ? (info as { OperatingSystem?: unknown }).OperatingSystem : undefined;
+    const v = this.client.engine;
+    if (this.versionLabels !== null) this.target.remove('cadvisor_version_info', this.versionLabels);
+    this.versionLabels = {
+        kernelVersion: typeof v.KernelVersion === 'string' ? v.KernelVersion : '',
+        osVersion: typeof os === 'string' ? os : '',
+        dockerVersion: typeof v.Version === 'string' ? v.Version : '',
+        // meterkit is not cAdvisor: these stay empty rather than claim a version
+        cadvisorVersion: '',
+        cadvisorRevision: '',
+    };
+    this.target.registerGauge('cadvisor_version_info', this.versionLabels).set(1);
+    this.versionPublished = true;
+  }
+
+  private async cgroup(pid: number, id: string): Promise<string> {
+    return (this.local ? await cgroupPath(pid, id, this.options.hostPaths) : undefined) ?? fallbackCgroup(id);
+  }
+
+  private async device(major: number, minor: number): Promise<string> {
+    const key = `${major}:${minor}`;
+    let name = this.devices.get(key);
+    if (name === undefined) {
+      name = (this.local ? await blockDeviceName(major, minor, this.options.hostPaths) : undefined) ?? key;
+      if (this.devices.size < 4096) this.devices.set(key, name);
+    }
+    return name;
   }
 }
 
-/** Adds a DockerCollector to `registry` as the scrape-time collector `docker`. */
+/** Creates a DockerCollector and adds it to `registry` as the scrape-time collector `docker`. */
 export function collectDockerMetrics(
-  registry: DockerMetricsTarget & { addCollector(name: string, fn: () => Promise<void>): () => void; setHistogramOptions?(name: string, o: { buckets: readonly number[] }): void },
+  registry: DockerMetricsTarget & CollectorHost & { setHistogramOptions?(name: string, o: { buckets: readonly number[] }): void },
   options: DockerCollectorOptions = {},
-): DockerCollector & { stop(): void } {
-  const dc = new DockerCollector(registry, options);
-  const remove = registry.addCollector('docker', () => dc.collect());
-  return Object.assign(dc, {
-    stop: () => {
-      remove();
-      dc.close();
-    },
-  });
+): DockerCollector {
+  return new DockerCollector(registry, options).addTo(registry);
 }

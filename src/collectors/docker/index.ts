@@ -1,9 +1,12 @@
 /** `meterkit/docker`: container metrics from the Docker Engine API (Docker or Podman). */
-export { DockerCollector, collectDockerMetrics, DURATION_BUCKETS } from './collector.js';
-export { DockerClient, DockerError, resolveDockerUrl, MAX_API_VERSION, MIN_API_VERSION } from './client.js';
+export { DockerCollector, collectDockerMetrics } from './collector.js';
+export { DURATION_BUCKETS } from './help.js';
+export { DockerClient, DockerError, resolveDockerUrl, MAX_API_VERSION, MIN_API_VERSION, DEFAULT_RESPONSE_LIMITS } from './client.js';
 export { ContainerTracker } from './tracker.js';
-export { displayName, runningState, healthState, startTimeSeconds, resourceFigures } from './figures.js';
-export type { DockerCollectorOptions } from './collector.js';
-export type { DockerEndpoint } from './client.js';
-export type { DockerMetricsTarget, DockerNaming } from './tracker.js';
-export type { ListedContainer, InspectedContainer, ContainerStats, CpuSample, ResourceFigures } from './figures.js';
+export { containerId, containerFacts, displayName, runningState, healthState, startTimeSeconds, resourceFigures, CONTAINER_STATES } from './figures.js';
+export { cgroupPath, blockDeviceName, fallbackCgroup, HOST_PATHS } from './host.js';
+export type { DockerCollectorOptions, CollectorHost } from './collector.js';
+export type { DockerEndpoint, EngineVersion, ResponseLimits } from './client.js';
+export type { DockerMetricsTarget, DockerNaming, ProbeMetrics, TrackerContext, TrackerOutcome } from './tracker.js';
+export type { ListedContainer, InspectedContainer, ContainerStats, ContainerFacts, CpuSample, NetworkFigures, NetworkStats, ResourceFigures } from './figures.js';
+export type { HostPaths } from './host.js';
