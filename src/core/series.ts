@@ -119,6 +119,11 @@ export class CounterSeries extends SeriesBase implements Counter {
 export class GaugeSeries extends SeriesBase implements Gauge {
   /** The current value. */
   value = 0;
+  /**
+   * An explicit sample time (ms since the epoch) given by {@link GaugeSeries.setAt}, written
+   * after the value by the text formats; 0: none (the scraper stamps the sample).
+   */
+  timestamp = 0;
 
   increment(n: number = 1): void {
     if (typeof n !== 'number') {
@@ -154,18 +159,41 @@ export class GaugeSeries extends SeriesBase implements Gauge {
       return;
     }
     this.value = v;
+    if (this.timestamp !== 0) this.timestamp = 0;
+    if (this.mark !== TOUCHED) this.touch();
+  }
+
+  /**
+   * Sets the value with an explicit sample time (ms since the epoch), as cAdvisor does for
+   * `container_last_seen`: the exposition carries the time, so the last sample stays
+   * queryable after the series is gone. The next `set()` drops the explicit time.
+   */
+  setAt(v: number, timestampMs: number): void {
+    if (!isFiniteNumber(timestampMs) || timestampMs <= 0) {
+      this.owner.reject('gauge sample time', timestampMs, 'finite');
+      return;
+    }
+    if (!isFiniteNumber(v)) {
+      this.owner.reject('gauge value', v, 'finite');
+      return;
+    }
+    this.value = v;
+    this.timestamp = Math.round(timestampMs);
     if (this.mark !== TOUCHED) this.touch();
   }
 
   reset(): void {
     this.value = 0;
+    this.timestamp = 0;
   }
 
   foldInto(live: SeriesBase): void {
     // A stale gauge handle was written after its series was recreated: the stale handle's
     // write is the newest one, so it wins.
     (live as GaugeSeries).value = this.value;
+    (live as GaugeSeries).timestamp = this.timestamp;
     this.value = 0;
+    this.timestamp = 0;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { FamilyView } from '../core/family.js';
 import type { StoredExemplar } from '../core/exemplar.js';
 import { counterBase } from '../core/exposed-names.js';
-import type { CounterSeries, HistogramSeries, SeriesBase } from '../core/series.js';
+import type { CounterSeries, GaugeSeries, HistogramSeries, SeriesBase } from '../core/series.js';
 import type { ExpositionFormat } from './format.js';
 import { escapeHelp, escapeLabelValue, formatBound, formatValue } from './format.js';
 
@@ -124,8 +124,15 @@ class FamilyWriter {
 
   private valueLine: Line = (s, labels) => {
     const v = (s as unknown as { value: number }).value;
-    const ex = this.om && this.f.kind === 'counter' ? (s as CounterSeries).exemplar : null;
-    const tail = ex === null ? '\n' : exemplarText(ex);
+    let tail = '\n';
+    if (this.f.kind === 'counter') {
+      const ex = this.om ? (s as CounterSeries).exemplar : null;
+      if (ex !== null) tail = exemplarText(ex);
+    } else {
+      // an explicit sample time: ms in text 0.0.4, seconds in OpenMetrics
+      const ts = (s as GaugeSeries).timestamp;
+      if (ts !== undefined && ts !== 0) tail = ` ${this.om ? formatValue(ts / 1000) : String(ts)}\n`;
+    }
     this.buf += labels === '' ? `${this.sample} ${formatValue(v)}${tail}` : `${this.sample}{${labels}} ${formatValue(v)}${tail}`;
     if (this.f.kind === 'counter') this.created(s, labels);
   };

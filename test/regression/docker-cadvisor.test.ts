@@ -92,7 +92,11 @@ describe('regression: cAdvisor mode names, labels and values as cAdvisor', () =>
     has(`container_start_time_seconds{${base}} 1767225600`);
     has('container_scrape_error 0');
     has('cadvisor_version_info{kernelVersion="6.1.0",osVersion="Debian GNU/Linux 12 (bookworm)",dockerVersion="24.0.0",cadvisorVersion="",cadvisorRevision=""} 1');
-    assert.match(text, new RegExp(`^container_last_seen\\{${base.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\} \\d+$`, 'm'));
+    // seconds as the value, then the same moment in ms as the explicit sample time
+    const seen = new RegExp(`^container_last_seen\\{${base.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\} (\\d+) (\\d+)$`, 'm').exec(text);
+    assert.ok(seen, 'container_last_seen carries an explicit timestamp');
+    assert.equal(Number(seen[1]), Math.floor(Number(seen[2]) / 1000));
+    assert.ok(Math.abs(Number(seen[2]) - Date.now()) < 60_000);
     // a pid that is not the container's: the fallback id
     assert.match(text, new RegExp(`^container_memory_usage_bytes\\{id="/docker/${RUN2}",name="run2"`, 'm'));
     assert.doesNotMatch(text, /name="stopped"/, 'cAdvisor knows only containers with a live cgroup');

@@ -1,4 +1,4 @@
-import type { Counter, Histogram } from '../../core/handles.js';
+import type { Counter, Gauge, Histogram } from '../../core/handles.js';
 import type { Labels } from '../../core/labels.js';
 import type { Recorder } from '../../core/recorder.js';
 import type { DockerClient } from './client.js';
@@ -11,6 +11,8 @@ export interface DockerMetricsTarget extends Recorder {
   /** Removes one series (so a vanished or failing container publishes nothing stale). */
   remove(name: string, labels?: Labels): boolean;
   registerCounter(name: string, labels?: Labels): Counter;
+  /** A Registry's gauges can carry an explicit sample time (`setAt`); other targets get `set`. */
+  registerGauge(name: string, labels?: Labels): Gauge & { setAt?(value: number, timestampMs: number): void };
 }
 
 /** How container series are named: docker_exporter's names, or cAdvisor's. */
@@ -75,6 +77,14 @@ class Published {
   gauge(name: string, labels: Record<string, string>, v: number): void {
     this.entry(name, labels);
     this.target.registerGauge(name, labels).set(v);
+  }
+
+  /** A gauge sample with an explicit time, where the target supports one. */
+  gaugeAt(name: string, labels: Record<string, string>, v: number, timestampMs: number): void {
+    this.entry(name, labels);
+    const g = this.target.registerGauge(name, labels);
+    if (g.setAt !== undefined) g.setAt(v, timestampMs);
+    else g.set(v);
   }
 
   /** A counter fed from the engine's cumulative figure; a figure going down is a counter reset. */
@@ -226,7 +236,10 @@ export class ContainerTracker {
     const s = this.state;
     s.begin();
     if (c.startTime !== undefined) s.gauge('container_start_time_seconds', l, c.startTime);
-    s.gauge('container_last_seen', l, Math.floor(Date.now() / 1000));
+    // as cAdvisor: seconds as the value and the same moment as the sample time, so the last
+    // sample stays queryable after the container is gone and `time() - container_last_seen > 60` fires
+    const seen = Date.now();
+    s.gaugeAt('container_last_seen', l, Math.floor(seen / 1000), seen);
     s.gauge('container_spec_memory_limit_bytes', l, c.memoryLimit);
     // what Docker writes to the cgroup: --cpus becomes a quota over the default 100 ms period
     const period = c.cpuPeriod > 0 ? c.cpuPeriod : 100_000;
