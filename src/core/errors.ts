@@ -25,6 +25,7 @@ export const ErrorCode = Object.freeze({
   InvalidArgument: 'ERR_METERKIT_INVALID_ARGUMENT',
   InvalidBuckets: 'ERR_METERKIT_INVALID_BUCKETS',
   ConfigTooLate: 'ERR_METERKIT_CONFIG_TOO_LATE',
+  InvalidTls: 'ERR_METERKIT_INVALID_TLS',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */
