@@ -66,6 +66,7 @@ function readPem(path: string, what: string): Buffer {
 export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   const log = config.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { host, port } = parseHostPort(config.listen ?? '127.0.0.1:9464', '--listen address');
+  if (config.stream !== undefined) parseHostPort(config.stream, 'stream address');
   const interval = config.streamInterval === undefined ? 1000 : checkDuration('streamInterval', config.streamInterval);
   const tls = config.tls
     ? { cert: readPem(config.tls.cert, 'TLS certificate'), key: readPem(config.tls.key, 'TLS key'), source: `certificate "${config.tls.cert}", key "${config.tls.key}"` }

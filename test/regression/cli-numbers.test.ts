@@ -56,5 +56,6 @@ describe('regression: one parser for command-line numbers', () => {
       startAgent({ listen: '127.0.0.1:0', stream: '127.0.0.1:0', streamInterval: 2 ** 31, log: () => undefined }),
       { code: 'ERR_METERKIT_INVALID_ARGUMENT', message: /streamInterval 2147483648/ },
     );
+    await assert.rejects(startAgent({ listen: '127.0.0.1:0', stream: 'nope', log: () => undefined }), /invalid stream address "nope"/);
   });
 });
