@@ -3,8 +3,10 @@ import { Registry } from '../core/registry.js';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import type { ProcessCollector } from '../collectors/process/index.js';
 import { collectProcessMetrics } from '../collectors/process/index.js';
-import type { AuthOptions } from '../http/server.js';
+import type { AuthOptions } from '../http/auth.js';
+import { createHealthHandler } from '../http/health.js';
 import { HttpServer, parseHostPort } from '../http/server.js';
+import { checkDuration } from '../core/options.js';
 import { createJsonHandler } from '../json/index.js';
 import { createMetricsHandler } from '../prometheus/handler.js';
 import { FanoutRecorder } from '../core/layers/fanout.js';
@@ -30,6 +32,8 @@ export interface AgentConfig {
   streamBuffer?: number;
   /** How often process metrics are recorded for stream clients, ms. Default 1000. */
   streamInterval?: number;
+  /** Scrapes (requests on /metrics and /debug/vars) served at once; more get 503. Default 16. */
+  maxConcurrent?: number;
   /** Collect container metrics from a Docker engine (url undefined: DOCKER_HOST or the default socket). */
   docker?: { url?: string; naming?: DockerNaming };
   /** Where log lines go. Default stderr. */
@@ -50,44 +54,34 @@ function readPem(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `cannot read ${what} file "${path}": ${(err as Error).message}`, { cause: err });
+    throw new MeterkitError(ErrorCode.InvalidTls, `cannot read ${what} file "${path}": ${(err as Error).message}`, { cause: err });
   }
 }
 
-/** Starts the agent: a registry, the process collector and the HTTP endpoints. */
+/**
+ * Starts the agent: a registry, the process collector, the stream and the HTTP endpoints.
+ * Every option is checked before anything listens; when a later step fails (a port in use),
+ * whatever had started is closed before the error is thrown.
+ */
 export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   const log = config.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { host, port } = parseHostPort(config.listen ?? '127.0.0.1:9464', '--listen address');
+  if (config.stream !== undefined) parseHostPort(config.stream, 'stream address');
+  const interval = config.streamInterval === undefined ? 1000 : checkDuration('streamInterval', config.streamInterval);
+  const tls = config.tls
+    ? { cert: readPem(config.tls.cert, 'TLS certificate'), key: readPem(config.tls.key, 'TLS key'), source: `certificate "${config.tls.cert}", key "${config.tls.key}"` }
+    : undefined;
   const registry = new Registry({
     // the one inline-timeout policy for every collector, Docker included
     collectTimeout: config.collectTimeout,
     onCollectorError: (name, err) => log(`meterkit: collector "${name}" failed: ${err instanceof Error ? err.message : String(err)}`),
   });
+  // built (TLS and options checked) before anything starts, so a bad option leaves nothing behind
+  const server = new HttpServer({ host, port, tls, auth: config.auth, maxConcurrent: config.maxConcurrent, metrics: registry, onError: (err) => log(`meterkit: request failed: ${String(err)}`) });
   const docker = config.docker ? collectDockerMetrics(registry, { url: config.docker.url, naming: config.docker.naming, log }) : null;
   let stream: TcpRecorder | null = null;
-  if (config.stream !== undefined) {
-    const b = new TcpBuilder().listenAddress(config.stream).selfMetrics(registry);
-    if (config.streamBuffer !== undefined) b.bufferSize(config.streamBuffer);
-    stream = await b.build();
-  }
   let processCollector: ProcessCollector | null = null;
   let ticker: NodeJS.Timeout | null = null;
-  if (config.process !== false) {
-    // with a stream, process metrics go to both, and are read every second so clients see them move
-    processCollector = collectProcessMetrics(registry, stream ? { recorder: new FanoutRecorder([registry, stream]) } : {});
-    if (stream !== null) {
-      const pc = processCollector;
-      ticker = setInterval(() => void pc.collect().catch(() => undefined), config.streamInterval ?? 1000);
-      ticker.unref();
-    }
-  }
-  const tls = config.tls ? { cert: readPem(config.tls.cert, 'TLS certificate'), key: readPem(config.tls.key, 'TLS key') } : undefined;
-  const server = new HttpServer({ host, port, tls, auth: config.auth, onError: (err) => log(`meterkit: request failed: ${String(err)}`) });
-  server.route('/metrics', createMetricsHandler(registry));
-  server.route('/debug/vars', createJsonHandler(registry));
-  server.route('/healthz', (_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok\n');
-  });
   const close = async (): Promise<void> => {
     if (ticker !== null) clearInterval(ticker);
     await processCollector?.close();
@@ -98,6 +92,23 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     await registry.close();
   };
   try {
+    if (config.stream !== undefined) {
+      const b = new TcpBuilder().listenAddress(config.stream).selfMetrics(registry);
+      if (config.streamBuffer !== undefined) b.bufferSize(config.streamBuffer);
+      stream = await b.build();
+    }
+    if (config.process !== false) {
+      // with a stream, process metrics go to both, and are read every second so clients see them move
+      processCollector = collectProcessMetrics(registry, stream ? { recorder: new FanoutRecorder([registry, stream]) } : {});
+      if (stream !== null) {
+        const pc = processCollector;
+        ticker = setInterval(() => void pc.collect().catch((err: unknown) => log(`meterkit: process metrics for the stream failed: ${String(err)}`)), interval);
+        ticker.unref();
+      }
+    }
+    server.route('/metrics', createMetricsHandler(registry));
+    server.route('/debug/vars', createJsonHandler(registry));
+    server.route('/healthz', createHealthHandler());
     await server.listen();
   } catch (err) {
     await close();

@@ -8,7 +8,11 @@ import type { AgentConfig } from './agent.js';
 import { startAgent } from './agent.js';
 import { observeCommand } from './observe.js';
 import { dockerCommand, normalizeDockerFlag, parseNaming } from './docker.js';
-import { UsageError } from './usage.js';
+import { parseHostPort } from '../core/address.js';
+import type { AuthOptions } from '../http/auth.js';
+import { checkAuth } from '../http/auth.js';
+import { readSecret } from './secrets.js';
+import { UsageError, asUsage, durationFlag, wholeFlag } from './usage.js';
 
 const HELP = `meterkit — metrics toolkit and agent for Node.js
 
@@ -38,14 +42,18 @@ SIGINT or SIGTERM closes everything and exits 0.
 
 Options:
   --listen <host:port>      Where to serve HTTP (default 127.0.0.1:9464; [::1]:9464 for IPv6)
-  --auth-token <token>      Require "Authorization: Bearer <token>"
-                            (or set METERKIT_AUTH_TOKEN)
+  --auth-token <token>      Require "Authorization: Bearer <token>" (printable ASCII,
+                            no spaces); or set METERKIT_AUTH_TOKEN
+  --auth-token-file <path>  Read the token from a file (one trailing newline trimmed)
   --basic-auth <user:pass>  Require HTTP basic auth with these credentials
                             (or set METERKIT_BASIC_AUTH)
+  --basic-auth-file <path>  Read user:pass from a file (one trailing newline trimmed)
   --tls-cert <file>         PEM certificate: serve HTTPS (needs --tls-key)
   --tls-key <file>          PEM private key
   --no-process              Do not collect process and Node.js runtime metrics
   --collect-timeout <ms>    How long a scrape waits for collectors (default 10000)
+  --max-concurrent <n>      Scrapes served at once; more get 503 + Retry-After (default 16;
+                            /healthz is never capped)
   --stream <host:port>      Where to serve the live TCP stream (default 127.0.0.1:5000)
   --no-stream               Do not serve the stream
   --stream-buffer <n>       Events the stream's ingress and each client queue hold (default 1024)
@@ -90,12 +98,6 @@ export function version(): string {
 }
 
 
-function wholeNumber(option: string, value: string, what: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid ${option} "${value}": it must be a whole number of ${what}≥ 1`);
-  return n;
-}
-
 /** Turns `meterkit agent` arguments (and the environment) into an agent config. */
 export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): AgentConfig | 'help' {
   let values;
@@ -107,11 +109,14 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
       options: {
         listen: { type: 'string' },
         'auth-token': { type: 'string' },
+        'auth-token-file': { type: 'string' },
         'basic-auth': { type: 'string' },
+        'basic-auth-file': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'no-process': { type: 'boolean' },
         'collect-timeout': { type: 'string' },
+        'max-concurrent': { type: 'string' },
         stream: { type: 'string' },
         'no-stream': { type: 'boolean' },
         'stream-buffer': { type: 'string' },
@@ -125,33 +130,40 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     throw new UsageError((err as Error).message);
   }
   if (values.help) return 'help';
-  const config: AgentConfig = { listen: values.listen, process: !values['no-process'] };
-  const token = values['auth-token'] ?? env.METERKIT_AUTH_TOKEN;
-  const basic = values['basic-auth'] ?? env.METERKIT_BASIC_AUTH;
+  // addresses are checked here, so a bad one is a usage error (exit 2) naming the flag
+  const listen = values.listen;
+  if (listen !== undefined) asUsage(() => parseHostPort(listen, '--listen address'));
+  const config: AgentConfig = { listen, process: !values['no-process'] };
+  const token = readSecret({ flag: '--auth-token', value: values['auth-token'], fileFlag: '--auth-token-file', file: values['auth-token-file'], envName: 'METERKIT_AUTH_TOKEN', env });
+  const basic = readSecret({ flag: '--basic-auth', value: values['basic-auth'], fileFlag: '--basic-auth-file', file: values['basic-auth-file'], envName: 'METERKIT_BASIC_AUTH', env });
   if (token !== undefined || basic !== undefined) {
-    config.auth = {};
-    if (token !== undefined) {
-      if (token === '') throw new UsageError('invalid --auth-token "": a token must not be empty');
-      config.auth.token = token;
-    }
+    const auth: AuthOptions = {};
+    if (token !== undefined) auth.token = token;
     if (basic !== undefined) {
       const i = basic.indexOf(':');
-      if (i <= 0) throw new UsageError(`invalid --basic-auth "${basic.replace(/:.*/, ':…')}": use user:password`);
-      config.auth.basic = { username: basic.slice(0, i), password: basic.slice(i + 1) };
+      if (i <= 0) throw new UsageError('invalid basic auth credentials (not shown): use user:password');
+      auth.basic = { username: basic.slice(0, i), password: basic.slice(i + 1) };
     }
+    config.auth = asUsage(() => checkAuth(auth));
   }
   const cert = values['tls-cert'];
   const key = values['tls-key'];
   if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
   if (cert !== undefined && key !== undefined) config.tls = { cert, key };
   const ct = values['collect-timeout'];
-  if (ct !== undefined) config.collectTimeout = wholeNumber('--collect-timeout', ct, 'ms ');
+  if (ct !== undefined) config.collectTimeout = durationFlag('--collect-timeout', ct);
+  const mc = values['max-concurrent'];
+  if (mc !== undefined) config.maxConcurrent = wholeFlag('--max-concurrent', mc);
   if (values['no-stream'] && values.stream !== undefined) throw new UsageError('--stream and --no-stream contradict each other: give one');
-  if (!values['no-stream']) config.stream = values.stream ?? '127.0.0.1:5000';
+  if (!values['no-stream']) {
+    const stream = values.stream ?? '127.0.0.1:5000';
+    asUsage(() => parseHostPort(stream, '--stream address'));
+    config.stream = stream;
+  }
   const sb = values['stream-buffer'];
-  if (sb !== undefined) config.streamBuffer = wholeNumber('--stream-buffer', sb, 'events ');
+  if (sb !== undefined) config.streamBuffer = wholeFlag('--stream-buffer', sb);
   const si = values['stream-interval'];
-  if (si !== undefined) config.streamInterval = wholeNumber('--stream-interval', si, 'ms ');
+  if (si !== undefined) config.streamInterval = durationFlag('--stream-interval', si);
   if (values.docker !== undefined) config.docker = { url: values.docker === '' ? undefined : values.docker, naming: parseNaming(values['docker-naming']) };
   else if (values['docker-naming'] !== undefined) throw new UsageError('--docker-naming needs --docker');
   return config;

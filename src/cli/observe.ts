@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { parseHostPort } from '../core/address.js';
 import { StreamClient } from '../observer/client.js';
 import { ObserverUi } from '../observer/ui.js';
-import { UsageError } from './usage.js';
+import { UsageError, asUsage } from './usage.js';
 
 type Out = (s: string) => void;
 
@@ -16,7 +16,7 @@ export async function observeCommand(args: readonly string[], out: Out, err: Out
   }
   if (parsed.values.help) return 'help';
   if (parsed.positionals.length > 1) throw new UsageError(`expected at most one address, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
-  const { host, port } = parseHostPort(parsed.positionals[0] ?? '127.0.0.1:5000', 'stream address');
+  const { host, port } = asUsage(() => parseHostPort(parsed.positionals[0] ?? '127.0.0.1:5000', 'stream address'));
   const client = new StreamClient(host, port);
   if (parsed.values.json) {
     client.on('connected', (a) => err(`meterkit observe: connected to ${a}\n`));

@@ -28,6 +28,7 @@ export const ErrorCode = Object.freeze({
   NameConflict: 'ERR_METERKIT_NAME_CONFLICT',
   Docker: 'ERR_METERKIT_DOCKER',
   DockerResponseTooLarge: 'ERR_METERKIT_DOCKER_RESPONSE_TOO_LARGE',
+  InvalidTls: 'ERR_METERKIT_INVALID_TLS',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

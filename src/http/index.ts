@@ -1,3 +1,9 @@
 /** `meterkit/http`: the HTTP server the agent mounts its handlers on. */
-export { HttpServer, parseHostPort, authorized } from './server.js';
-export type { Handler, HttpServerOptions, AuthOptions } from './server.js';
+export { HttpServer, parseHostPort, REJECTED_REQUESTS_METRIC, RETRY_AFTER_SECONDS } from './server.js';
+export type { Handler, HttpServerOptions, RejectReason } from './server.js';
+export { authorized, checkAuth } from './auth.js';
+export type { AuthOptions } from './auth.js';
+export { checkTls } from './tls.js';
+export type { TlsMaterial } from './tls.js';
+export { acceptsGzip } from './negotiate.js';
+export { allowMethods, createHealthHandler } from './health.js';

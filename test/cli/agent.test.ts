@@ -132,7 +132,7 @@ describe('meterkit agent (a real process)', () => {
       [['agent', '--collect-timeout', 'soon'], /--collect-timeout "soon"/],
       [['agent', '--auth-token', ''], /must not be empty/],
       [['agent', '--stream', '127.0.0.1:0', '--no-stream'], /contradict/],
-      [['agent', '--stream-buffer', '0'], /--stream-buffer "0"/],
+      [['agent', '--stream-buffer', '0'], /--stream-buffer 0/],
       [['observe', 'a:1', 'b:2'], /at most one address/],
       [['observe', 'nohost'], /invalid stream address "nohost"/],
     ];
