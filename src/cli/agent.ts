@@ -82,8 +82,10 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   let stream: TcpRecorder | null = null;
   let processCollector: ProcessCollector | null = null;
   let ticker: NodeJS.Timeout | null = null;
+  const vars = createJsonHandler(registry);
   const close = async (): Promise<void> => {
     if (ticker !== null) clearInterval(ticker);
+    await vars.close();
     await processCollector?.close();
     // first: aborts the engine calls a scrape may be waiting on, so the server closes at once
     await docker?.close();
@@ -107,7 +109,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
       }
     }
     server.route('/metrics', createMetricsHandler(registry));
-    server.route('/debug/vars', createJsonHandler(registry));
+    server.route('/debug/vars', vars);
     server.route('/healthz', createHealthHandler());
     await server.listen();
   } catch (err) {
