@@ -29,6 +29,9 @@ export const ErrorCode = Object.freeze({
   Docker: 'ERR_METERKIT_DOCKER',
   DockerResponseTooLarge: 'ERR_METERKIT_DOCKER_RESPONSE_TOO_LARGE',
   InvalidTls: 'ERR_METERKIT_INVALID_TLS',
+  Listen: 'ERR_METERKIT_LISTEN',
+  Push: 'ERR_METERKIT_PUSH',
+  StreamDecode: 'ERR_METERKIT_STREAM_DECODE',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

@@ -3,6 +3,7 @@ import { createServer as createHttp } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { listenOn } from '../core/listen.js';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import type { Counter } from '../core/handles.js';
 import { checkDuration, checkWhole } from '../core/options.js';
@@ -201,14 +202,7 @@ export class HttpServer {
 
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(new MeterkitError('ERR_METERKIT_LISTEN', `cannot listen on ${this.options.host ?? '127.0.0.1'}:${this.options.port ?? 9464}: ${err.message}`, { cause: err }));
-      this.server.once('error', onError);
-      this.server.listen(this.options.port ?? 9464, this.options.host ?? '127.0.0.1', () => {
-        this.server.off('error', onError);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+    return listenOn(this.server, this.options.host ?? '127.0.0.1', this.options.port ?? 9464);
   }
 
   /** The bound address (after listen). */

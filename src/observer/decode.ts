@@ -4,7 +4,7 @@
  * {@link DecodeError} on anything that is not the stream, so a client can drop the connection
  * instead of misreading it.
  */
-import { MeterkitError } from '../core/errors.js';
+import { ErrorCode, MeterkitError } from '../core/errors.js';
 
 /** The largest event the decoder accepts; anything longer is taken for garbage. */
 export const MAX_EVENT_BYTES = 16 * 1024 * 1024;
@@ -12,7 +12,7 @@ export const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 /** The stream carried something that is not a valid Event. */
 export class DecodeError extends MeterkitError {
   constructor(message: string) {
-    super('ERR_METERKIT_STREAM_DECODE', message);
+    super(ErrorCode.StreamDecode, message);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { createServer } from 'node:net';
-import { MeterkitError } from '../core/errors.js';
+import { listenOn } from '../core/listen.js';
 import type { Counter, Gauge, Histogram } from '../core/handles.js';
 import type { Labels } from '../core/labels.js';
 import { splitLabels, validateDescription, validateMetricName } from '../core/labels.js';
@@ -228,16 +228,8 @@ export class TcpRecorder implements Recorder {
   }
 
   /** @internal */
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void =>
-        reject(new MeterkitError('ERR_METERKIT_LISTEN', `cannot listen on ${this.options.host}:${this.options.port}: ${err.message}`, { cause: err }));
-      this.server.once('error', onError);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
+  async listen(): Promise<void> {
+    await listenOn(this.server, this.options.host, this.options.port);
   }
 
   /** The bound address. */
