@@ -51,6 +51,20 @@ export function escapeHelp(s: string, format: ExpositionFormat): string {
 }
 
 /**
+ * The `q=` weight among the parameters of one element of an `Accept` or `Accept-Encoding`
+ * list (lower-cased, trimmed): 1 when absent; 0, as "not acceptable", when it is not a number
+ * from 0 to 1.
+ */
+export function qValue(params: readonly string[]): number {
+  for (const p of params) {
+    if (!p.startsWith('q=')) continue;
+    const n = Number(p.slice(2));
+    return p.length > 2 && n >= 0 && n <= 1 ? n : 0;
+  }
+  return 1;
+}
+
+/**
  * Picks the format for an `Accept` header: OpenMetrics when `application/openmetrics-text`
  * is acceptable and preferred at least as much as text/plain, else text 0.0.4.
  */

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import type { Handler } from '../http/server.js';
-import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, negotiateFormat } from './format.js';
+import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, negotiateFormat, qValue } from './format.js';
 import type { MetricSource } from './render.js';
 import { renderChunks } from './render.js';
 
@@ -19,16 +19,24 @@ export interface MetricsHandlerOptions {
   sliceSize?: number;
 }
 
-/** True when an Accept-Encoding header accepts gzip. */
+/**
+ * True when an `Accept-Encoding` header accepts gzip, by RFC 9110 §12.5.3: an explicit `gzip`
+ * (or its alias `x-gzip`) entry decides by its q-value, so `gzip;q=0` refuses gzip even when
+ * `*` is accepted; without one, `*` decides; a missing header or q-value that is not a number
+ * from 0 to 1 accepts nothing extra (the response goes uncompressed, which every client takes).
+ */
 export function acceptsGzip(header: string | undefined): boolean {
   if (header === undefined) return false;
+  let explicit: number | undefined;
+  let wildcard: number | undefined;
   for (const part of header.split(',')) {
     const [coding, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
-    if (coding !== 'gzip' && coding !== '*') continue;
-    const q = params.find((p) => p.startsWith('q='));
-    if (q === undefined || Number(q.slice(2)) > 0) return true;
+    if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== '*') continue;
+    const q = qValue(params);
+    if (coding === '*') wildcard = Math.max(wildcard ?? 0, q);
+    else explicit = Math.max(explicit ?? 0, q);
   }
-  return false;
+  return (explicit ?? wildcard ?? 0) > 0;
 }
 
 /** Resolves when `out` drains or `res` closes, leaving no listener behind. */
