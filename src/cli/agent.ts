@@ -34,6 +34,10 @@ export interface AgentConfig {
   docker?: { url?: string; naming?: DockerNaming };
   /** Where log lines go. Default stderr. */
   log?: (line: string) => void;
+  /** Offer OpenMetrics on /metrics (`--openmetrics`). Default false. */
+  openMetrics?: boolean;
+  /** `_created` samples in OpenMetrics (`--openmetrics-created`). Default false. */
+  openMetricsCreated?: boolean;
 }
 
 /** A running agent. */
@@ -83,7 +87,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   }
   const tls = config.tls ? { cert: readPem(config.tls.cert, 'TLS certificate'), key: readPem(config.tls.key, 'TLS key') } : undefined;
   const server = new HttpServer({ host, port, tls, auth: config.auth, onError: (err) => log(`meterkit: request failed: ${String(err)}`) });
-  server.route('/metrics', createMetricsHandler(registry));
+  server.route('/metrics', createMetricsHandler(registry, { openMetrics: config.openMetrics, created: config.openMetricsCreated }));
   server.route('/debug/vars', createJsonHandler(registry));
   server.route('/healthz', (_req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok\n');

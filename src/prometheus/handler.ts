@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import type { Handler } from '../http/server.js';
-import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, negotiateFormat, qValue } from './format.js';
+import { negotiate, qValue } from './format.js';
+import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
+import { checkWhole } from '../core/options.js';
 import type { MetricSource } from './render.js';
 import { renderChunks } from './render.js';
 
@@ -13,6 +15,19 @@ export interface CollectingSource extends MetricSource {
 
 /** Options of {@link createMetricsHandler}. */
 export interface MetricsHandlerOptions {
+  /**
+   * Offer OpenMetrics 1.0 to clients that ask for it in `Accept`. Default false, as in
+   * client_golang (`EnableOpenMetrics`): Prometheus prefers OpenMetrics when offered, and then
+   * stores `le`/`quantile` labels in its canonical spelling (`le="1.0"`, where text 0.0.4 and
+   * prom-client give `le="1"`), so rules and dashboards pinned to a bucket stop matching.
+   */
+  openMetrics?: boolean;
+  /**
+   * Add `_created` samples to OpenMetrics responses (client_golang's
+   * `EnableOpenMetricsTextCreatedSamples`). Default false: a scraper that ingests them stores
+   * one more series per counter, histogram and summary. Needs `openMetrics: true`.
+   */
+  created?: boolean;
   /** Compress when the client accepts gzip. Default true. */
   gzip?: boolean;
   /** Series rendered between turns of the event loop. Default 2000. */
@@ -63,22 +78,36 @@ async function pump(chunks: AsyncGenerator<string>, out: Writable, res: ServerRe
   out.end();
 }
 
+function flag(name: string, v: unknown): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${name} ${describeValue(v)}: it must be true or false`);
+  return v;
+}
+
 /**
- * A handler for `/metrics`: runs the source's collectors, then streams text 0.0.4 or
- * OpenMetrics (by the `Accept` header) with the exact Content-Type, gzip when accepted;
- * HEAD answers headers only, other methods get 405.
+ * A handler for `/metrics`: runs the source's collectors, then streams text 0.0.4, or
+ * OpenMetrics when enabled and the `Accept` header asks for it (see {@link negotiate}), with the
+ * exact Content-Type, gzip when accepted; HEAD answers headers only, other methods get 405.
+ * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` for a bad option, or `created`
+ *   without `openMetrics`.
  */
 export function createMetricsHandler(source: CollectingSource, options: MetricsHandlerOptions = {}): Handler {
-  const gzip = options.gzip ?? true;
+  const gzip = options.gzip === undefined ? true : flag('gzip option', options.gzip);
+  const openMetrics = flag('openMetrics option', options.openMetrics);
+  const created = flag('created option', options.created);
+  if (created && !openMetrics) {
+    throw new MeterkitError(ErrorCode.InvalidArgument, 'invalid created option true without openMetrics: _created samples exist only in OpenMetrics, so enable openMetrics too');
+  }
+  const sliceSize = options.sliceSize === undefined ? undefined : checkWhole('sliceSize option', options.sliceSize);
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end(`method ${req.method ?? ''} not allowed: use GET or HEAD\n`);
       return;
     }
-    const format = negotiateFormat(req.headers.accept);
+    const { format, contentType } = negotiate(req.headers.accept, openMetrics);
     const compress = gzip && acceptsGzip(req.headers['accept-encoding']);
     const headers: Record<string, string> = {
-      'Content-Type': format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
+      'Content-Type': contentType,
       Vary: 'Accept, Accept-Encoding',
       'Cache-Control': 'no-store',
     };
@@ -89,7 +118,7 @@ export function createMetricsHandler(source: CollectingSource, options: MetricsH
     }
     await source.collect?.();
     res.writeHead(200, headers);
-    const chunks = renderChunks(source, { format, sliceSize: options.sliceSize });
+    const chunks = renderChunks(source, { format, created, sliceSize });
     if (compress) {
       const z = createGzip();
       z.pipe(res);

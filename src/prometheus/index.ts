@@ -7,10 +7,11 @@ export {
   escapeLabelValue,
   escapeHelp,
   negotiateFormat,
+  negotiate,
 } from './format.js';
 export { render, renderChunks, SUMMARY_QUANTILES } from './render.js';
 
-export type { ExpositionFormat } from './format.js';
+export type { ExpositionFormat, Negotiated } from './format.js';
 export type { MetricSource, RenderOptions, ChunkOptions } from './render.js';
 export { createMetricsHandler, acceptsGzip } from './handler.js';
 export { push, deleteGroup, startPushing, groupUrl } from './pushgateway.js';

@@ -57,7 +57,7 @@ describe('meterkit agent (a real process)', () => {
   });
 
   it('its output passes promtool and the OpenMetrics parser', { ...needs('promtool', 'openmetrics') }, async () => {
-    const agent = await startAgent({ listen: '127.0.0.1:0', log: () => undefined });
+    const agent = await startAgent({ listen: '127.0.0.1:0', log: () => undefined, openMetrics: true });
     try {
       const text = (await get(`${agent.url}/metrics`)).body.toString();
       const remarks = await promtoolCheck(text);

@@ -33,6 +33,7 @@ describe('/metrics handler', () => {
     registry.describeCounter('served_total', Unit.Count, 'Served');
     registry.counter('served_total', { path: '/' }).increment(7);
     server.route('/metrics', createMetricsHandler(registry, { sliceSize: 10 }));
+    server.route('/om', createMetricsHandler(registry, { sliceSize: 10, openMetrics: true }));
     await server.listen();
     base = `${server.url()}/metrics`;
   });
@@ -46,8 +47,9 @@ describe('/metrics handler', () => {
     assert.equal(r.body.toString(), render(registry));
   });
 
-  it('serves OpenMetrics when asked', async () => {
-    const r = await get(base, { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } });
+  it('serves OpenMetrics when enabled and asked', async () => {
+    assert.equal((await get(base, { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } })).headers['content-type'], PROMETHEUS_CONTENT_TYPE);
+    const r = await get(base.replace(/metrics$/, 'om'), { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } });
     assert.equal(r.headers['content-type'], OPENMETRICS_CONTENT_TYPE);
     assert.equal(r.headers['content-type'], 'application/openmetrics-text; version=1.0.0; charset=utf-8');
     assert.ok(r.body.toString().endsWith('# EOF\n'));
