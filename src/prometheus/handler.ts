@@ -5,12 +5,31 @@ import type { Handler } from '../http/server.js';
 import { negotiate, qValue } from './format.js';
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkWhole } from '../core/options.js';
+import { DEFAULT_INLINE_TIMEOUT, inlineTimeoutFor } from '../core/collect.js';
 import type { MetricSource } from './render.js';
 import { renderChunks } from './render.js';
 
 /** A source that can also run its scrape-time collectors (a Registry can). */
 export interface CollectingSource extends MetricSource {
   collect?(options?: { inlineTimeout?: number }): Promise<void>;
+  /** How long a scrape waits for collectors (ms); default 10 000. */
+  readonly collectTimeout?: number;
+}
+
+/** A positive decimal number, as Prometheus writes seconds (`10`, `0.5`): no sign, no exponent. */
+const SECONDS = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
+
+/**
+ * The scraper's timeout in ms from `X-Prometheus-Scrape-Timeout-Seconds`, or undefined when the
+ * header is absent, repeated or not a positive decimal number of seconds (then it is ignored:
+ * the header only advises, and a scrape is served all the same).
+ */
+export function scrapeTimeoutMs(header: string | string[] | undefined): number | undefined {
+  if (typeof header !== 'string') return undefined;
+  const text = header.trim();
+  if (!SECONDS.test(text)) return undefined;
+  const ms = Number(text) * 1000;
+  return ms > 0 && ms < Infinity ? ms : undefined;
 }
 
 /** Options of {@link createMetricsHandler}. */
@@ -116,7 +135,10 @@ export function createMetricsHandler(source: CollectingSource, options: MetricsH
       res.writeHead(200, headers).end();
       return;
     }
-    await source.collect?.();
+    // the scraper's timeout can only shorten the source's own inline timeout
+    const timeout = scrapeTimeoutMs(req.headers['x-prometheus-scrape-timeout-seconds']);
+    if (timeout === undefined) await source.collect?.();
+    else await source.collect?.({ inlineTimeout: inlineTimeoutFor(source.collectTimeout ?? DEFAULT_INLINE_TIMEOUT, timeout) });
     res.writeHead(200, headers);
     const chunks = renderChunks(source, { format, created, sliceSize });
     if (compress) {

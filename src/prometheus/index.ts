@@ -13,7 +13,7 @@ export { render, renderChunks, SUMMARY_QUANTILES } from './render.js';
 
 export type { ExpositionFormat, Negotiated } from './format.js';
 export type { MetricSource, RenderOptions, ChunkOptions } from './render.js';
-export { createMetricsHandler, acceptsGzip } from './handler.js';
+export { createMetricsHandler, acceptsGzip, scrapeTimeoutMs } from './handler.js';
 export { push, deleteGroup, startPushing, groupUrl } from './pushgateway.js';
 export type { CollectingSource, MetricsHandlerOptions } from './handler.js';
 export type { PushOptions, IntervalPushOptions, PushLoop } from './pushgateway.js';
