@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createGzip } from 'node:zlib';
-import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Handler } from '../http/server.js';
 import { negotiate, qValue } from './format.js';
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
@@ -8,6 +7,7 @@ import { checkWhole } from '../core/options.js';
 import { DEFAULT_INLINE_TIMEOUT, inlineTimeoutFor } from '../core/collect.js';
 import type { MetricSource } from './render.js';
 import { renderChunks } from './render.js';
+import { Flight } from './shared-render.js';
 
 /** A source that can also run its scrape-time collectors (a Registry can). */
 export interface CollectingSource extends MetricSource {
@@ -73,30 +73,6 @@ export function acceptsGzip(header: string | undefined): boolean {
   return (explicit ?? wildcard ?? 0) > 0;
 }
 
-/** Resolves when `out` drains or `res` closes, leaving no listener behind. */
-function drained(out: Writable, res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      out.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    out.on('drain', done);
-    res.on('close', done);
-  });
-}
-
-async function pump(chunks: AsyncGenerator<string>, out: Writable, res: ServerResponse): Promise<void> {
-  for await (const chunk of chunks) {
-    if (res.destroyed) {
-      await chunks.return(undefined);
-      return;
-    }
-    if (!out.write(chunk)) await drained(out, res);
-  }
-  out.end();
-}
-
 function flag(name: string, v: unknown): boolean {
   if (v === undefined) return false;
   if (typeof v !== 'boolean') throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${name} ${describeValue(v)}: it must be true or false`);
@@ -118,6 +94,8 @@ export function createMetricsHandler(source: CollectingSource, options: MetricsH
     throw new MeterkitError(ErrorCode.InvalidArgument, 'invalid created option true without openMetrics: _created samples exist only in OpenMetrics, so enable openMetrics too');
   }
   const sliceSize = options.sliceSize === undefined ? undefined : checkWhole('sliceSize option', options.sliceSize);
+  /** Renders in flight, by format and compression: concurrent scrapes of one variant share one. */
+  const flights = new Map<string, Flight>();
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end(`method ${req.method ?? ''} not allowed: use GET or HEAD\n`);
@@ -140,13 +118,23 @@ export function createMetricsHandler(source: CollectingSource, options: MetricsH
     if (timeout === undefined) await source.collect?.();
     else await source.collect?.({ inlineTimeout: inlineTimeoutFor(source.collectTimeout ?? DEFAULT_INLINE_TIMEOUT, timeout) });
     res.writeHead(200, headers);
-    const chunks = renderChunks(source, { format, created, sliceSize });
-    if (compress) {
-      const z = createGzip();
-      z.pipe(res);
-      await pump(chunks, z, res);
-    } else {
-      await pump(chunks, res, res);
+    // no await between here and reader(): scrapes released together by one collector run
+    // all join the flight the first of them starts
+    const key = compress ? `${format}+gzip` : format;
+    let flight = flights.get(key);
+    if (flight === undefined || !flight.open) {
+      const started: Flight = new Flight(renderChunks(source, { format, created, sliceSize }), compress, () => {
+        if (flights.get(key) === started) flights.delete(key);
+      });
+      flights.set(key, started);
+      flight = started;
+    }
+    try {
+      await pipeline(flight.reader(), res);
+    } catch (err) {
+      // the client went away mid-body: its socket is destroyed and the others read on; a
+      // failed render is the server's error, for HttpServer's onError
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
     }
   };
 }
