@@ -3,22 +3,14 @@
  * what the explicit `gzip;q=0` refused. RFC 9110 §12.5.3: the explicit entry wins.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from '../../src/index.js';
 import { HttpServer } from '../../src/http/index.js';
 import { acceptsGzip, createMetricsHandler } from '../../src/prometheus/index.js';
+import { scrape } from '../helpers/scrape.js';
 
-function encodingOf(url: string, acceptEncoding: string): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { 'Accept-Encoding': acceptEncoding } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.headers['content-encoding']));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function encodingOf(url: string, acceptEncoding: string): Promise<string | string[] | undefined> {
+  return (await scrape(url, { 'Accept-Encoding': acceptEncoding })).headers['content-encoding'];
 }
 
 describe('regression: Accept-Encoding q-values (RFC 9110)', () => {

@@ -11,6 +11,7 @@ import { Registry } from '../../src/index.js';
 import { HttpServer } from '../../src/http/index.js';
 import type { CollectingSource } from '../../src/prometheus/index.js';
 import { createMetricsHandler, render } from '../../src/prometheus/index.js';
+import { Flight } from '../../src/prometheus/shared-render.js';
 import { scrape } from '../helpers/scrape.js';
 import { needs } from '../helpers/tools.js';
 import { promtoolCheck } from '../helpers/validate.js';
@@ -129,5 +130,78 @@ describe('regression: concurrent scrapes share one render', () => {
     const r = await scrape(slices);
     assert.equal(r.status, 200);
     assert.equal(r.body.toString(), render(registry));
+  });
+
+  it('a render that fails fails its responses (no complete-looking 200) and is reported', async () => {
+    const heard: string[] = [];
+    const broken: CollectingSource = {
+      families: () => {
+        throw new Error('registry exploded');
+      },
+      createdAt: () => 0,
+    };
+    const s = new HttpServer({ port: 0, onError: (err) => heard.push(String(err)) }).route('/metrics', createMetricsHandler(broken));
+    await s.listen();
+    try {
+      await assert.rejects(scrape(`${s.url()}/metrics`), /aborted|socket hang up|ECONNRESET/);
+      assert.deepEqual(heard, ['Error: registry exploded']);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('a shared render (Flight)', () => {
+  /** A render whose second chunk comes only when `next()` is called; `stopped` tells if it was ended early. */
+  function controlled(): { chunks: AsyncGenerator<string>; next: () => void; stopped: () => boolean } {
+    let release!: () => void;
+    let stopped = false;
+    async function* gen(): AsyncGenerator<string> {
+      try {
+        yield 'first\n';
+        await new Promise<void>((r) => (release = r));
+        yield 'second\n';
+      } finally {
+        stopped = true;
+      }
+    }
+    return { chunks: gen(), next: () => release(), stopped: () => stopped };
+  }
+
+  it('stops rendering when its last reader leaves, and takes no new readers', async () => {
+    const c = controlled();
+    let closed = 0;
+    const flight = new Flight(c.chunks, false, () => closed++);
+    const a = flight.reader();
+    const b = flight.reader();
+    const first = await new Promise<Buffer>((resolve) => a.once('data', resolve));
+    assert.equal(first.toString(), 'first\n');
+    a.destroy();
+    assert.equal(flight.open, true, 'b still reads');
+    b.destroy();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(flight.open, false);
+    assert.equal(closed, 1);
+    c.next();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(c.stopped(), true, 'the generator was ended');
+  });
+
+  it('a latecomer replays from the first chunk, then follows', async () => {
+    const c = controlled();
+    const flight = new Flight(c.chunks, false, () => undefined);
+    const early = flight.reader();
+    const got: string[] = [];
+    early.on('data', (d: Buffer) => got.push(d.toString()));
+    await new Promise<void>((r) => early.once('data', () => r()));
+    const late = flight.reader();
+    const lateBody = new Promise<string>((resolve) => {
+      let text = '';
+      late.on('data', (d: Buffer) => (text += d.toString()));
+      late.on('end', () => resolve(text));
+    });
+    c.next();
+    assert.equal(await lateBody, 'first\nsecond\n');
+    assert.deepEqual(got, ['first\n', 'second\n']);
   });
 });
