@@ -5,49 +5,35 @@
  * text 0.0.4 spelling `le="1"` (before: it negotiated OpenMetrics and stored `le="1.0"`).
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from '../../src/index.js';
 import { HttpServer } from '../../src/http/index.js';
 import { createMetricsHandler } from '../../src/prometheus/index.js';
-import { freePort, needs, requireTools, startProcess, tempDir, waitFor } from '../helpers/tools.js';
-
-type Result = Array<{ metric: Record<string, string>; value: [number, string] }>;
+import type { RunningPrometheus } from '../helpers/prometheus.js';
+import { startPrometheus } from '../helpers/prometheus.js';
+import { needs, waitFor } from '../helpers/tools.js';
 
 describe('regression: a real Prometheus scrapes a target whose collector hangs', { ...needs('prometheus') }, () => {
   const registry = new Registry({ collectTimeout: 60_000 });
   const server = new HttpServer({ port: 0 });
-  const tmp = tempDir('prom-timeout');
-  let prom: ReturnType<typeof startProcess> | undefined;
-  let promUrl = '';
+  let prom: RunningPrometheus | undefined;
   const releases: Array<() => void> = [];
 
   before(async () => {
-    requireTools('prometheus');
     registry.setHistogramOptions('job_seconds', { buckets: [0.5, 1, 2] });
     registry.histogram('job_seconds').record(0.7);
     registry.addCollector('hung', () => new Promise<void>((r) => releases.push(r)));
     server.route('/metrics', createMetricsHandler(registry));
     await server.listen();
-    const config = join(tmp.dir, 'prometheus.yml');
-    writeFileSync(config, `global:\n  scrape_interval: 2s\n  scrape_timeout: 2s\nscrape_configs:\n  - job_name: hung\n    static_configs:\n      - targets: ['${new URL(server.url()).host}']\n`);
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    prom = startProcess('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(tmp.dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
-    await waitFor(async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined), 30_000, `prometheus ready: ${prom.output().slice(-2000)}`);
+    prom = await startPrometheus(new URL(server.url()).host, 'hung', { interval: '2s', timeout: '2s' });
   });
   after(async () => {
     await prom?.stop();
     for (const r of releases) r();
     await server.close();
-    tmp.remove();
   });
 
-  async function query(q: string): Promise<Result | undefined> {
-    const r = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: Result } };
-    return r.data.result.length > 0 ? r.data.result : undefined;
-  }
+  const query = (q: string): ReturnType<RunningPrometheus['query']> => (prom as RunningPrometheus).query(q);
 
   it('is up, answered within the scrape timeout, with le="1" buckets', async () => {
     const up = await waitFor(() => query('up{job="hung"} == 1'), 30_000, 'up == 1 for the hung target');
