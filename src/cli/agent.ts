@@ -30,6 +30,8 @@ export interface AgentConfig {
   stream?: string;
   /** Events the stream's ingress and each client queue hold. Default 1024. */
   streamBuffer?: number;
+  /** Bytes the stream's ingress and each client queue hold. Default 4 MiB. */
+  streamBufferBytes?: number;
   /** How often process metrics are recorded for stream clients, ms. Default 1000. */
   streamInterval?: number;
   /** Scrapes (requests on /metrics and /debug/vars) served at once; more get 503. Default 16. */
@@ -38,6 +40,10 @@ export interface AgentConfig {
   docker?: { url?: string; naming?: DockerNaming };
   /** Where log lines go. Default stderr. */
   log?: (line: string) => void;
+  /** Offer OpenMetrics on /metrics (`--openmetrics`). Default false. */
+  openMetrics?: boolean;
+  /** `_created` samples in OpenMetrics (`--openmetrics-created`). Default false. */
+  openMetricsCreated?: boolean;
 }
 
 /** A running agent. */
@@ -97,6 +103,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     if (config.stream !== undefined) {
       const b = new TcpBuilder().listenAddress(config.stream).selfMetrics(registry);
       if (config.streamBuffer !== undefined) b.bufferSize(config.streamBuffer);
+      if (config.streamBufferBytes !== undefined) b.bufferBytes(config.streamBufferBytes);
       stream = await b.build();
     }
     if (config.process !== false) {
@@ -108,7 +115,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
         ticker.unref();
       }
     }
-    server.route('/metrics', createMetricsHandler(registry));
+    server.route('/metrics', createMetricsHandler(registry, { openMetrics: config.openMetrics, created: config.openMetricsCreated }));
     server.route('/debug/vars', vars);
     server.route('/healthz', createHealthHandler());
     await server.listen();

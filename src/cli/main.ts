@@ -36,7 +36,7 @@ Run "meterkit <command> --help" for a command's options.
 
 const AGENT_HELP = `Usage: meterkit agent [options]
 
-Serves Prometheus metrics (text 0.0.4 or OpenMetrics, by the Accept header) at /metrics,
+Serves Prometheus metrics (text 0.0.4; OpenMetrics with --openmetrics) at /metrics,
 an expvar-style JSON view at /debug/vars and a liveness probe at /healthz (never behind auth).
 SIGINT or SIGTERM closes everything and exits 0.
 
@@ -51,12 +51,18 @@ Options:
   --tls-cert <file>         PEM certificate: serve HTTPS (needs --tls-key)
   --tls-key <file>          PEM private key
   --no-process              Do not collect process and Node.js runtime metrics
-  --collect-timeout <ms>    How long a scrape waits for collectors (default 10000)
+  --collect-timeout <ms>    How long a scrape waits for collectors (default 10000; less when
+                            Prometheus sends X-Prometheus-Scrape-Timeout-Seconds)
+  --openmetrics             Serve OpenMetrics 1.0 to scrapers whose Accept header prefers it
+                            (default: text 0.0.4 always, as client_golang)
+  --openmetrics-created     Also write _created samples in OpenMetrics (needs --openmetrics)
   --max-concurrent <n>      Scrapes served at once; more get 503 + Retry-After (default 16;
                             /healthz is never capped)
   --stream <host:port>      Where to serve the live TCP stream (default 127.0.0.1:5000)
   --no-stream               Do not serve the stream
   --stream-buffer <n>       Events the stream's ingress and each client queue hold (default 1024)
+  --stream-buffer-bytes <n> Bytes the stream's ingress and each client queue hold
+                            (default 4194304; at least 1024)
   --stream-interval <ms>    How often process metrics are recorded for the stream (default 1000)
   --docker [url]            Collect container metrics from a Docker engine (Docker or Podman):
                             url is unix:///path/docker.sock or tcp://host:port; default
@@ -117,6 +123,9 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
         'no-process': { type: 'boolean' },
         'collect-timeout': { type: 'string' },
         'max-concurrent': { type: 'string' },
+        openmetrics: { type: 'boolean' },
+        'openmetrics-created': { type: 'boolean' },
+        'stream-buffer-bytes': { type: 'string' },
         stream: { type: 'string' },
         'no-stream': { type: 'boolean' },
         'stream-buffer': { type: 'string' },
@@ -154,6 +163,11 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   if (ct !== undefined) config.collectTimeout = durationFlag('--collect-timeout', ct);
   const mc = values['max-concurrent'];
   if (mc !== undefined) config.maxConcurrent = wholeFlag('--max-concurrent', mc);
+  if (values['openmetrics-created'] && !values.openmetrics) throw new UsageError('--openmetrics-created needs --openmetrics: _created samples exist only in OpenMetrics');
+  if (values.openmetrics) config.openMetrics = true;
+  if (values['openmetrics-created']) config.openMetricsCreated = true;
+  const sbb = values['stream-buffer-bytes'];
+  if (sbb !== undefined) config.streamBufferBytes = wholeFlag('--stream-buffer-bytes', sbb, { min: 1024 });
   if (values['no-stream'] && values.stream !== undefined) throw new UsageError('--stream and --no-stream contradict each other: give one');
   if (!values['no-stream']) {
     const stream = values.stream ?? '127.0.0.1:5000';

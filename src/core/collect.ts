@@ -14,6 +14,7 @@ export interface CollectorOptions {
 }
 
 interface Entry {
+  readonly name: string;
   readonly fn: CollectFn;
   readonly onInlineTimeout: (() => void) | undefined;
 }
@@ -28,6 +29,32 @@ export interface CollectSink {
 
 /** Default time a scrape waits for collectors before answering with the last data. */
 export const DEFAULT_INLINE_TIMEOUT = 10_000;
+
+/** Part of a scraper's timeout kept back to render and send the answer. */
+export const SCRAPE_MARGIN_RATIO = 0.1;
+/** The least time kept back to render and send, ms. */
+export const SCRAPE_MARGIN_MIN = 250;
+/** A scrape waits at least this long for collectors, however short the scraper's timeout, ms. */
+export const INLINE_TIMEOUT_FLOOR = 100;
+
+/**
+ * The inline timeout of one scrape: how long it waits for collectors before answering with the
+ * last data. Without a scraper's timeout, `configured`. With one (Prometheus sends it as
+ * `X-Prometheus-Scrape-Timeout-Seconds`), the scrape must answer before it: the collectors get
+ * that timeout less a margin for rendering and sending (10% of it, at least 250 ms), never more
+ * than `configured`, and never less than 100 ms (unless `configured` is less).
+ * E.g. with 10 000 configured: a 10 s scrape timeout gives 9 000; 1 s gives 750; 30 s gives 10 000.
+ */
+export function inlineTimeoutFor(configured: number, scrapeTimeoutMs?: number): number {
+  if (scrapeTimeoutMs === undefined || !(scrapeTimeoutMs > 0)) return configured;
+  const margin = Math.max(SCRAPE_MARGIN_MIN, scrapeTimeoutMs * SCRAPE_MARGIN_RATIO);
+  return Math.min(configured, Math.max(INLINE_TIMEOUT_FLOOR, Math.floor(scrapeTimeoutMs - margin)));
+}
+
+/** Reports a failure of a reporting hook itself, where nothing else can hear of it. */
+function lastResort(what: string, err: unknown): void {
+  process.emitWarning(`${what}: ${err instanceof Error ? err.message : String(err)}`, { code: 'METERKIT_HOOK_FAILED' });
+}
 
 /**
  * Runs named collectors before each scrape. Concurrent scrapes share one run (single-flight).
@@ -58,7 +85,7 @@ export class CollectorSet {
     if (this.fns.has(name)) {
       throw new MeterkitError(ErrorCode.InvalidArgument, `collector "${name}" is already added: collector names must be unique`);
     }
-    const entry: Entry = { fn, onInlineTimeout: options.onInlineTimeout };
+    const entry: Entry = { name, fn, onInlineTimeout: options.onInlineTimeout };
     this.fns.set(name, entry);
     return () => {
       if (this.fns.get(name) === entry) this.fns.delete(name);
@@ -73,7 +100,8 @@ export class CollectorSet {
 
   /**
    * Runs every collector (or joins the run under way) and resolves when it ends or after
-   * `inlineTimeout` ms, whichever is first. Never rejects.
+   * `inlineTimeout` ms, whichever is first. Never rejects: whatever fails (a collector, the
+   * sink, an `onInlineTimeout` hook) is reported through `onError`.
    */
   async collect(inlineTimeout = DEFAULT_INLINE_TIMEOUT): Promise<void> {
     if (this.fns.size === 0 && this.running === null) return;
@@ -82,14 +110,39 @@ export class CollectorSet {
     }));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
-      // not unref'd: someone awaits this scrape, and the timer ends with the run at the latest
+      // Not unref'd: with a collector stuck on a promise alone, an unref'd timer lets the process
+      // exit mid-await (a push script would end with nothing pushed). It is bounded by the inline
+      // timeout and cleared as soon as the run ends, whichever way this await ends.
       timer = setTimeout(() => resolve(true), inlineTimeout);
     });
-    const late = await Promise.race([run.then(() => false), timedOut]);
-    clearTimeout(timer);
-    if (late) {
-      this.sink.inlineTimeout();
-      for (const e of this.pending) e.onInlineTimeout?.();
+    let late: boolean;
+    try {
+      late = await Promise.race([run.then(() => false), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!late) return;
+    this.guard('(inline timeout count)', () => this.sink.inlineTimeout());
+    for (const e of this.pending) {
+      if (e.onInlineTimeout !== undefined) this.guard(e.name, e.onInlineTimeout);
+    }
+  }
+
+  /** Runs `fn` and reports what it throws through `onError` under `name`, never throwing. */
+  private guard(name: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.report(name, err);
+    }
+  }
+
+  /** Hands an error to `onError`; one that throws there too is a process warning naming both. */
+  private report(name: string, err: unknown): void {
+    try {
+      this.onError(name, err);
+    } catch (hookErr) {
+      lastResort(`meterkit: the collector error hook threw (${hookErr instanceof Error ? hookErr.message : String(hookErr)}) while reporting "${name}"`, err);
     }
   }
 
@@ -101,14 +154,10 @@ export class CollectorSet {
           await entry.fn();
           this.failing.delete(name);
         } catch (err) {
-          this.sink.collectorFailed(name);
+          this.guard(name, () => this.sink.collectorFailed(name));
           if (!this.failing.has(name)) {
             this.failing.add(name);
-            try {
-              this.onError(name, err);
-            } catch {
-              // a broken error hook must not break the scrape
-            }
+            this.report(name, err);
           }
         } finally {
           this.pending.delete(entry);

@@ -107,7 +107,8 @@ export class Registry implements Recorder {
   private sweeper: NodeJS.Timeout | null = null;
   private readonly host: FamilyHost;
   private readonly collectors: CollectorSet;
-  private readonly collectTimeout: number;
+  /** How long a scrape waits for collectors (ms): the `collectTimeout` option, default 10 000. */
+  readonly collectTimeout: number;
 
   constructor(options: RegistryOptions = {}) {
     this.now = options.now ?? Date.now;

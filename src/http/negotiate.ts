@@ -5,8 +5,12 @@
 // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
 const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
 
-/** The weight of one `coding;q=…` entry; an unreadable q counts as 0 (identity is always safe). */
-function weight(params: readonly string[]): number {
+/**
+ * The `q=` weight among the parameters of one element of an `Accept` or `Accept-Encoding`
+ * list: 1 when absent; 0 ("not acceptable") when it is not an RFC 9110 qvalue. The one
+ * q-value rule of meterkit (content types and codings alike).
+ */
+export function qValue(params: readonly string[]): number {
   for (const p of params) {
     const eq = p.indexOf('=');
     if (eq < 0 || p.slice(0, eq).trim().toLowerCase() !== 'q') continue;
@@ -28,8 +32,8 @@ export function acceptsGzip(header: string | undefined): boolean {
   for (const part of header.split(',')) {
     const [coding = '', ...params] = part.split(';');
     const c = coding.trim().toLowerCase();
-    if (c === 'gzip' || c === 'x-gzip') explicit = Math.max(explicit ?? 0, weight(params));
-    else if (c === '*') wildcard = Math.max(wildcard ?? 0, weight(params));
+    if (c === 'gzip' || c === 'x-gzip') explicit = Math.max(explicit ?? 0, qValue(params));
+    else if (c === '*') wildcard = Math.max(wildcard ?? 0, qValue(params));
   }
   return (explicit ?? wildcard ?? 0) > 0;
 }

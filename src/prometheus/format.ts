@@ -1,5 +1,7 @@
 /** Number and string spelling shared by the text formats. */
 
+import { qValue } from '../http/negotiate.js';
+
 /** The two exposition formats. */
 export type ExpositionFormat = 'prometheus' | 'openmetrics';
 
@@ -50,25 +52,67 @@ export function escapeHelp(s: string, format: ExpositionFormat): string {
   return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
+/** The outcome of content negotiation: what to render and the Content-Type to answer with. */
+export interface Negotiated {
+  readonly format: ExpositionFormat;
+  readonly contentType: string;
+}
+
+/** Content-Type of OpenMetrics 0.0.1 text: the same body as 1.0.0, for a client that asks only for it. */
+const OPENMETRICS_0_0_1_CONTENT_TYPE = 'application/openmetrics-text; version=0.0.1; charset=utf-8';
+const TEXT: Negotiated = Object.freeze({ format: 'prometheus', contentType: PROMETHEUS_CONTENT_TYPE });
+const OM_1: Negotiated = Object.freeze({ format: 'openmetrics', contentType: OPENMETRICS_CONTENT_TYPE });
+const OM_0: Negotiated = Object.freeze({ format: 'openmetrics', contentType: OPENMETRICS_0_0_1_CONTENT_TYPE });
+
+interface Clause {
+  readonly range: string;
+  readonly version: string | undefined;
+  readonly q: number;
+  readonly wild: number;
+}
+
+function clauses(accept: string): Clause[] {
+  const out: Clause[] = [];
+  for (const part of accept.split(',')) {
+    const [range = '', ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    const q = qValue(params);
+    if (q <= 0) continue; // RFC 9110: q=0 means "not acceptable"
+    const v = params.find((p) => p.startsWith('version='));
+    const version = v === undefined ? undefined : v.slice(8).replace(/^"(.*)"$/, '$1');
+    out.push({ range, version, q, wild: range === '*/*' ? 2 : range.endsWith('/*') ? 1 : 0 });
+  }
+  // highest q first, then the more specific range; Array.prototype.sort is stable, so
+  // equal clauses keep the client's order
+  return out.sort((a, b) => b.q - a.q || a.wild - b.wild);
+}
+
 /**
- * Picks the format for an `Accept` header: OpenMetrics when `application/openmetrics-text`
- * is acceptable and preferred at least as much as text/plain, else text 0.0.4.
+ * Content negotiation as client_golang's promhttp does it (expfmt.NegotiateAccept): the
+ * `Accept` clauses are taken by q-value (then specificity, then order) and the first one that
+ * names an offered format wins; when none does, text 0.0.4. Only `text/plain` with no version or
+ * `version=0.0.4` names text; only `application/openmetrics-text` with `version=1.0.0`, `0.0.1`
+ * or none (which means 0.0.1) names OpenMetrics, and only when `openMetrics` is offered.
+ * Wildcards name no format (as in expfmt, whose formats all carry a version), so they end in the
+ * text fallback. Two differences from expfmt: a `q=0` clause is "not acceptable" (RFC 9110), and
+ * an `escaping=` parameter is ignored, because every name meterkit exposes is already a legacy
+ * Prometheus name that every escaping scheme leaves as it is.
+ */
+export function negotiate(accept: string | undefined, openMetrics: boolean): Negotiated {
+  if (accept === undefined || accept === '') return TEXT;
+  for (const c of clauses(accept)) {
+    if (c.range === 'text/plain' && (c.version === undefined || c.version === '0.0.4')) return TEXT;
+    if (openMetrics && c.range === 'application/openmetrics-text') {
+      if (c.version === '1.0.0') return OM_1;
+      if (c.version === undefined || c.version === '0.0.1') return OM_0;
+    }
+  }
+  return TEXT;
+}
+
+/**
+ * The format a client prefers when both formats are offered: {@link negotiate} with OpenMetrics
+ * enabled. (`createMetricsHandler` offers OpenMetrics only with `openMetrics: true`.)
  */
 export function negotiateFormat(accept: string | undefined): ExpositionFormat {
-  if (accept === undefined || accept === '') return 'prometheus';
-  let om = -1;
-  let text = -1;
-  for (const part of accept.split(',')) {
-    const [type, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
-    let q = 1;
-    for (const p of params) {
-      if (p.startsWith('q=')) {
-        const n = Number(p.slice(2));
-        q = Number.isFinite(n) ? n : 0;
-      }
-    }
-    if (type === 'application/openmetrics-text') om = Math.max(om, q);
-    else if (type === 'text/plain') text = Math.max(text, q);
-  }
-  return om > 0 && om >= text ? 'openmetrics' : 'prometheus';
+  return negotiate(accept, true).format;
 }

@@ -1,76 +1,91 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createGzip } from 'node:zlib';
-import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Handler } from '../http/server.js';
-import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, negotiateFormat } from './format.js';
+import { acceptsGzip } from '../http/negotiate.js';
+import { negotiate } from './format.js';
+import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
+import { checkWhole } from '../core/options.js';
+import { DEFAULT_INLINE_TIMEOUT, inlineTimeoutFor } from '../core/collect.js';
 import type { MetricSource } from './render.js';
 import { renderChunks } from './render.js';
+import { Flight } from './shared-render.js';
 
 /** A source that can also run its scrape-time collectors (a Registry can). */
 export interface CollectingSource extends MetricSource {
   collect?(options?: { inlineTimeout?: number }): Promise<void>;
+  /** How long a scrape waits for collectors (ms); default 10 000. */
+  readonly collectTimeout?: number;
+}
+
+/** A positive decimal number, as Prometheus writes seconds (`10`, `0.5`): no sign, no exponent. */
+const SECONDS = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
+
+/**
+ * The scraper's timeout in ms from `X-Prometheus-Scrape-Timeout-Seconds`, or undefined when the
+ * header is absent, repeated or not a positive decimal number of seconds (then it is ignored:
+ * the header only advises, and a scrape is served all the same).
+ */
+export function scrapeTimeoutMs(header: string | string[] | undefined): number | undefined {
+  if (typeof header !== 'string') return undefined;
+  const text = header.trim();
+  if (!SECONDS.test(text)) return undefined;
+  const ms = Number(text) * 1000;
+  return ms > 0 && ms < Infinity ? ms : undefined;
 }
 
 /** Options of {@link createMetricsHandler}. */
 export interface MetricsHandlerOptions {
+  /**
+   * Offer OpenMetrics 1.0 to clients that ask for it in `Accept`. Default false, as in
+   * client_golang (`EnableOpenMetrics`): Prometheus prefers OpenMetrics when offered, and then
+   * stores `le`/`quantile` labels in its canonical spelling (`le="1.0"`, where text 0.0.4 and
+   * prom-client give `le="1"`), so rules and dashboards pinned to a bucket stop matching.
+   */
+  openMetrics?: boolean;
+  /**
+   * Add `_created` samples to OpenMetrics responses (client_golang's
+   * `EnableOpenMetricsTextCreatedSamples`). Default false: a scraper that ingests them stores
+   * one more series per counter, histogram and summary. Needs `openMetrics: true`.
+   */
+  created?: boolean;
   /** Compress when the client accepts gzip. Default true. */
   gzip?: boolean;
   /** Series rendered between turns of the event loop. Default 2000. */
   sliceSize?: number;
 }
 
-/** True when an Accept-Encoding header accepts gzip. */
-export function acceptsGzip(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  for (const part of header.split(',')) {
-    const [coding, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
-    if (coding !== 'gzip' && coding !== '*') continue;
-    const q = params.find((p) => p.startsWith('q='));
-    if (q === undefined || Number(q.slice(2)) > 0) return true;
-  }
-  return false;
-}
-
-/** Resolves when `out` drains or `res` closes, leaving no listener behind. */
-function drained(out: Writable, res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      out.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    out.on('drain', done);
-    res.on('close', done);
-  });
-}
-
-async function pump(chunks: AsyncGenerator<string>, out: Writable, res: ServerResponse): Promise<void> {
-  for await (const chunk of chunks) {
-    if (res.destroyed) {
-      await chunks.return(undefined);
-      return;
-    }
-    if (!out.write(chunk)) await drained(out, res);
-  }
-  out.end();
+function flag(name: string, v: unknown): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${name} ${describeValue(v)}: it must be true or false`);
+  return v;
 }
 
 /**
- * A handler for `/metrics`: runs the source's collectors, then streams text 0.0.4 or
- * OpenMetrics (by the `Accept` header) with the exact Content-Type, gzip when accepted;
- * HEAD answers headers only, other methods get 405.
+ * A handler for `/metrics`: runs the source's collectors, then streams text 0.0.4, or
+ * OpenMetrics when enabled and the `Accept` header asks for it (see {@link negotiate}), with the
+ * exact Content-Type, gzip when accepted; HEAD answers headers only, other methods get 405.
+ * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` for a bad option, or `created`
+ *   without `openMetrics`.
  */
 export function createMetricsHandler(source: CollectingSource, options: MetricsHandlerOptions = {}): Handler {
-  const gzip = options.gzip ?? true;
+  const gzip = options.gzip === undefined ? true : flag('gzip option', options.gzip);
+  const openMetrics = flag('openMetrics option', options.openMetrics);
+  const created = flag('created option', options.created);
+  if (created && !openMetrics) {
+    throw new MeterkitError(ErrorCode.InvalidArgument, 'invalid created option true without openMetrics: _created samples exist only in OpenMetrics, so enable openMetrics too');
+  }
+  const sliceSize = options.sliceSize === undefined ? undefined : checkWhole('sliceSize option', options.sliceSize);
+  /** Renders in flight, by format and compression: concurrent scrapes of one variant share one. */
+  const flights = new Map<string, Flight>();
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end(`method ${req.method ?? ''} not allowed: use GET or HEAD\n`);
       return;
     }
-    const format = negotiateFormat(req.headers.accept);
+    const { format, contentType } = negotiate(req.headers.accept, openMetrics);
     const compress = gzip && acceptsGzip(req.headers['accept-encoding']);
     const headers: Record<string, string> = {
-      'Content-Type': format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
+      'Content-Type': contentType,
       Vary: 'Accept, Accept-Encoding',
       'Cache-Control': 'no-store',
     };
@@ -79,15 +94,28 @@ export function createMetricsHandler(source: CollectingSource, options: MetricsH
       res.writeHead(200, headers).end();
       return;
     }
-    await source.collect?.();
+    // the scraper's timeout can only shorten the source's own inline timeout
+    const timeout = scrapeTimeoutMs(req.headers['x-prometheus-scrape-timeout-seconds']);
+    if (timeout === undefined) await source.collect?.();
+    else await source.collect?.({ inlineTimeout: inlineTimeoutFor(source.collectTimeout ?? DEFAULT_INLINE_TIMEOUT, timeout) });
     res.writeHead(200, headers);
-    const chunks = renderChunks(source, { format, sliceSize: options.sliceSize });
-    if (compress) {
-      const z = createGzip();
-      z.pipe(res);
-      await pump(chunks, z, res);
-    } else {
-      await pump(chunks, res, res);
+    // no await between here and reader(): scrapes released together by one collector run
+    // all join the flight the first of them starts
+    const key = compress ? `${format}+gzip` : format;
+    let flight = flights.get(key);
+    if (flight === undefined || !flight.open) {
+      const started: Flight = new Flight(renderChunks(source, { format, created, sliceSize }), compress, () => {
+        if (flights.get(key) === started) flights.delete(key);
+      });
+      flights.set(key, started);
+      flight = started;
+    }
+    try {
+      await pipeline(flight.reader(), res);
+    } catch (err) {
+      // the client went away mid-body: its socket is destroyed and the others read on; a
+      // failed render is the server's error, for HttpServer's onError
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
     }
   };
 }

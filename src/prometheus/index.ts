@@ -7,12 +7,14 @@ export {
   escapeLabelValue,
   escapeHelp,
   negotiateFormat,
+  negotiate,
 } from './format.js';
 export { render, renderChunks, SUMMARY_QUANTILES } from './render.js';
 
-export type { ExpositionFormat } from './format.js';
+export type { ExpositionFormat, Negotiated } from './format.js';
 export type { MetricSource, RenderOptions, ChunkOptions } from './render.js';
-export { createMetricsHandler, acceptsGzip } from './handler.js';
+export { createMetricsHandler, scrapeTimeoutMs } from './handler.js';
+export { acceptsGzip } from '../http/negotiate.js';
 export { push, deleteGroup, startPushing, groupUrl } from './pushgateway.js';
 export type { CollectingSource, MetricsHandlerOptions } from './handler.js';
 export type { PushOptions, IntervalPushOptions, PushLoop } from './pushgateway.js';

@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startAgent } from '../../src/cli/agent.js';
 import { main, parseAgentArgs } from '../../src/cli/main.js';
+import type { AgentConfig } from '../../src/cli/agent.js';
 import { parseOpenMetrics, promtoolCheck } from '../helpers/validate.js';
-import { freePort, needs, requireTools, run, startProcess, tempDir, waitFor } from '../helpers/tools.js';
+import { needs, requireTools, run, tempDir, waitFor } from '../helpers/tools.js';
 import { get } from '../prometheus/handler.test.js';
+import type { RunningPrometheus } from '../helpers/prometheus.js';
+import { startPrometheus } from '../helpers/prometheus.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/meterkit.js', import.meta.url));
 
@@ -57,7 +60,7 @@ describe('meterkit agent (a real process)', () => {
   });
 
   it('its output passes promtool and the OpenMetrics parser', { ...needs('promtool', 'openmetrics') }, async () => {
-    const agent = await startAgent({ listen: '127.0.0.1:0', log: () => undefined });
+    const agent = await startAgent({ listen: '127.0.0.1:0', log: () => undefined, openMetrics: true });
     try {
       const text = (await get(`${agent.url}/metrics`)).body.toString();
       const remarks = await promtoolCheck(text);
@@ -158,35 +161,39 @@ describe('meterkit agent (a real process)', () => {
     assert.deepEqual(parseAgentArgs([], { METERKIT_AUTH_TOKEN: 'env-token' }), { listen: undefined, process: true, stream: '127.0.0.1:5000', auth: { token: 'env-token' } });
     assert.equal((parseAgentArgs(['--no-stream']) as { stream?: string }).stream, undefined);
   });
+
+  it('turns --openmetrics, --openmetrics-created and --stream-buffer-bytes into the config, and refuses created alone', async () => {
+    const c = parseAgentArgs(['--openmetrics', '--openmetrics-created', '--stream-buffer-bytes', '65536']) as AgentConfig;
+    assert.equal(c.openMetrics, true);
+    assert.equal(c.openMetricsCreated, true);
+    assert.equal(c.streamBufferBytes, 65536);
+    assert.throws(() => parseAgentArgs(['--openmetrics-created']), /--openmetrics-created needs --openmetrics/);
+    assert.throws(() => parseAgentArgs(['--stream-buffer-bytes', '10']), /--stream-buffer-bytes 10: it must be a whole number ≥ 1024/);
+    const agent = await startAgent({ listen: '127.0.0.1:0', stream: '127.0.0.1:0', openMetrics: true, log: () => undefined });
+    try {
+      const om = await fetch(`${agent.url}/metrics`, { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } });
+      assert.match(om.headers.get('content-type') ?? '', /openmetrics/);
+      assert.ok((await om.text()).endsWith('# EOF\n'));
+    } finally {
+      await agent.close();
+    }
+  });
 });
 
 describe('a real Prometheus scraping the agent', { ...needs('prometheus') }, () => {
-  let prom: ReturnType<typeof startProcess> | undefined;
+  let prom: RunningPrometheus | undefined;
   let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
-  const tmp = tempDir('prometheus');
-  let promUrl = '';
 
   before(async () => {
-    requireTools('prometheus');
     agent = await startAgent({ listen: '127.0.0.1:0', log: () => undefined });
-    const target = new URL(agent.url).host;
-    const config = join(tmp.dir, 'prometheus.yml');
-    writeFileSync(config, `global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n  - job_name: meterkit\n    static_configs:\n      - targets: ['${target}']\n`);
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    prom = startProcess('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(tmp.dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
-    await waitFor(async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined), 30_000, `prometheus ready: ${prom.output().slice(-2000)}`);
+    prom = await startPrometheus(new URL(agent.url).host, 'meterkit', { interval: '1s', timeout: '900ms' });
   });
   after(async () => {
     await prom?.stop();
     await agent?.close();
-    tmp.remove();
   });
 
-  async function query(q: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }> | undefined> {
-    const r = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
-    return r.data.result.length > 0 ? r.data.result : undefined;
-  }
+  const query = (q: string): ReturnType<RunningPrometheus['query']> => (prom as RunningPrometheus).query(q);
 
   it('receives a recorded value unchanged, with its labels', async () => {
     const reg = agent?.registry;

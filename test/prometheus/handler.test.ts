@@ -1,28 +1,15 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { COLLECTOR_ERRORS_METRIC, INLINE_TIMEOUTS_METRIC, Registry, Unit } from '../../src/index.js';
 import { HttpServer } from '../../src/http/index.js';
+import type { Reply } from '../helpers/scrape.js';
+import { scrape } from '../helpers/scrape.js';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, acceptsGzip, createMetricsHandler, render } from '../../src/prometheus/index.js';
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
+/** A GET (or `method`) with the whole reply; kept here for the suites that import it (see test/helpers/scrape.ts). */
 export function get(url: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: init.method ?? 'GET', headers: init.headers }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return scrape(url, init.headers, init.method);
 }
 
 describe('/metrics handler', () => {
@@ -33,6 +20,7 @@ describe('/metrics handler', () => {
     registry.describeCounter('served_total', Unit.Count, 'Served');
     registry.counter('served_total', { path: '/' }).increment(7);
     server.route('/metrics', createMetricsHandler(registry, { sliceSize: 10 }));
+    server.route('/om', createMetricsHandler(registry, { sliceSize: 10, openMetrics: true }));
     await server.listen();
     base = `${server.url()}/metrics`;
   });
@@ -46,8 +34,9 @@ describe('/metrics handler', () => {
     assert.equal(r.body.toString(), render(registry));
   });
 
-  it('serves OpenMetrics when asked', async () => {
-    const r = await get(base, { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } });
+  it('serves OpenMetrics when enabled and asked', async () => {
+    assert.equal((await get(base, { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } })).headers['content-type'], PROMETHEUS_CONTENT_TYPE);
+    const r = await get(base.replace(/metrics$/, 'om'), { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } });
     assert.equal(r.headers['content-type'], OPENMETRICS_CONTENT_TYPE);
     assert.equal(r.headers['content-type'], 'application/openmetrics-text; version=1.0.0; charset=utf-8');
     assert.ok(r.body.toString().endsWith('# EOF\n'));
