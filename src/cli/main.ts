@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MeterkitError } from '../core/errors.js';
 import type { AgentConfig } from './agent.js';
+import { MIN_BUFFER_BYTES } from '../tcp/builder.js';
 import { startAgent } from './agent.js';
 import { observeCommand } from './observe.js';
 import { dockerCommand, normalizeDockerFlag, parseNaming } from './docker.js';
@@ -167,7 +168,7 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   if (values.openmetrics) config.openMetrics = true;
   if (values['openmetrics-created']) config.openMetricsCreated = true;
   const sbb = values['stream-buffer-bytes'];
-  if (sbb !== undefined) config.streamBufferBytes = wholeFlag('--stream-buffer-bytes', sbb, { min: 1024 });
+  if (sbb !== undefined) config.streamBufferBytes = wholeFlag('--stream-buffer-bytes', sbb, { min: MIN_BUFFER_BYTES });
   if (values['no-stream'] && values.stream !== undefined) throw new UsageError('--stream and --no-stream contradict each other: give one');
   if (!values['no-stream']) {
     const stream = values.stream ?? '127.0.0.1:5000';

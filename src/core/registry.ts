@@ -14,7 +14,7 @@ import type { Unit } from './units.js';
 import { parseUnit } from './units.js';
 import { checkDuration, checkWhole } from './options.js';
 import type { InvalidUpdateHook } from './validate.js';
-import { INVALID_UPDATES_METRIC, InvalidUpdates } from './validate.js';
+import { InvalidUpdates, countInto } from './validate.js';
 import { compileMatcher } from './matcher.js';
 import { exposedNames } from './exposed-names.js';
 
@@ -123,10 +123,7 @@ export class Registry implements Recorder {
         ? 0
         : checkDuration('idleTimeout', options.idleTimeout);
     this.idleKinds = new Set(options.idleKinds ?? ['counter', 'gauge', 'histogram']);
-    const invalid = new InvalidUpdates((metric, reason) => {
-      this.describeCounter(INVALID_UPDATES_METRIC, undefined, 'Updates dropped because their value broke the rule of the metric kind, by metric and reason');
-      this.registerCounter(INVALID_UPDATES_METRIC, { metric, reason }).increment();
-    }, options.onError);
+    const invalid = new InvalidUpdates(countInto(this), options.onError);
     this.host = {
       clock: () => Math.round(this.now() - this.epoch),
       wallClock: () => this.now(),

@@ -136,6 +136,7 @@ export class GaugeSeries extends SeriesBase implements Gauge {
       return;
     }
     this.value = next;
+    if (this.timestamp !== 0) this.timestamp = 0;
     if (this.mark !== TOUCHED) this.touch();
   }
 
@@ -150,6 +151,7 @@ export class GaugeSeries extends SeriesBase implements Gauge {
       return;
     }
     this.value = next;
+    if (this.timestamp !== 0) this.timestamp = 0;
     if (this.mark !== TOUCHED) this.touch();
   }
 
@@ -166,7 +168,8 @@ export class GaugeSeries extends SeriesBase implements Gauge {
   /**
    * Sets the value with an explicit sample time (ms since the epoch), as cAdvisor does for
    * `container_last_seen`: the exposition carries the time, so the last sample stays
-   * queryable after the series is gone. The next `set()` drops the explicit time.
+   * queryable after the series is gone. The next `set()`, `increment()` or `decrement()`
+   * drops the explicit time.
    */
   setAt(v: number, timestampMs: number): void {
     if (!isFiniteNumber(timestampMs) || timestampMs <= 0) {
@@ -243,6 +246,11 @@ export class HistogramSeries extends SeriesBase implements Histogram {
   }
 
   private place(v: number, n: number, exemplar: Exemplar | undefined): void {
+    const sum = this.sum + v * n;
+    if (sum - sum !== 0) {
+      this.owner.reject('histogram observation', v, 'finite', 'overflow');
+      return;
+    }
     const bounds = this.layout.bounds;
     const len = bounds.length;
     let i = 0;
@@ -258,7 +266,7 @@ export class HistogramSeries extends SeriesBase implements Histogram {
     }
     this.bucketCounts[i] = (this.bucketCounts[i] as number) + n;
     if (exemplar !== undefined) this.setExemplar(i, exemplar, v);
-    this.sum += v * n;
+    this.sum = sum;
     this.count += n;
     if (this.sketch !== null) this.sketch.add(v, n);
     if (this.mark !== TOUCHED) this.touch();

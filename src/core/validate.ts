@@ -87,6 +87,7 @@ export const warnOnce: InvalidUpdateHook = (err) => {
  */
 export class InvalidUpdates {
   private readonly reported = new Set<string>();
+  private countFailed = false;
 
   constructor(
     /** Adds one to the count for (metric, reason). */
@@ -94,9 +95,18 @@ export class InvalidUpdates {
     private readonly onError: InvalidUpdateHook = warnOnce,
   ) {}
 
-  /** Records one dropped update of `metric` (`what`: e.g. "counter increment"). */
+  /** Records one dropped update of `metric` (`what`: e.g. "counter increment"). Never throws. */
   report(metric: string, what: string, value: unknown, rule: ValueRule, reason: InvalidReason = reasonFor(value, rule)): void {
-    this.count(metric, reason);
+    try {
+      this.count(metric, reason);
+    } catch (countErr) {
+      // the count cannot be kept (say the user took the counter's name for another family):
+      // the update path still must not throw; say why, once
+      if (!this.countFailed) {
+        this.countFailed = true;
+        process.emitWarning(`meterkit: cannot count dropped updates in ${INVALID_UPDATES_METRIC}: ${String(countErr)}`, { code: ErrorCode.InvalidValue });
+      }
+    }
     if (this.reported.has(metric)) return;
     this.reported.add(metric);
     const err = invalidUpdateError(metric, what, value, reason, rule);
@@ -107,4 +117,23 @@ export class InvalidUpdates {
       process.emitWarning(`meterkit: the onError hook threw while reporting "${err.message}": ${String(hookErr)}`);
     }
   }
+}
+
+/**
+ * The count function of {@link InvalidUpdates} for a recorder that keeps the count itself
+ * (a Registry, or the registry a stream reports into): describes the counter once, then adds
+ * one to `meterkit_invalid_updates_total{metric,reason}`.
+ */
+export function countInto(recorder: {
+  describeCounter(name: string, unit?: undefined, description?: string): void;
+  registerCounter(name: string, labels?: Readonly<Record<string, string>>): { increment(n?: number): void };
+}): (metric: string, reason: InvalidReason) => void {
+  let described = false;
+  return (metric, reason) => {
+    if (!described) {
+      recorder.describeCounter(INVALID_UPDATES_METRIC, undefined, 'Updates dropped because their value broke the rule of the metric kind, by metric and reason');
+      described = true;
+    }
+    recorder.registerCounter(INVALID_UPDATES_METRIC, { metric, reason }).increment();
+  };
 }

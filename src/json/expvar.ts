@@ -62,6 +62,14 @@ const DEFAULT_SLICE = 2000;
 /** Joins the label values of a map key. */
 export const KEY_SEP = '|';
 
+/**
+ * A label value inside a map key: `\` and the separator `|` are escaped (`\\`, `\|`), so two
+ * series never share a key (`a="x|y",b="z"` and `a="x",b="y|z"` stay apart).
+ */
+function keyPart(v: string): string {
+  return v.includes('|') || v.includes('\\') ? v.replace(/[\\|]/g, '\\$&') : v;
+}
+
 function num(v: number): string {
   if (v !== v) return '"NaN"';
   if (v === Infinity) return '"+Inf"';
@@ -137,8 +145,8 @@ class VarsWriter {
       const own = s.owner.labelNames;
       if (names === null && own.length > 0) names = own;
       let k: string;
-      if (own === names || (names !== null && sameNames(own, names))) k = values.join(KEY_SEP);
-      else k = own.map((n, i) => `${n}=${values[i] as string}`).join(KEY_SEP);
+      if (own === names || (names !== null && sameNames(own, names))) k = values.map(keyPart).join(KEY_SEP);
+      else k = own.map((n, i) => `${n}=${keyPart(values[i] as string)}`).join(KEY_SEP);
       return `${JSON.stringify(k)}: ${this.value(f, s)}`;
     };
     this.put(`${JSON.stringify(key)}: {\n  ${entry(first, firstValues)}`);

@@ -1,3 +1,4 @@
+import { allowMethods } from '../http/health.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -35,10 +36,7 @@ export function createJsonHandler(source: JsonSource, options: JsonHandlerOption
   const sliceSize = options.sliceSize === undefined ? undefined : checkWhole('sliceSize', options.sliceSize);
   const gc = options.gc ?? new GcStats();
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end(`method ${req.method ?? ''} not allowed: use GET or HEAD\n`);
-      return;
-    }
+    if (!allowMethods(req, res)) return;
     const headers = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
     if (req.method === 'HEAD') {
       res.writeHead(200, headers).end();

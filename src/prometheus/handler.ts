@@ -1,3 +1,4 @@
+import { allowMethods } from '../http/health.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Handler } from '../http/server.js';
@@ -78,10 +79,7 @@ export function createMetricsHandler(source: CollectingSource, options: MetricsH
   /** Renders in flight, by format and compression: concurrent scrapes of one variant share one. */
   const flights = new Map<string, Flight>();
   return async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end(`method ${req.method ?? ''} not allowed: use GET or HEAD\n`);
-      return;
-    }
+    if (!allowMethods(req, res)) return;
     const { format, contentType } = negotiate(req.headers.accept, openMetrics);
     const compress = gzip && acceptsGzip(req.headers['accept-encoding']);
     const headers: Record<string, string> = {

@@ -1,3 +1,4 @@
+import { checkDuration } from '../core/options.js';
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { validateLabelName } from '../core/labels.js';
 import { PROMETHEUS_CONTENT_TYPE } from './format.js';
@@ -58,14 +59,14 @@ async function send(method: string, options: PushOptions, body?: string): Promis
       method,
       body,
       headers: { ...(body === undefined ? {} : { 'Content-Type': PROMETHEUS_CONTENT_TYPE }), ...options.headers },
-      signal: AbortSignal.timeout(options.timeout ?? 10_000),
+      signal: AbortSignal.timeout(options.timeout === undefined ? 10_000 : checkDuration('push timeout', options.timeout)),
     });
   } catch (err) {
-    throw new MeterkitError('ERR_METERKIT_PUSH', `${method} ${url} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new MeterkitError(ErrorCode.Push, `${method} ${url} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (!res.ok) {
     const text = (await res.text().catch(() => '')).slice(0, 500);
-    throw new MeterkitError('ERR_METERKIT_PUSH', `${method} ${url} answered ${res.status}: ${text.trim()}`);
+    throw new MeterkitError(ErrorCode.Push, `${method} ${url} answered ${res.status}: ${text.trim()}`);
   }
   await res.arrayBuffer().catch(() => undefined);
 }
@@ -104,9 +105,8 @@ export interface PushLoop {
 
 /** Pushes every `interval` ms until closed; a last push (or delete) on close. */
 export function startPushing(source: CollectingSource, options: IntervalPushOptions): PushLoop {
-  if (!Number.isFinite(options.interval) || options.interval < 1) {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid push interval ${describeValue(options.interval)}: it must be a number of ms ≥ 1`);
-  }
+  checkDuration('push interval', options.interval);
+  if (options.timeout !== undefined) checkDuration('push timeout', options.timeout);
   groupUrl(options);
   const onError = options.onError ?? ((err: unknown) => process.stderr.write(`meterkit: push failed: ${String(err)}\n`));
   let inflight: Promise<void> = Promise.resolve();

@@ -12,6 +12,8 @@ export const DEFAULT_STREAM_ADDRESS = '127.0.0.1:5000';
 export const DEFAULT_BUFFER_SIZE = 1024;
 /** Default bytes held by the ingress buffer and by each client queue (4 MiB). */
 export const DEFAULT_BUFFER_BYTES = 4 * 1024 * 1024;
+/** The smallest byte bound a stream takes: below it, ordinary events would not fit. */
+export const MIN_BUFFER_BYTES = 1024;
 
 /** Builds a {@link TcpRecorder}: `new TcpBuilder().listenAddress('127.0.0.1:5000').bufferSize(1024).build()`. */
 export class TcpBuilder {
@@ -44,7 +46,7 @@ export class TcpBuilder {
    * events carry. `null`: no byte bound (the event bound still applies).
    */
   bufferBytes(bytes: number | null): this {
-    this.bytes = bytes === null ? null : checkWhole('buffer bytes', bytes, { min: 1024 });
+    this.bytes = bytes === null ? null : checkWhole('buffer bytes', bytes, { min: MIN_BUFFER_BYTES });
     return this;
   }
 

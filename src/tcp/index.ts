@@ -1,5 +1,5 @@
 /** `meterkit/tcp`: the live metrics stream, wire-compatible with Rust's metrics-exporter-tcp. */
-export { TcpBuilder, DEFAULT_STREAM_ADDRESS, DEFAULT_BUFFER_SIZE, DEFAULT_BUFFER_BYTES } from './builder.js';
+export { TcpBuilder, DEFAULT_STREAM_ADDRESS, DEFAULT_BUFFER_SIZE, DEFAULT_BUFFER_BYTES, MIN_BUFFER_BYTES } from './builder.js';
 export { TcpRecorder } from './recorder.js';
 export {
   TAG,

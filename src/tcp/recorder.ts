@@ -8,7 +8,7 @@ import type { MetricKind, Recorder } from '../core/recorder.js';
 import type { Unit } from '../core/units.js';
 import { parseUnit } from '../core/units.js';
 import type { InvalidUpdateHook, ValueRule } from '../core/validate.js';
-import { INVALID_UPDATES_METRIC, InvalidUpdates, isCount, isCounterValue, isFiniteNumber } from '../core/validate.js';
+import { InvalidUpdates, countInto, isCount, isCounterValue, isFiniteNumber } from '../core/validate.js';
 import { TAG, encodeLabelsPart, encodeMetadataEvent, encodeNamePart, encodeTimestampField, varintSize, writeVarint } from './encoding.js';
 
 /** Counts a TcpRecorder keeps about itself. */
@@ -206,11 +206,10 @@ export class TcpRecorder implements Recorder {
     this.limit = options.bufferSize ?? Number.POSITIVE_INFINITY;
     this.byteLimit = options.bufferBytes ?? Number.POSITIVE_INFINITY;
     const sm = options.selfMetrics;
+    const count = sm === undefined ? null : countInto(sm);
     this.invalid = new InvalidUpdates((metric, reason) => {
       this.stats_.invalid++;
-      if (sm === undefined) return;
-      sm.describeCounter(INVALID_UPDATES_METRIC, undefined, 'Updates dropped because their value broke the rule of the metric kind, by metric and reason');
-      sm.registerCounter(INVALID_UPDATES_METRIC, { metric, reason }).increment();
+      count?.(metric, reason);
     }, options.onError);
     if (sm !== undefined) {
       sm.describeCounter('meterkit_tcp_dropped_events_total', undefined, 'Stream events dropped: ingress buffer full, or a slow client queue full (oldest dropped)');
@@ -332,12 +331,12 @@ export class TcpRecorder implements Recorder {
     this.pos = p + n;
   }
 
-  /** @internal Encodes one Metric event. */
-  push(h: TcpHandle, tag: number, value: number): void {
+  /** @internal Encodes one Metric event; false when the ingress was full and it was dropped. */
+  push(h: TcpHandle, tag: number, value: number): boolean {
     const varint = tag === TAG.incrementCounter || tag === TAG.setCounter;
     const opLen = varint ? 1 + varintSize(value) : 9;
     // worst case: 5+1+5 bytes of lengths, a 14-byte timestamp field
-    if (!this.reserve(11 + h.namePart.length + 14 + h.labelsPart.length + opLen)) return;
+    if (!this.reserve(11 + h.namePart.length + 14 + h.labelsPart.length + opLen)) return false;
     const ts = this.ts; // read after reserve(), which may renew it
     // the bytes before the operation only change with the timestamp and the op's length:
     // encode them once per handle and timestamp, then copy them whole
@@ -352,6 +351,7 @@ export class TcpRecorder implements Recorder {
       p += 8;
     }
     this.pos = p;
+    return true;
   }
 
   private template(h: TcpHandle, ts: Uint8Array, opLen: number): void {
@@ -376,11 +376,11 @@ export class TcpRecorder implements Recorder {
   /** @internal n record_histogram events (ingress overflow counted). */
   pushMany(h: TcpHandle, v: number, n: number): void {
     for (let i = 0; i < n; i++) {
-      if (this.count >= this.limit) {
-        this.stats_.droppedIngress += n - i;
+      // full (by events or bytes): the rest of the run is dropped at once, not tried one by one
+      if (!this.push(h, TAG.recordHistogram, v)) {
+        this.stats_.droppedIngress += n - i - 1;
         return;
       }
-      this.push(h, TAG.recordHistogram, v);
     }
   }
 

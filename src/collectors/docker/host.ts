@@ -39,7 +39,11 @@ export async function cgroupPath(pid: number, id: string, paths: HostPaths = HOS
   }
   let v1: string | undefined;
   for (const line of text.split('\n')) {
-    const [hid, controllers, path] = [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1, line.lastIndexOf(':')), line.slice(line.lastIndexOf(':') + 1)];
+    // hierarchy-ID:controller-list:cgroup-path, where the path itself may hold ':' (cri-containerd:<id>)
+    const a = line.indexOf(':');
+    const b = line.indexOf(':', a + 1);
+    if (a < 0 || b < 0) continue;
+    const [hid, controllers, path] = [line.slice(0, a), line.slice(a + 1, b), line.slice(b + 1)];
     if (!path.includes(id)) continue;
     if (hid === '0' && controllers === '') return path;
     if (v1 === undefined && controllers.split(',').some((c) => c === 'memory' || c === 'cpu')) v1 = path;

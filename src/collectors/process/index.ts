@@ -2,13 +2,13 @@
  * `meterkit/process`: Node.js process and runtime metrics under the names and labels that
  * prom-client's `collectDefaultMetrics` uses, so existing Node.js dashboards work unchanged.
  */
+import { checkDuration } from '../../core/options.js';
 import { readFile, readdir } from 'node:fs/promises';
 import type { EventLoopUtilization, IntervalHistogram } from 'node:perf_hooks';
 import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import type { Recorder } from '../../core/recorder.js';
 import { describeByKind } from '../../core/recorder.js';
-import { ErrorCode, MeterkitError } from '../../core/errors.js';
 import { Unit } from '../../core/units.js';
 
 /** Buckets of `nodejs_gc_duration_seconds` (prom-client's). */
@@ -124,10 +124,7 @@ export class ProcessCollector {
     const rec = this.rec;
     target.setHistogramOptions?.(this.n('nodejs_gc_duration_seconds'), { buckets: options.gcDurationBuckets ?? GC_DURATION_BUCKETS });
     for (const [name, kind, unit, help] of METRICS) describeByKind(rec, kind, this.n(name), unit, help);
-    const resolution = options.eventLoopResolution ?? 10;
-    if (!Number.isInteger(resolution) || resolution < 1) {
-      throw new MeterkitError(ErrorCode.InvalidArgument, `invalid eventLoopResolution ${resolution}: it must be a whole number of ms ≥ 1`);
-    }
+    const resolution = options.eventLoopResolution === undefined ? 10 : checkDuration('eventLoopResolution', options.eventLoopResolution);
     this.delay = monitorEventLoopDelay({ resolution });
     this.delay.enable();
     this.elu = performance.eventLoopUtilization();

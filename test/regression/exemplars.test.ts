@@ -1,3 +1,7 @@
+/**
+ * #8 §2: counters and histograms took no exemplar, though prom-client users rely on them. They
+ * now take one, rendered in OpenMetrics as its spec says (checked with the OpenMetrics parser).
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DebuggingRecorder, Registry } from '../../src/index.js';
