@@ -28,7 +28,6 @@ export {
 } from './core/facade.js';
 export { DEFAULT_BUCKETS, linearBuckets, exponentialBuckets } from './core/buckets.js';
 export { QuantileSketch, DEFAULT_RELATIVE_ACCURACY } from './core/sketch.js';
-export { CounterSeries, GaugeSeries, HistogramSeries, SeriesBase } from './core/series.js';
 export { OVERFLOW_LABEL } from './core/family.js';
 export {
   Registry,
@@ -47,11 +46,11 @@ export { INVALID_UPDATES_METRIC } from './core/validate.js';
 export { EXEMPLAR_MAX_RUNES } from './core/exemplar.js';
 
 export type { Labels, LabelPairs } from './core/labels.js';
-export type { Counter, Gauge, Histogram } from './core/handles.js';
+export type { Counter, Gauge, Histogram, TimedGauge } from './core/handles.js';
 export type { Recorder, MetricKind } from './core/recorder.js';
 export type { FamilyView, FamilyCursor } from './core/family.js';
 export type { CollectFn, CollectorOptions } from './core/collect.js';
-export type { HistogramLayout, SeriesOwner } from './core/series.js';
+export type { HistogramLayout, SeriesView, CounterView, GaugeView, HistogramView, SketchView, SeriesLabelsView } from './core/series.js';
 export type { RegistryOptions, HistogramOptions } from './core/registry.js';
 export type { NameMatcher } from './core/matcher.js';
 export type { Route } from './core/layers/forwarding.js';

@@ -2,7 +2,7 @@ import { ErrorCode, MeterkitError } from './errors.js';
 import type { Labels, LabelPairs } from './labels.js';
 import { splitLabels } from './labels.js';
 import type { MetricKind } from './recorder.js';
-import type { HistogramLayout, SeriesBase, SeriesOwner } from './series.js';
+import type { HistogramLayout, SeriesBase, SeriesOwner, SeriesView } from './series.js';
 import type { InvalidReason, ValueRule } from './validate.js';
 import { DETACHED, TOUCHED, sweptAt, untouchedSince } from './series.js';
 import type { Node, Visit } from './trie.js';
@@ -73,7 +73,7 @@ export interface FamilyHost {
 }
 
 /** Read-only view of a metric family for exporters. */
-export interface FamilyView<S extends SeriesBase = SeriesBase> {
+export interface FamilyView {
   readonly name: string;
   readonly kind: MetricKind;
   readonly unit: Unit | undefined;
@@ -87,16 +87,16 @@ export interface FamilyView<S extends SeriesBase = SeriesBase> {
    * label sets in first-seen order, then the overflow series. `labelValues` is reused between
    * calls: copy it to keep it. Nothing is copied to iterate.
    */
-  forEachSeries(cb: (series: S, labelValues: readonly string[]) => void): void;
+  forEachSeries(cb: (series: SeriesView, labelValues: readonly string[]) => void): void;
   /**
    * The same iteration, resumable: each `next(budget, cb)` visits at most `budget` series and
    * returns false when all were visited. For exporters that render in slices.
    */
-  cursor(): FamilyCursor<S>;
+  cursor(): FamilyCursor;
 }
 
 /** A resumable iteration over a family's series (see {@link FamilyView.cursor}). */
-export interface FamilyCursor<S extends SeriesBase = SeriesBase> {
+export interface FamilyCursor<S = SeriesView> {
   next(budget: number, cb: (series: S, labelValues: readonly string[]) => void): boolean;
 }
 
@@ -106,8 +106,11 @@ export type Create = (owner: LabelSet, values: readonly string[]) => SeriesBase;
 const NO_VALUES: readonly string[] = Object.freeze([]);
 const OVERFLOW_VALUES: readonly string[] = Object.freeze(['true']);
 
-/** All series of one metric name. */
-export class Family<S extends SeriesBase = SeriesBase> implements FamilyView<S> {
+/**
+ * All series of one metric name. A registry's families (`Family<AnySeries>`) are what
+ * {@link FamilyView} describes; the fanout layer keeps its handle cache in one too.
+ */
+export class Family<S extends SeriesBase = SeriesBase> {
   unit: Unit | undefined;
   description: string | undefined;
   layout: HistogramLayout | undefined;

@@ -48,3 +48,15 @@ class NoopHandle implements Counter, Gauge, Histogram {
 
 /** The handle every no-op path hands out: it accepts every call and does nothing. */
 export const NOOP_HANDLE: Counter & Gauge & Histogram = Object.freeze(new NoopHandle());
+
+/**
+ * A registry's gauge handle: a gauge whose sample can also carry an explicit time, as
+ * cAdvisor's `container_last_seen` does.
+ */
+export interface TimedGauge extends Gauge {
+  /**
+   * Sets the value with a sample time (ms since the Unix epoch, > 0) that the exposition
+   * writes after the value. The next `set`, `increment` or `decrement` drops the time.
+   */
+  setAt(value: number, timestampMs: number): void;
+}

@@ -2,13 +2,14 @@ import { DEFAULT_BUCKETS, validateBuckets } from './buckets.js';
 import type { CollectFn, CollectorOptions } from './collect.js';
 import { CollectorSet, DEFAULT_INLINE_TIMEOUT } from './collect.js';
 import { ErrorCode, MeterkitError, describeValue } from './errors.js';
-import type { FamilyHost, FamilyView, LabelSet } from './family.js';
-import { Family } from './family.js';
+import type { Create, FamilyHost, FamilyView } from './family.js';
+import { Family, LabelSet } from './family.js';
 import type { Labels } from './labels.js';
 import { validateDescription, validateMetricName } from './labels.js';
 import type { MetricKind, Recorder } from './recorder.js';
-import type { HistogramLayout, SeriesBase } from './series.js';
+import type { AnySeries, CounterView, GaugeView, HistogramLayout, HistogramView, SeriesView } from './series.js';
 import { CounterSeries, GaugeSeries, HistogramSeries } from './series.js';
+import type { Counter, Gauge, Histogram, TimedGauge } from './handles.js';
 import { DEFAULT_RELATIVE_ACCURACY } from './sketch.js';
 import type { Unit } from './units.js';
 import { parseUnit } from './units.js';
@@ -91,11 +92,11 @@ function sketchAccuracy(q: boolean | number | undefined, name: string): number |
 export class Registry implements Recorder {
   /** The clock reading (ms) that series timestamps count from. */
   readonly epoch: number;
-  private readonly map = new Map<string, Family>();
+  private readonly map = new Map<string, Family<AnySeries>>();
   /** Every sample name a family writes (see exposed-names.ts) → that family. */
-  private readonly exposed = new Map<string, Family>();
+  private readonly exposed = new Map<string, Family<AnySeries>>();
   // The family resolved last: code that records one metric in a loop skips the name lookup.
-  private lastFamily: Family | null = null;
+  private lastFamily: Family<AnySeries> | null = null;
   private readonly now: () => number;
   private readonly limit: number;
   private readonly limits = new Map<string, number>();
@@ -167,31 +168,31 @@ export class Registry implements Recorder {
   }
 
   /** Same as {@link Registry.registerCounter}. */
-  counter(name: string, labels?: Labels): CounterSeries {
+  counter(name: string, labels?: Labels): Counter {
     return this.registerCounter(name, labels);
   }
   /** Same as {@link Registry.registerGauge}. */
-  gauge(name: string, labels?: Labels): GaugeSeries {
+  gauge(name: string, labels?: Labels): TimedGauge {
     return this.registerGauge(name, labels);
   }
   /** Same as {@link Registry.registerHistogram}. */
-  histogram(name: string, labels?: Labels): HistogramSeries {
+  histogram(name: string, labels?: Labels): Histogram {
     return this.registerHistogram(name, labels);
   }
 
-  registerCounter(name: string, labels?: Labels): CounterSeries {
+  registerCounter(name: string, labels?: Labels): Counter {
     let f = this.lastFamily;
     if (f === null || f.name !== name || f.kind !== 'counter') f = this.lookup(name, 'counter');
     return f.resolve(labels) as CounterSeries;
   }
 
-  registerGauge(name: string, labels?: Labels): GaugeSeries {
+  registerGauge(name: string, labels?: Labels): TimedGauge {
     let f = this.lastFamily;
     if (f === null || f.name !== name || f.kind !== 'gauge') f = this.lookup(name, 'gauge');
     return f.resolve(labels) as GaugeSeries;
   }
 
-  registerHistogram(name: string, labels?: Labels): HistogramSeries {
+  registerHistogram(name: string, labels?: Labels): Histogram {
     let f = this.lastFamily;
     if (f === null || f.name !== name || f.kind !== 'histogram') f = this.lookup(name, 'histogram');
     return f.resolve(labels) as HistogramSeries;
@@ -207,7 +208,7 @@ export class Registry implements Recorder {
     this.describe(name, 'histogram', unit, description);
   }
 
-  private lookup(name: string, kind: MetricKind): Family {
+  private lookup(name: string, kind: MetricKind): Family<AnySeries> {
     const f = this.map.get(name);
     const found = f !== undefined && f.kind === kind ? f : this.familyFor(name, kind);
     this.lastFamily = found;
@@ -220,7 +221,7 @@ export class Registry implements Recorder {
     if (description !== undefined) f.description = validateDescription(description, name);
   }
 
-  private familyFor(name: string, kind: MetricKind): Family {
+  private familyFor(name: string, kind: MetricKind): Family<AnySeries> {
     const existing = this.map.get(name);
     if (existing !== undefined) {
       if (existing.kind === kind) return existing;
@@ -240,25 +241,21 @@ export class Registry implements Recorder {
         );
       }
     }
-    const f = new Family(name, kind, this.limits.get(name) ?? this.limit, this.host, () => {
-      throw new Error('unreachable: factory set below');
-    });
-    this.equip(f);
+    const { create, layout } = this.factory(kind, name);
+    const f = new Family<AnySeries>(name, kind, this.limits.get(name) ?? this.limit, this.host, create);
+    f.layout = layout;
     this.map.set(name, f);
     for (const n of names) this.exposed.set(n, f);
     return f;
   }
 
-  /** Gives a family its series factory (and a histogram its layout, from the rules now). */
-  private equip(f: Family): void {
+  /** How a family makes its series (and a histogram's layout, from the rules now). */
+  private factory(kind: MetricKind, name: string): { create: Create; layout: HistogramLayout | undefined } {
     const host = this.host;
-    if (f.kind === 'counter') f.setFactory((o: LabelSet) => new CounterSeries(o, host.clock()));
-    else if (f.kind === 'gauge') f.setFactory((o: LabelSet) => new GaugeSeries(o, host.clock()));
-    else {
-      const layout = this.layoutFor(f.name);
-      f.layout = layout;
-      f.setFactory((o: LabelSet) => new HistogramSeries(o, host.clock(), layout));
-    }
+    if (kind === 'counter') return { create: (o: LabelSet) => new CounterSeries(o, host.clock()), layout: undefined };
+    if (kind === 'gauge') return { create: (o: LabelSet) => new GaugeSeries(o, host.clock()), layout: undefined };
+    const layout = this.layoutFor(name);
+    return { create: (o: LabelSet) => new HistogramSeries(o, host.clock(), layout), layout };
   }
 
   private layoutFor(name: string): HistogramLayout {
@@ -303,7 +300,9 @@ export class Registry implements Recorder {
     this.histogramRules.push([match, test, options]);
     for (const f of this.map.values()) {
       if (f.kind === 'histogram' && test(f.name)) {
-        this.equip(f);
+        const { create, layout } = this.factory('histogram', f.name);
+        f.setFactory(create);
+        f.layout = layout;
       }
     }
   }
@@ -355,8 +354,24 @@ export class Registry implements Recorder {
     return this.map.get(name);
   }
 
+  /**
+   * The read-only view of a handle this registry handed out: what a scrape would read from
+   * it. Handles only update; this is how a caller (a test, a tool) reads one back.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` for a handle of another recorder.
+   */
+  view(handle: Counter): CounterView;
+  view(handle: TimedGauge | Gauge): GaugeView;
+  view(handle: Histogram): HistogramView;
+  view(handle: Counter | Gauge | Histogram): SeriesView {
+    if (handle instanceof CounterSeries || handle instanceof GaugeSeries || handle instanceof HistogramSeries) {
+      const owner = handle.owner;
+      if (owner instanceof LabelSet && this.map.get(owner.name) === owner.family) return handle;
+    }
+    throw new MeterkitError(ErrorCode.InvalidArgument, `view() takes a handle this registry handed out; got ${describeValue(handle)}`);
+  }
+
   /** Epoch ms of a series' creation (or last reset), for `_created` samples. */
-  createdAt(series: SeriesBase): number {
+  createdAt(series: SeriesView): number {
     return this.epoch + series.created;
   }
 

@@ -19,6 +19,69 @@ export interface SeriesOwner {
   wallClock(): number;
 }
 
+/** What a reader may know of a series' label set. */
+export interface SeriesLabelsView {
+  /** Label names of the series, in the order exporters are given its values. */
+  readonly labelNames: readonly string[];
+}
+
+/*
+ * Readers (exporters, tests, tools) see a series through these read-only views, narrowed by
+ * `kind`; writers get update-only handles (core/handles.ts). Both are the same object at run
+ * time (that is what makes an update one field write), but neither type lets a caller move a
+ * counter backwards or rewrite what a scrape reads.
+ */
+interface ViewCommon {
+  /** The label set the series belongs to. */
+  readonly owner: SeriesLabelsView;
+  /** Registry clock (ms since the registry's epoch) when the series was created or last reset. */
+  readonly created: number;
+}
+
+/** A counter, read-only. */
+export interface CounterView extends ViewCommon {
+  readonly kind: 'counter';
+  /** The current total. */
+  readonly value: number;
+  /** The exemplar of the latest increment that carried one. */
+  readonly exemplar: StoredExemplar | null;
+}
+
+/** A gauge, read-only. */
+export interface GaugeView extends ViewCommon {
+  readonly kind: 'gauge';
+  /** The current value. */
+  readonly value: number;
+  /** The explicit sample time (ms since the epoch) from `setAt`; 0: none. */
+  readonly timestamp: number;
+}
+
+/** The reading side of a quantile sketch. */
+export interface SketchView {
+  /** The estimated `q`-quantile (0 ≤ q ≤ 1); NaN when the sketch is empty. */
+  quantile(q: number): number;
+}
+
+/** A histogram, read-only. */
+export interface HistogramView extends ViewCommon {
+  readonly kind: 'histogram';
+  /** Bucket bounds and sketch settings (shared by the family). */
+  readonly layout: HistogramLayout;
+  /** Observations per bucket (not cumulative); the last slot is the +Inf bucket. */
+  readonly bucketCounts: ArrayLike<number>;
+  /** Sum of observations. */
+  readonly sum: number;
+  /** Number of observations. */
+  readonly count: number;
+  /** The quantile sketch, when the family keeps one. */
+  readonly sketch: SketchView | null;
+  /** Exemplars per bucket (same slots as `bucketCounts`), or null before the first. */
+  readonly exemplars: ReadonlyArray<StoredExemplar | null> | null;
+}
+
+/** Any series, read-only: narrow it with `kind`. */
+export type SeriesView = CounterView | GaugeView | HistogramView;
+
 /*
  * `mark` values. A handle's hot path only writes when the mark is not TOUCHED, so an update
  * costs one compare. Negative marks mean "not updated since the idle sweep at clock t" and
@@ -75,7 +138,10 @@ function exemplarOf(owner: SeriesOwner, e: Exemplar, value: number): StoredExemp
 }
 
 /** A counter series (and handle). */
-export class CounterSeries extends SeriesBase implements Counter {
+export class CounterSeries extends SeriesBase implements Counter, CounterView {
+  get kind(): 'counter' {
+    return 'counter';
+  }
   /** The current total. */
   value = 0;
   /** The exemplar of the latest increment that carried one. */
@@ -116,7 +182,10 @@ export class CounterSeries extends SeriesBase implements Counter {
 }
 
 /** A gauge series (and handle). */
-export class GaugeSeries extends SeriesBase implements Gauge {
+export class GaugeSeries extends SeriesBase implements Gauge, GaugeView {
+  get kind(): 'gauge' {
+    return 'gauge';
+  }
   /** The current value. */
   value = 0;
   /**
@@ -208,8 +277,14 @@ export interface HistogramLayout {
   readonly sketchAccuracy: number | null;
 }
 
+/** The concrete series a registry stores. */
+export type AnySeries = CounterSeries | GaugeSeries | HistogramSeries;
+
 /** A histogram series (and handle). */
-export class HistogramSeries extends SeriesBase implements Histogram {
+export class HistogramSeries extends SeriesBase implements Histogram, HistogramView {
+  get kind(): 'histogram' {
+    return 'histogram';
+  }
   /** Observations per bucket (not cumulative); the last slot is the +Inf bucket. */
   readonly bucketCounts: Float64Array;
   /** Sum of observations. */

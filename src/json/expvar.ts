@@ -25,7 +25,7 @@
  */
 import type { FamilyView } from '../core/family.js';
 import { checkWhole } from '../core/options.js';
-import type { HistogramSeries, SeriesBase } from '../core/series.js';
+import type { SeriesView } from '../core/series.js';
 import type { GcStats } from './memstats.js';
 import { readMemStats } from './memstats.js';
 import { redactArgv } from './redact.js';
@@ -127,7 +127,7 @@ class VarsWriter {
   private *family(key: string, f: FamilyView): Generator<string, void, undefined> {
     if (this.budget <= 0) yield this.flush();
     const cursor = f.cursor();
-    let first = undefined as SeriesBase | undefined;
+    let first = undefined as SeriesView | undefined;
     let firstValues: readonly string[] = [];
     let more = cursor.next(1, (s, v) => {
       first = s;
@@ -136,18 +136,18 @@ class VarsWriter {
     if (first === undefined) return;
     this.budget--;
     if (first.owner.labelNames.length === 0 && f.seriesCount === 1) {
-      this.put(`${JSON.stringify(key)}: ${this.value(f, first)}`);
+      this.put(`${JSON.stringify(key)}: ${this.value(first)}`);
       return;
     }
     // label names the plain "v1,v2" keys stand for: those of the first labeled series
     let names: readonly string[] | null = null;
-    const entry = (s: SeriesBase, values: readonly string[]): string => {
+    const entry = (s: SeriesView, values: readonly string[]): string => {
       const own = s.owner.labelNames;
       if (names === null && own.length > 0) names = own;
       let k: string;
       if (own === names || (names !== null && sameNames(own, names))) k = values.map(keyPart).join(KEY_SEP);
       else k = own.map((n, i) => `${n}=${keyPart(values[i] as string)}`).join(KEY_SEP);
-      return `${JSON.stringify(k)}: ${this.value(f, s)}`;
+      return `${JSON.stringify(k)}: ${this.value(s)}`;
     };
     this.put(`${JSON.stringify(key)}: {\n  ${entry(first, firstValues)}`);
     while (more) {
@@ -162,9 +162,9 @@ class VarsWriter {
     this.parts.push('\n}');
   }
 
-  private value(f: FamilyView, s: SeriesBase): string {
-    if (f.kind !== 'histogram') return num((s as unknown as { value: number }).value);
-    const h = s as HistogramSeries;
+  private value(s: SeriesView): string {
+    if (s.kind !== 'histogram') return num(s.value);
+    const h = s;
     let out = `{"count": ${h.count}, "sum": ${num(h.sum)}`;
     const bounds = h.layout.bounds;
     if (bounds.length > 0) {

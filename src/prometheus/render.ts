@@ -1,7 +1,7 @@
 import type { FamilyView } from '../core/family.js';
 import type { StoredExemplar } from '../core/exemplar.js';
 import { counterBase } from '../core/exposed-names.js';
-import type { CounterSeries, GaugeSeries, HistogramSeries, SeriesBase } from '../core/series.js';
+import type { SeriesView } from '../core/series.js';
 import type { ExpositionFormat } from './format.js';
 import { escapeHelp, escapeLabelValue, formatBound, formatValue } from './format.js';
 
@@ -9,7 +9,7 @@ import { escapeHelp, escapeLabelValue, formatBound, formatValue } from './format
 export interface MetricSource {
   families(): Iterable<FamilyView>;
   /** Epoch ms when a series was created (for `_created` samples). */
-  createdAt(series: SeriesBase): number;
+  createdAt(series: SeriesView): number;
 }
 
 /** Options of {@link render}. */
@@ -39,7 +39,7 @@ export const SUMMARY_QUANTILES: readonly number[] = Object.freeze([0.5, 0.9, 0.9
  * - a histogram with a quantile sketch and no buckets is exposed as a summary.
  */
 
-type Line = (s: SeriesBase, labels: string) => void;
+type Line = (s: SeriesView, labels: string) => void;
 
 /*
  * Output is built as many small flat strings rather than one long rope: a rope of 100k lines
@@ -96,7 +96,7 @@ class FamilyWriter {
     this.pending = 0;
   }
 
-  series = (s: SeriesBase, values: readonly string[]): void => {
+  series = (s: SeriesView, values: readonly string[]): void => {
     const names = s.owner.labelNames;
     if (names !== this.names) this.setNames(names);
     let labels = '';
@@ -115,7 +115,7 @@ class FamilyWriter {
     this.prefixes = names.map((n, i) => `${i === 0 ? '' : ','}${n}="`);
   }
 
-  private created(s: SeriesBase, labels: string): void {
+  private created(s: SeriesView, labels: string): void {
     if (!this.withCreated) return;
     const braces = labels === '' ? '' : `{${labels}}`;
     const base = this.f.kind === 'counter' ? this.sample.slice(0, -6) : this.f.name;
@@ -123,15 +123,16 @@ class FamilyWriter {
   }
 
   private valueLine: Line = (s, labels) => {
-    const v = (s as unknown as { value: number }).value;
+    if (s.kind === 'histogram') return;
+    const v = s.value;
     let tail = '\n';
-    if (this.f.kind === 'counter') {
-      const ex = this.om ? (s as CounterSeries).exemplar : null;
+    if (s.kind === 'counter') {
+      const ex = this.om ? s.exemplar : null;
       if (ex !== null) tail = exemplarText(ex);
     } else {
       // an explicit sample time: ms in text 0.0.4, seconds in OpenMetrics
-      const ts = (s as GaugeSeries).timestamp;
-      if (ts !== undefined && ts !== 0) tail = ` ${this.om ? formatValue(ts / 1000) : String(ts)}\n`;
+      const ts = s.timestamp;
+      if (ts !== 0) tail = ` ${this.om ? formatValue(ts / 1000) : String(ts)}\n`;
     }
     this.buf += labels === '' ? `${this.sample} ${formatValue(v)}${tail}` : `${this.sample}{${labels}} ${formatValue(v)}${tail}`;
     if (this.f.kind === 'counter') this.created(s, labels);
@@ -148,7 +149,8 @@ class FamilyWriter {
   }
 
   private histogramLine: Line = (s, labels) => {
-    const h = s as HistogramSeries;
+    if (s.kind !== 'histogram') return;
+    const h = s;
     const name = this.f.name;
     const sep = labels === '' ? '' : ',';
     const braces = labels === '' ? '' : `{${labels}}`;

@@ -112,7 +112,7 @@ describe('Docker collector failure paths (fake engine)', () => {
       const dc = new DockerCollector(reg, { url: eng.url, log: (l) => logs.push(l) });
       await dc.update();
       await dc.update();
-      assert.equal(reg.counter('docker_probe_list_containers_failed_total').value, 2);
+      assert.equal(reg.view(reg.counter('docker_probe_list_containers_failed_total')).value, 2);
       assert.equal(logs.length, 1, 'said once');
       assert.match(logs[0] as string, /unavailable \(GET \/containers\/json\?all=true answered malformed JSON\)/);
     } finally {
@@ -133,8 +133,8 @@ describe('Docker collector failure paths (fake engine)', () => {
       const reg = new Registry();
       const dc = new DockerCollector(reg, { url: eng.url, log: () => undefined });
       await dc.update();
-      assert.equal(reg.gauge('docker_container_restart_count', { name: 'good' }).value, 2);
-      assert.equal(reg.counter('docker_probe_container_failed_total', { name: 'bad' }).value, 1);
+      assert.equal(reg.view(reg.gauge('docker_container_restart_count', { name: 'good' })).value, 2);
+      assert.equal(reg.view(reg.counter('docker_probe_container_failed_total', { name: 'bad' })).value, 1);
       assert.equal(reg.family('docker_probe_container_failed_total')?.seriesCount, 1, 'the vanished one is not a failure');
       let names: string[] = [];
       reg.family('docker_container_running_state')?.forEachSeries((_s, v) => names.push(v[0] as string));
@@ -161,7 +161,7 @@ describe('Docker collector failure paths (fake engine)', () => {
       const dc = collectDockerMetrics(reg, { url: eng.url, log: () => undefined });
       const scrapes = [reg.collect({ inlineTimeout: 30 }), reg.collect({ inlineTimeout: 30 })];
       await Promise.all(scrapes);
-      assert.equal(reg.counter('docker_probe_inline_timeouts_total').value, 2, 'each scrape that stopped waiting counts');
+      assert.equal(reg.view(reg.counter('docker_probe_inline_timeouts_total')).value, 2, 'each scrape that stopped waiting counts');
       assert.equal(dc.client.calls.list, 1, 'the two scrapes share one update');
       assert.equal(reg.family('docker_probe_duration_seconds')?.seriesCount, 1);
       let probes = 0;
@@ -170,8 +170,8 @@ describe('Docker collector failure paths (fake engine)', () => {
       while (release === null) await new Promise((r) => setTimeout(r, 5));
       (release as () => void)();
       await reg.collect(); // joins or starts a fresh one and finishes in time
-      assert.equal(reg.gauge('docker_containers').value, 0);
-      assert.ok(reg.gauge('docker_probe_successfully_completed_time').value > 0);
+      assert.equal(reg.view(reg.gauge('docker_containers')).value, 0);
+      assert.ok(reg.view(reg.gauge('docker_probe_successfully_completed_time')).value > 0);
       await dc.close();
 
       release = null;

@@ -59,9 +59,9 @@ describe('Docker collector against a real engine (Podman)', { ...needs('podman')
     // docker_exporter reads State.Running: a paused container is running and keeps its resource series
     assert.equal(running.get(paused), 1);
     assert.ok((series(reg, 'docker_container_memory_used_bytes').get(paused) ?? 0) > 0);
-    assert.equal(reg.gauge('docker_container_state', { name: paused, state: 'paused' }).value, 1);
-    assert.equal(reg.gauge('docker_container_state', { name: busy, state: 'running' }).value, 1);
-    assert.ok((reg.gauge('docker_containers').value ?? 0) >= 3);
+    assert.equal(reg.view(reg.gauge('docker_container_state', { name: paused, state: 'paused' })).value, 1);
+    assert.equal(reg.view(reg.gauge('docker_container_state', { name: busy, state: 'running' })).value, 1);
+    assert.ok((reg.view(reg.gauge('docker_containers')).value ?? 0) >= 3);
     const mem = series(reg, 'docker_container_memory_used_bytes');
     assert.ok((mem.get(busy) ?? 0) > 0 && (mem.get(sleepy) ?? 0) > 0);
     assert.equal(mem.has(exited), false, 'a stopped container has no resource metrics');
@@ -83,7 +83,7 @@ describe('Docker collector against a real engine (Podman)', { ...needs('podman')
     const cores = series(reg, 'docker_container_cpu_usage_cores');
     assert.ok((cores.get(busy) ?? 0) > 0.3, `busy uses CPU: ${cores.get(busy)}`);
     assert.ok((cores.get(sleepy) ?? 1) < 0.1, `sleepy does not: ${cores.get(sleepy)}`);
-    assert.ok(reg.gauge('docker_probe_successfully_completed_time').value > Date.now() / 1000 - 60);
+    assert.ok(reg.view(reg.gauge('docker_probe_successfully_completed_time')).value > Date.now() / 1000 - 60);
     assert.deepEqual(await promtoolCheck(render(reg)).then((r) => r.filter((l) => !/should not have "_(total|count)" suffix/.test(l))), []);
 
     // a removed container's series disappear
@@ -97,7 +97,7 @@ describe('Docker collector against a real engine (Podman)', { ...needs('podman')
     await reg.collect();
     await reg.collect();
     assert.equal(reg.family('docker_container_running_state')?.seriesCount, 0);
-    assert.equal(reg.counter('docker_probe_list_containers_failed_total').value, 2);
+    assert.equal(reg.view(reg.counter('docker_probe_list_containers_failed_total')).value, 2);
     assert.equal(logs.filter((l) => /unavailable/.test(l)).length, 1);
     await e.start();
     await reg.collect();

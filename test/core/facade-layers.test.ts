@@ -52,9 +52,9 @@ describe('facade', () => {
     describeCounter('http_requests_total', Unit.Count, 'Requests served');
     describeGauge('queue_depth', Unit.Count, 'Queue');
     describeHistogram('request_duration_seconds', Unit.Seconds, 'Latency');
-    assert.equal(registry.counter('http_requests_total', { status: '200', method: 'GET' }).value, 100);
-    assert.equal(registry.gauge('queue_depth').value, 5);
-    assert.equal(registry.histogram('request_duration_seconds', { route: '/a' }).count, 3);
+    assert.equal(registry.view(registry.counter('http_requests_total', { status: '200', method: 'GET' })).value, 100);
+    assert.equal(registry.view(registry.gauge('queue_depth')).value, 5);
+    assert.equal(registry.view(registry.histogram('request_duration_seconds', { route: '/a' })).count, 3);
     assert.equal(registry.family('request_duration_seconds')?.description, 'Latency');
     assert.equal(clearGlobalRecorder(), registry);
   });
@@ -70,10 +70,10 @@ describe('facade', () => {
     assert.equal(out, 7);
     counter('local_total').increment();
     assert.equal(local.snapshotter().snapshot().counter('local_total'), 2);
-    assert.equal(global.counter('local_total').value, 1);
+    assert.equal(global.view(global.counter('local_total')).value, 1);
     assert.throws(() => withLocalRecorder(local, () => { throw new Error('boom'); }), /boom/);
     counter('local_total').increment();
-    assert.equal(global.counter('local_total').value, 2);
+    assert.equal(global.view(global.counter('local_total')).value, 2);
   });
 
   it('withLocalRecorder follows async work and keeps concurrent tests apart', async () => {
@@ -111,11 +111,11 @@ describe('layers', () => {
     h.record(1);
     h.recordMany(2, 2);
     const snap = r2.snapshotter().snapshot();
-    assert.equal(r1.counter('f_total', { a: '1' }).value, 10);
+    assert.equal(r1.view(r1.counter('f_total', { a: '1' })).value, 10);
     assert.equal(snap.counter('f_total', { a: '1' }), 10);
-    assert.equal(r1.gauge('f_g').value, 4);
+    assert.equal(r1.view(r1.gauge('f_g')).value, 4);
     assert.equal(snap.gauge('f_g'), 4);
-    assert.equal(r1.histogram('f_h').count, 3);
+    assert.equal(r1.view(r1.histogram('f_h')).count, 3);
     assert.deepEqual(snap.histogram('f_h'), [1, 2, 2]);
     assert.equal(snap.get('counter', 'f_total', { a: '1' })?.description, 'fan');
     // one recorder: its own handle, no wrapper

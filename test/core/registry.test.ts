@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CounterSeries, GaugeSeries, HistogramSeries } from '../../src/index.js';
+import type { CounterView, GaugeView, HistogramView, SeriesView } from '../../src/index.js';
 import { MeterkitError, OVERFLOW_METRIC, Registry, Unit } from '../../src/index.js';
 
-function seriesOf(reg: Registry, name: string): Array<{ labels: Record<string, string>; s: unknown }> {
-  const out: Array<{ labels: Record<string, string>; s: unknown }> = [];
+function seriesOf(reg: Registry, name: string): Array<{ labels: Record<string, string>; s: SeriesView }> {
+  const out: Array<{ labels: Record<string, string>; s: SeriesView }> = [];
   reg.family(name)?.forEachSeries((s, values) => {
     out.push({ labels: Object.fromEntries(s.owner.labelNames.map((n, i) => [n, values[i] as string])), s });
   });
@@ -26,11 +26,11 @@ describe('Registry counters', () => {
     const c = reg.counter('http_requests_total', { method: 'GET', status: '200' });
     c.increment();
     c.increment(3);
-    assert.equal(c.value, 4);
+    assert.equal(reg.view(c).value, 4);
     c.absolute(100);
-    assert.equal(c.value, 100);
+    assert.equal(reg.view(c).value, 100);
     c.absolute(50);
-    assert.equal(c.value, 100);
+    assert.equal(reg.view(c).value, 100);
   });
 
   it('resolves the same series for the same labels in any order and form', () => {
@@ -45,7 +45,7 @@ describe('Registry counters', () => {
     a.increment();
     b.increment();
     assert.equal(seriesOf(reg, 'x_total').length, 1);
-    assert.equal(a.value, 2);
+    assert.equal(reg.view(a).value, 2);
     assert.notEqual(reg.counter('x_total', { a: '1', b: '3' }), a);
     assert.notEqual(reg.counter('x_total', { a: '1' }), a);
     assert.notEqual(reg.counter('x_total', { a: '1', b: '2', c: '3' }), a);
@@ -66,7 +66,7 @@ describe('Registry counters', () => {
     const handles = names.map((v) => reg.counter('special_total', { v }));
     assert.equal(new Set(handles).size, names.length);
     handles.forEach((h, i) => h.increment(i + 1));
-    const got = new Map(seriesOf(reg, 'special_total').map((e) => [e.labels.v, (e.s as CounterSeries).value]));
+    const got = new Map(seriesOf(reg, 'special_total').map((e) => [e.labels.v, (e.s as CounterView).value]));
     names.forEach((v, i) => assert.equal(got.get(v), i + 1, v));
     assert.equal(Object.getPrototypeOf({}).polluted, undefined);
   });
@@ -84,10 +84,10 @@ describe('Registry counters', () => {
       reg.histogram('h').record(NaN);
       reg.histogram('h').recordMany(1, 1.5);
     });
-    assert.equal(c.value, 0);
-    assert.equal(reg.gauge('g').value, 0);
-    assert.equal(reg.histogram('h').count, 0);
-    const count = (metric: string, reason: string): number => reg.counter('meterkit_invalid_updates_total', { metric, reason }).value;
+    assert.equal(reg.view(c).value, 0);
+    assert.equal(reg.view(reg.gauge('g')).value, 0);
+    assert.equal(reg.view(reg.histogram('h')).count, 0);
+    const count = (metric: string, reason: string): number => reg.view(reg.counter('meterkit_invalid_updates_total', { metric, reason })).value;
     assert.equal(count('z_total', 'negative'), 2);
     assert.equal(count('z_total', 'nan'), 1);
     assert.equal(count('z_total', 'infinite'), 1);
@@ -170,7 +170,7 @@ describe('Registry describe and families', () => {
     const seen = [...reg.families()].map((f) => `${f.name}:${f.kind}:${f.seriesCount}`);
     assert.deepEqual(seen, ['a_total:counter:1', 'b:gauge:1', 'c_seconds:histogram:1']);
     assert.deepEqual(seriesOf(reg, 'a_total').map((e) => e.labels), [{ x: '1' }]);
-    assert.equal((seriesOf(reg, 'b')[0]?.s as GaugeSeries).value, -3.5);
+    assert.equal((seriesOf(reg, 'b')[0]?.s as GaugeView).value, -3.5);
   });
 
   it('stamps series creation time from the clock', () => {
@@ -178,7 +178,7 @@ describe('Registry describe and families', () => {
     const reg = new Registry({ now: () => now });
     now += 2500;
     const c = reg.counter('t_total');
-    assert.equal(reg.createdAt(c), 1_002_500);
+    assert.equal(reg.createdAt(reg.view(c)), 1_002_500);
   });
 });
 
@@ -191,10 +191,10 @@ describe('Registry gauges and histograms', () => {
     g.increment(2);
     g.decrement();
     g.decrement(0.5);
-    assert.equal(g.value, 6.5);
+    assert.equal(reg.view(g).value, 6.5);
     g.set(NaN);
     g.increment(Infinity);
-    assert.equal(g.value, 6.5, 'a gauge only holds finite values');
+    assert.equal(reg.view(g).value, 6.5, 'a gauge only holds finite values');
   });
 
   it('histograms fill default buckets by upper bound', () => {
@@ -204,27 +204,27 @@ describe('Registry gauges and histograms', () => {
     h.record(0.005); // on a bound: goes into that bucket
     h.record(100);
     h.recordMany(1, 3);
-    assert.deepEqual(Array.from(h.layout.bounds), [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
-    assert.equal(h.bucketCounts[0], 1);
-    assert.equal(h.bucketCounts[5], 1);
-    assert.equal(h.bucketCounts[7], 3);
-    assert.equal(h.bucketCounts[11], 1);
-    assert.equal(h.count, 6);
-    assert.equal(h.sum, 0.25 + 0.005 + 100 + 3);
-    assert.equal(h.sketch, null);
+    assert.deepEqual(Array.from(reg.view(h).layout.bounds), [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+    assert.equal(reg.view(h).bucketCounts[0], 1);
+    assert.equal(reg.view(h).bucketCounts[5], 1);
+    assert.equal(reg.view(h).bucketCounts[7], 3);
+    assert.equal(reg.view(h).bucketCounts[11], 1);
+    assert.equal(reg.view(h).count, 6);
+    assert.equal(reg.view(h).sum, 0.25 + 0.005 + 100 + 3);
+    assert.equal(reg.view(h).sketch, null);
   });
 
   it('uses buckets set per metric, by name or pattern, and binary search for many', () => {
     const reg = new Registry({ buckets: [1, 2, 3] });
     reg.setHistogramOptions('sized_bytes', { buckets: [10, 100] });
     reg.setHistogramOptions(/^wide_/, { buckets: Array.from({ length: 40 }, (_, i) => i + 1) });
-    assert.deepEqual(Array.from(reg.histogram('plain').layout.bounds), [1, 2, 3]);
+    assert.deepEqual(Array.from(reg.view(reg.histogram('plain')).layout.bounds), [1, 2, 3]);
     const s = reg.histogram('sized_bytes');
     s.record(50);
-    assert.deepEqual(Array.from(s.bucketCounts), [0, 1, 0]);
+    assert.deepEqual(Array.from(reg.view(s).bucketCounts), [0, 1, 0]);
     const w = reg.histogram('wide_x');
     for (const v of [0.5, 1, 1.5, 39.5, 40, 41]) w.record(v);
-    const nonZero = Array.from(w.bucketCounts).flatMap((c, i) => (c > 0 ? [[i, c]] : []));
+    const nonZero = Array.from(reg.view(w).bucketCounts).flatMap((c, i) => (c > 0 ? [[i, c]] : []));
     assert.deepEqual(nonZero, [[0, 2], [1, 1], [39, 2], [40, 1]]);
   });
 
@@ -243,8 +243,8 @@ describe('Registry gauges and histograms', () => {
     reg.describeHistogram('later_seconds', Unit.Seconds, 'x');
     reg.setHistogramOptions('later_seconds', { buckets: [0.1], quantiles: true });
     const h = reg.histogram('later_seconds');
-    assert.deepEqual(Array.from(h.layout.bounds), [0.1]);
-    assert.ok(h.sketch !== null);
+    assert.deepEqual(Array.from(reg.view(h).layout.bounds), [0.1]);
+    assert.ok(reg.view(h).sketch !== null);
   });
 
   it('keeps quantile sketches when asked, and only finite observations', () => {
@@ -252,10 +252,10 @@ describe('Registry gauges and histograms', () => {
     reg.setHistogramOptions('q_seconds', { quantiles: 0.02, buckets: [] });
     const h = reg.histogram('q_seconds');
     for (let i = 1; i <= 1000; i++) h.record(i);
-    assert.equal(h.bucketCounts.length, 1);
-    assert.ok(Math.abs((h.sketch?.quantile(0.5) as number) - 500) <= 500 * 0.02 + 1);
+    assert.equal(reg.view(h).bucketCounts.length, 1);
+    assert.ok(Math.abs((reg.view(h).sketch?.quantile(0.5) as number) - 500) <= 500 * 0.02 + 1);
     h.record(Infinity);
-    assert.equal(h.sum, 500500);
+    assert.equal(reg.view(h).sum, 500500);
   });
 });
 
@@ -293,17 +293,17 @@ describe('Registry series management', () => {
     const c = reg.counter('rev_total', { k: 'v' });
     c.increment(10);
     reg.remove('rev_total', { k: 'v' });
-    assert.equal(c.value, 0);
+    assert.equal(reg.view(c).value, 0);
     c.increment(2);
     assert.equal(reg.family('rev_total')?.seriesCount, 1);
     assert.equal(reg.counter('rev_total', { k: 'v' }), c);
-    assert.equal(c.value, 2);
+    assert.equal(reg.view(c).value, 2);
     const u = reg.gauge('rev_g');
     u.set(4);
     reg.clear();
     u.set(7);
     assert.equal(reg.gauge('rev_g'), u);
-    assert.equal(u.value, 7);
+    assert.equal(reg.view(u).value, 7);
   });
 
   it('folds a stale handle into a series recreated meanwhile', () => {
@@ -314,18 +314,18 @@ describe('Registry series management', () => {
     live.increment(5);
     stale.increment(2);
     stale.increment(1);
-    assert.equal(live.value, 8);
+    assert.equal(reg.view(live).value, 8);
     const hs = reg.histogram('fold_seconds');
     reg.removeAll('fold_seconds');
     const hl = reg.histogram('fold_seconds');
     hs.record(1);
-    assert.equal(hl.count, 1);
+    assert.equal(reg.view(hl).count, 1);
     const gs = reg.gauge('fold_g');
     reg.removeAll('fold_g');
     const gl = reg.gauge('fold_g');
     gl.set(1);
     gs.set(9);
-    assert.equal(gl.value, 9);
+    assert.equal(reg.view(gl).value, 9);
   });
 
   it('sends label sets past the cardinality limit to one overflow series and counts them', () => {
@@ -335,17 +335,17 @@ describe('Registry series management', () => {
     const o2 = reg.counter('card_total', { id: '4' });
     assert.equal(o1, o2);
     o1.increment(5);
-    assert.equal(reg.counter('card_total', { id: '0' }).value, 1);
+    assert.equal(reg.view(reg.counter('card_total', { id: '0' })).value, 1);
     const s = seriesOf(reg, 'card_total');
     assert.equal(s.length, 4);
     assert.deepEqual(s[3]?.labels, { meterkit_overflow: 'true' });
-    assert.equal((s[3]?.s as CounterSeries).value, 5);
-    assert.equal(reg.counter(OVERFLOW_METRIC, { metric: 'card_total' }).value, 2);
+    assert.equal((s[3]?.s as CounterView).value, 5);
+    assert.equal(reg.view(reg.counter(OVERFLOW_METRIC, { metric: 'card_total' })).value, 2);
     // removing one makes room again
     reg.remove('card_total', { id: '1' });
     const back = reg.counter('card_total', { id: '9' });
     assert.notEqual(back, o1);
-    assert.equal(reg.counter(OVERFLOW_METRIC, { metric: 'card_total' }).value, 2);
+    assert.equal(reg.view(reg.counter(OVERFLOW_METRIC, { metric: 'card_total' })).value, 2);
   });
 
   it('applies a per-name cardinality limit', () => {
@@ -353,7 +353,7 @@ describe('Registry series management', () => {
     reg.setCardinalityLimit('small_total', 1);
     reg.counter('small_total', { a: '1' });
     reg.counter('small_total', { a: '2' }).increment();
-    assert.equal(reg.counter(OVERFLOW_METRIC, { metric: 'small_total' }).value, 1);
+    assert.equal(reg.view(reg.counter(OVERFLOW_METRIC, { metric: 'small_total' })).value, 1);
     assert.throws(() => reg.setCardinalityLimit('small_total', 0), /whole number ≥ 1/);
     assert.throws(() => new Registry({ cardinalityLimit: -1 }), /cardinalityLimit/);
   });
@@ -376,7 +376,7 @@ describe('Registry series management', () => {
     // a held handle revives its series
     h.record(2);
     assert.equal(reg.family('idle_seconds')?.seriesCount, 1);
-    assert.equal(h.count, 1);
+    assert.equal(reg.view(h).count, 1);
     void reg.close();
   });
 
@@ -410,7 +410,7 @@ describe('Registry histogram series view', () => {
     reg.setHistogramOptions('v_seconds', { buckets: [1, 2] });
     reg.histogram('v_seconds', { a: 'x' }).record(1.5);
     const [e] = seriesOf(reg, 'v_seconds');
-    const h = e?.s as HistogramSeries;
+    const h = e?.s as HistogramView;
     assert.deepEqual(Array.from(h.bucketCounts), [0, 1, 0]);
     assert.deepEqual(e?.labels, { a: 'x' });
   });

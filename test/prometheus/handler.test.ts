@@ -86,7 +86,7 @@ describe('scrape-time collectors', () => {
     release();
     await next;
     assert.equal(runs, 2);
-    assert.equal(reg.gauge('collected').value, 2);
+    assert.equal(reg.view(reg.gauge('collected')).value, 2);
   });
 
   it('answer with the last data after the inline timeout, and count it', async () => {
@@ -100,15 +100,15 @@ describe('scrape-time collectors', () => {
     });
     await reg.collect();
     assert.equal(done, false);
-    assert.equal(reg.counter(INLINE_TIMEOUTS_METRIC).value, 1);
+    assert.equal(reg.view(reg.counter(INLINE_TIMEOUTS_METRIC)).value, 1);
     assert.equal(reg.family('late'), undefined);
     // the run goes on in the background and a later scrape joins it
     const again = reg.collect({ inlineTimeout: 5000 });
     release();
     await again;
     assert.equal(done, true);
-    assert.equal(reg.gauge('late').value, 1);
-    assert.equal(reg.counter(INLINE_TIMEOUTS_METRIC).value, 1);
+    assert.equal(reg.view(reg.gauge('late')).value, 1);
+    assert.equal(reg.view(reg.counter(INLINE_TIMEOUTS_METRIC)).value, 1);
   });
 
   it('tell only the collectors still running that a scrape stopped waiting for them', async () => {
@@ -135,9 +135,9 @@ describe('scrape-time collectors', () => {
     reg.addCollector('fine', () => reg.gauge('fine_value').set(42));
     await reg.collect();
     await reg.collect();
-    assert.equal(reg.counter(COLLECTOR_ERRORS_METRIC, { collector: 'flaky' }).value, 2);
+    assert.equal(reg.view(reg.counter(COLLECTOR_ERRORS_METRIC, { collector: 'flaky' })).value, 2);
     assert.deepEqual(logged, ['flaky: disk on fire']);
-    assert.equal(reg.gauge('fine_value').value, 42);
+    assert.equal(reg.view(reg.gauge('fine_value')).value, 42);
     fail = false;
     await reg.collect();
     fail = true;
@@ -155,7 +155,7 @@ describe('scrape-time collectors', () => {
     await reg.collect();
     remove();
     await reg.collect();
-    assert.equal(reg.counter('one_total').value, 1);
+    assert.equal(reg.view(reg.counter('one_total')).value, 1);
   });
 
   it('a scrape through HTTP waits for collectors', async () => {

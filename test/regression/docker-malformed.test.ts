@@ -47,7 +47,7 @@ describe('regression: a malformed container fails alone', () => {
     // a good first run for badrestart, so there is something to unpublish
     badRestart = false;
     await dc.update();
-    assert.equal(reg.gauge('docker_container_restart_count', { name: 'badrestart' }).value, 3);
+    assert.equal(reg.view(reg.gauge('docker_container_restart_count', { name: 'badrestart' })).value, 3);
     badRestart = true;
     await dc.update();
     await dc.update();
@@ -57,12 +57,12 @@ describe('regression: a malformed container fails alone', () => {
       f.forEachSeries((s, v) => published.add(v[s.owner.labelNames.indexOf('name')] as string));
     }
     assert.deepEqual([...published], ['good']);
-    assert.equal(reg.gauge('docker_container_memory_used_bytes', { name: 'good' }).value, 1000);
-    assert.equal(reg.counter('docker_probe_container_failed_total', { name: 'badname' }).value, 3);
-    assert.equal(reg.counter('docker_probe_container_failed_total', { name: 'badnet' }).value, 3);
-    assert.equal(reg.counter('docker_probe_container_failed_total', { name: 'badrestart' }).value, 2);
-    assert.equal(reg.counter('docker_probe_container_failed_total', { name: '' }).value, 3, 'the entry without an Id');
-    assert.ok(reg.gauge('docker_probe_successfully_completed_time').value > 0, 'the update completed');
+    assert.equal(reg.view(reg.gauge('docker_container_memory_used_bytes', { name: 'good' })).value, 1000);
+    assert.equal(reg.view(reg.counter('docker_probe_container_failed_total', { name: 'badname' })).value, 3);
+    assert.equal(reg.view(reg.counter('docker_probe_container_failed_total', { name: 'badnet' })).value, 3);
+    assert.equal(reg.view(reg.counter('docker_probe_container_failed_total', { name: 'badrestart' })).value, 2);
+    assert.equal(reg.view(reg.counter('docker_probe_container_failed_total', { name: '' })).value, 3, 'the entry without an Id');
+    assert.ok(reg.view(reg.gauge('docker_probe_successfully_completed_time')).value > 0, 'the update completed');
     assert.equal(dc.lastError, null);
     const said = (re: RegExp): number => logs.filter((l) => re.test(l)).length;
     assert.equal(said(/container badname failed.*Names\[0\] is 5, not a string/), 1);

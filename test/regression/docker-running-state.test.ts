@@ -29,23 +29,23 @@ describe('regression: running_state reads State.Running, as docker_exporter', ()
     const reg = new Registry();
     const dc = new DockerCollector(reg, { url: eng.url, log: () => undefined });
     await dc.update();
-    assert.equal(reg.gauge('docker_container_running_state', { name: 'p' }).value, 1);
-    assert.equal(reg.gauge('docker_container_memory_used_bytes', { name: 'p' }).value, 1000);
-    assert.equal(reg.gauge('docker_container_state', { name: 'p', state: 'paused' }).value, 1);
-    assert.equal(reg.gauge('docker_container_state', { name: 'p', state: 'running' }).value, 0);
-    assert.equal(reg.gauge('docker_container_running_state', { name: 'r' }).value, 0.5);
-    assert.equal(reg.gauge('docker_container_state', { name: 'r', state: 'restarting' }).value, 1);
+    assert.equal(reg.view(reg.gauge('docker_container_running_state', { name: 'p' })).value, 1);
+    assert.equal(reg.view(reg.gauge('docker_container_memory_used_bytes', { name: 'p' })).value, 1000);
+    assert.equal(reg.view(reg.gauge('docker_container_state', { name: 'p', state: 'paused' })).value, 1);
+    assert.equal(reg.view(reg.gauge('docker_container_state', { name: 'p', state: 'running' })).value, 0);
+    assert.equal(reg.view(reg.gauge('docker_container_running_state', { name: 'r' })).value, 0.5);
+    assert.equal(reg.view(reg.gauge('docker_container_state', { name: 'r', state: 'restarting' })).value, 1);
 
     // an engine's own status outside Docker's list shows up, and goes when it changes
     status = 'stopping';
     await dc.update();
-    assert.equal(reg.gauge('docker_container_state', { name: 'p', state: 'stopping' }).value, 1);
+    assert.equal(reg.view(reg.gauge('docker_container_state', { name: 'p', state: 'stopping' })).value, 1);
     status = 'exited';
     await dc.update();
     const states: string[] = [];
     reg.family('docker_container_state')?.forEachSeries((_s, v) => v[0] === 'p' && states.push(v[1] as string));
     assert.deepEqual(states.sort(), ['created', 'dead', 'exited', 'paused', 'removing', 'restarting', 'running']);
-    assert.equal(reg.gauge('docker_container_running_state', { name: 'p' }).value, 0);
+    assert.equal(reg.view(reg.gauge('docker_container_running_state', { name: 'p' })).value, 0);
     assert.equal(reg.family('docker_container_memory_used_bytes')?.seriesCount, 0, 'stopped: no resource series');
     await dc.close();
   });

@@ -32,8 +32,8 @@ describe('regression: bad values on the hot path', () => {
     const reg = new Registry(quiet);
     const c = reg.counter('x');
     assert.doesNotThrow(() => abuse(c));
-    assert.equal(c.value, 5);
-    assert.equal(typeof c.value, 'number');
+    assert.equal(reg.view(c).value, 5);
+    assert.equal(typeof reg.view(c).value, 'number');
     const text = render(reg);
     assert.ok(text.includes('x_total 5\n'), text);
     await promtoolCheck(text);
@@ -48,7 +48,7 @@ describe('regression: bad values on the hot path', () => {
     c.absolute('100' as unknown as number);
     c.absolute(50);
     c.absolute('9' as unknown as number);
-    assert.equal(c.value, 50);
+    assert.equal(reg.view(c).value, 50);
   });
 
   it('gauges and histograms keep finite numbers only', () => {
@@ -61,14 +61,14 @@ describe('regression: bad values on the hot path', () => {
     }
     g.increment(Number.MAX_VALUE);
     g.increment(Number.MAX_VALUE); // would overflow to Infinity
-    assert.equal(g.value, 1 + Number.MAX_VALUE);
+    assert.equal(reg.view(g).value, 1 + Number.MAX_VALUE);
     const h = reg.histogram('h_seconds');
     h.record('0.5' as unknown as number);
     h.record(Infinity);
     h.recordMany(1, -1);
     h.recordMany(1, 2);
-    assert.equal(h.count, 2);
-    assert.equal(h.sum, 2);
+    assert.equal(reg.view(h).count, 2);
+    assert.equal(reg.view(h).sum, 2);
   });
 
   it('the stream, a fanout and the DebuggingRecorder apply the same rule, counting once', async () => {
@@ -77,13 +77,13 @@ describe('regression: bad values on the hot path', () => {
     try {
       const both = new FanoutRecorder([reg, stream]).registerCounter('y_total');
       assert.doesNotThrow(() => abuse(both));
-      assert.equal(reg.counter('y_total').value, 5);
+      assert.equal(reg.view(reg.counter('y_total')).value, 5);
       // the fanout handed the bad updates to the registry only: counted once, not twice
-      assert.equal(reg.counter('meterkit_invalid_updates_total', { metric: 'y_total', reason: 'not_a_number' }).value, 4);
+      assert.equal(reg.view(reg.counter('meterkit_invalid_updates_total', { metric: 'y_total', reason: 'not_a_number' })).value, 4);
       assert.equal(stream.stats().invalid, 0);
       abuse(stream.registerCounter('z_total'));
       assert.equal(stream.stats().invalid, 7);
-      assert.equal(reg.counter('meterkit_invalid_updates_total', { metric: 'z_total', reason: 'negative' }).value, 2);
+      assert.equal(reg.view(reg.counter('meterkit_invalid_updates_total', { metric: 'z_total', reason: 'negative' })).value, 2);
     } finally {
       await stream.close();
     }
@@ -131,6 +131,6 @@ describe('regression: bad values on the hot path', () => {
     } finally {
       process.off('warning', onWarning);
     }
-    assert.equal(reg.counter('meterkit_invalid_updates_total', { metric: 'h_total', reason: 'negative' }).value, 1);
+    assert.equal(reg.view(reg.counter('meterkit_invalid_updates_total', { metric: 'h_total', reason: 'negative' })).value, 1);
   });
 });

@@ -21,7 +21,7 @@ describe('regression: stateful RegExp matchers', () => {
   it('histogram options given by a /g RegExp apply to every matching histogram', () => {
     const reg = new Registry();
     reg.setHistogramOptions(/_seconds$/g, { buckets: [1, 2] });
-    for (const n of ['a_seconds', 'b_seconds', 'c_seconds']) assert.deepEqual([...(reg.histogram(n).layout.bounds)], [1, 2], n);
+    for (const n of ['a_seconds', 'b_seconds', 'c_seconds']) assert.deepEqual([...(reg.view(reg.histogram(n)).layout.bounds)], [1, 2], n);
   });
 });
 
@@ -30,7 +30,7 @@ describe('regression: labels as a Map', () => {
     const reg = new Registry();
     reg.counter('m_total', new Map([['a', '1'], ['b', '2']])).increment();
     reg.counter('m_total', { b: '2', a: '1' }).increment();
-    assert.equal(reg.counter('m_total', new Map([['b', '2'], ['a', '1']])).value, 2);
+    assert.equal(reg.view(reg.counter('m_total', new Map([['b', '2'], ['a', '1']]))).value, 2);
     assert.equal(reg.family('m_total')?.seriesCount, 1);
   });
 

@@ -43,7 +43,7 @@ describe('regression: process collector drops vanished types', () => {
       const again = createServer();
       await new Promise<void>((resolve) => again.listen(0, '127.0.0.1', resolve));
       await reg.collect();
-      assert.equal(reg.gauge('nodejs_active_handles', { type: 'Server' }).value, 1);
+      assert.equal(reg.view(reg.gauge('nodejs_active_handles', { type: 'Server' })).value, 1);
       await new Promise<void>((resolve) => again.close(() => resolve()));
     } finally {
       await pc.close();
