@@ -27,7 +27,7 @@ export {
   describeHistogram,
 } from './core/facade.js';
 export { DEFAULT_BUCKETS, linearBuckets, exponentialBuckets } from './core/buckets.js';
-export { QuantileSketch, DEFAULT_RELATIVE_ACCURACY } from './core/sketch.js';
+export { QuantileSketch, DEFAULT_RELATIVE_ACCURACY, REPORTED_QUANTILES } from './core/sketch.js';
 export { OVERFLOW_LABEL } from './core/family.js';
 export {
   Registry,

@@ -2,6 +2,11 @@ import { ErrorCode, MeterkitError, describeValue } from './errors.js';
 
 /** The relative accuracy a sketch uses unless told otherwise: quantiles within ±1%. */
 export const DEFAULT_RELATIVE_ACCURACY = 0.01;
+/**
+ * The quantiles every exporter reports for a series that keeps a sketch: the Prometheus
+ * summary's `quantile` samples and the JSON document's `quantiles` object.
+ */
+export const REPORTED_QUANTILES: readonly number[] = Object.freeze([0.5, 0.9, 0.99, 0.999]);
 /** How many bins one side of a sketch keeps at most; past it the lowest bins are merged. */
 export const DEFAULT_MAX_BINS = 2048;
 

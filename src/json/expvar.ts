@@ -26,6 +26,7 @@
 import type { FamilyView } from '../core/family.js';
 import { checkWhole } from '../core/options.js';
 import type { SeriesView } from '../core/series.js';
+import { REPORTED_QUANTILES } from '../core/sketch.js';
 import type { GcStats } from './memstats.js';
 import { readMemStats } from './memstats.js';
 import { redactArgv } from './redact.js';
@@ -54,8 +55,6 @@ export function varName(metric: string): string {
   return RESERVED_VARS.includes(metric) ? `metric-${metric}` : metric;
 }
 
-/** Quantiles listed for histograms that keep a sketch. */
-export const JSON_QUANTILES: readonly number[] = Object.freeze([0.5, 0.9, 0.99, 0.999]);
 
 const DEFAULT_SLICE = 2000;
 
@@ -77,7 +76,7 @@ function num(v: number): string {
   return String(v);
 }
 
-const QUANTILE_KEYS = JSON_QUANTILES.map((q) => JSON.stringify(String(q)));
+const QUANTILE_KEYS = REPORTED_QUANTILES.map((q) => JSON.stringify(String(q)));
 
 /** Writes the document slice by slice: every `next()` of {@link VarsWriter.slices} is one slice. */
 class VarsWriter {
@@ -179,7 +178,7 @@ class VarsWriter {
     }
     if (h.sketch !== null) {
       const sk = h.sketch;
-      out += `, "quantiles": {${JSON_QUANTILES.map((q, i) => `${QUANTILE_KEYS[i] as string}: ${num(sk.quantile(q))}`).join(', ')}}`;
+      out += `, "quantiles": {${REPORTED_QUANTILES.map((q, i) => `${QUANTILE_KEYS[i] as string}: ${num(sk.quantile(q))}`).join(', ')}}`;
     }
     return `${out}}`;
   }

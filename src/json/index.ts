@@ -5,7 +5,7 @@
  * as a top-level key.
  */
 export type { JsonSource, VarsOptions } from './expvar.js';
-export { JSON_QUANTILES, KEY_SEP, RESERVED_VARS, renderVars, renderVarsChunks, varName } from './expvar.js';
+export { KEY_SEP, RESERVED_VARS, renderVars, renderVarsChunks, varName } from './expvar.js';
 export type { JsonHandler, JsonHandlerOptions } from './handler.js';
 export { createJsonHandler } from './handler.js';
 export type { GoMemStats } from './memstats.js';
