@@ -58,10 +58,22 @@ export function parseWhole(what: string, text: string, range: WholeRange = {}): 
   return checkWhole(what, Number(text), range);
 }
 
-/** {@link parseWhole} for a duration in ms, bounded like {@link checkDuration}. */
+const DURATION = /^(0|[1-9][0-9]*)(ms|s|m|h)?$/;
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses a duration as the command line and spec strings write it: a whole number in decimal
+ * digits, in ms, or followed by a unit (`ms`, `s`, `m`, `h`): `1500`, `1500ms`, `2s`, `5m`.
+ * Bounded like {@link checkDuration}; returns ms.
+ * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` naming `what` and the text.
+ */
 export function parseDuration(what: string, text: string, min = 1): number {
-  if (!DECIMAL.test(text)) {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what} ${describeValue(text)}: write a whole number of ms in decimal digits (no sign, exponent, hex or leading zero)`);
+  const m = DURATION.exec(text);
+  if (m === null) {
+    throw new MeterkitError(
+      ErrorCode.InvalidArgument,
+      `invalid ${what} ${describeValue(text)}: write a whole number of ms, or one with a unit (ms, s, m, h), e.g. 1500 or 2s (decimal digits: no sign, fraction, exponent, hex or leading zero)`,
+    );
   }
-  return checkDuration(what, Number(text), min);
+  return checkDuration(what, Number(m[1]) * (UNIT_MS[m[2] ?? 'ms'] as number), min);
 }
