@@ -1,0 +1,118 @@
+/**
+ * The proxy: several servers in one process, one rate tick for all, their figures published
+ * as metrics. `meterkit proxy` and `meterkit agent --proxy-bind` run one inside the agent.
+ */
+import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
+import { checkDuration } from '../core/options.js';
+import type { ProxyMetricsTarget, ProxyNaming } from './metrics.js';
+import { ProxyMetrics } from './metrics.js';
+import type { ProxyServerOptions } from './options.js';
+import { checkServerOptions } from './options.js';
+import { ProxyServer } from './server.js';
+
+/** Options of {@link Proxy}. */
+export interface ProxyOptions {
+  /** Where the figures go (a Registry); none: no metrics (the REST view still has them). */
+  metrics?: ProxyMetricsTarget;
+  /** `meterkit` (default) or `gobetween` names (see README "Proxy metrics"). */
+  naming?: ProxyNaming;
+  /** ms between rate ticks, when open connections' bytes are folded in and published. Default 1000. */
+  tick?: number;
+  /** The rates' window (EWMA time constant), ms. Default 5000. */
+  rateWindow?: number;
+  /** Reported as `version` of `gobetween_build_info` in gobetween naming. */
+  version?: string;
+  /** Injected clock (tests). Default Date.now. */
+  now?: () => number;
+}
+
+/** Several proxy servers with shared accounting. */
+export class Proxy {
+  private readonly map = new Map<string, ProxyServer>();
+  private readonly metrics: ProxyMetrics | null;
+  private readonly timer: NodeJS.Timeout;
+  private readonly rateWindow: number;
+  private readonly now: () => number;
+
+  constructor(options: ProxyOptions = {}) {
+    const naming = options.naming ?? 'meterkit';
+    if (naming !== 'meterkit' && naming !== 'gobetween') {
+      throw new MeterkitError(ErrorCode.InvalidArgument, `unknown proxy naming ${describeValue(naming)}: use meterkit or gobetween`);
+    }
+    const tick = checkDuration('proxy tick', options.tick ?? 1000);
+    this.rateWindow = checkDuration('proxy rate window', options.rateWindow ?? 5000);
+    this.now = options.now ?? Date.now;
+    this.metrics = options.metrics === undefined ? null : new ProxyMetrics(options.metrics, naming, options.version ?? '0.0.0');
+    this.timer = setInterval(() => this.tick(), tick);
+    // the tick alone does not keep the process alive: the servers' listeners do
+    this.timer.unref();
+  }
+
+  /** Folds in every open connection's bytes, updates the rates and publishes (the timer calls it). */
+  tick(): void {
+    for (const s of this.map.values()) {
+      s.tick();
+      this.metrics?.publish(s);
+    }
+  }
+
+  /**
+   * Checks, starts and listens a server.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` for bad options or a name in use,
+   *   `ERR_METERKIT_INVALID_TLS`, `ERR_METERKIT_LISTEN` when the bind address is taken.
+   */
+  async addServer(options: ProxyServerOptions): Promise<ProxyServer> {
+    const settings = checkServerOptions(options);
+    if (this.map.has(settings.name)) throw new MeterkitError(ErrorCode.InvalidArgument, `proxy server "${settings.name}" already exists: names are unique`);
+    const m = this.metrics;
+    const server = new ProxyServer(
+      settings,
+      {
+        rejected: (s, reason) => m?.rejected(s, reason),
+        backendGone: (s, b) => m?.removeBackend(s, b),
+        liveChanged: (s, b) => m?.liveChanged(s, b),
+        checked: (s, b, ok) => m?.checked(s, b, ok),
+      },
+      this.rateWindow,
+      this.now,
+    );
+    this.map.set(settings.name, server);
+    try {
+      await server.listen();
+    } catch (err) {
+      this.map.delete(settings.name);
+      await server.close();
+      throw err;
+    }
+    m?.publish(server);
+    return server;
+  }
+
+  /** One server by name. */
+  server(name: string): ProxyServer | undefined {
+    return this.map.get(name);
+  }
+
+  /** Every server, in the order added. */
+  servers(): ProxyServer[] {
+    return [...this.map.values()];
+  }
+
+  /** Stops a server (its connections get `graceMs` to finish) and unpublishes it. False when unknown. */
+  async removeServer(name: string, graceMs = 0): Promise<boolean> {
+    const s = this.map.get(name);
+    if (s === undefined) return false;
+    this.map.delete(name);
+    await s.close(graceMs);
+    this.metrics?.removeServer(s);
+    return true;
+  }
+
+  /** Stops every server: no new clients; open connections get `graceMs`, then are closed. */
+  async close(graceMs = 0): Promise<void> {
+    clearInterval(this.timer);
+    const all = [...this.map.values()];
+    await Promise.all(all.map((s) => s.close(graceMs)));
+    for (const s of all) this.metrics?.publish(s);
+  }
+}
