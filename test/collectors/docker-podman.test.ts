@@ -8,7 +8,7 @@ import { render } from '../../src/prometheus/index.js';
 import type { Engine } from '../helpers/podman.js';
 import { api, startEngine } from '../helpers/podman.js';
 import { needs, requireTools } from '../helpers/tools.js';
-import { get } from '../prometheus/handler.test.js';
+import { get } from '../helpers/scrape.js';
 import { promtoolCheck } from '../helpers/validate.js';
 
 function series(reg: Registry, name: string): Map<string, number> {
