@@ -31,11 +31,11 @@ export interface CollectSink {
 export const DEFAULT_INLINE_TIMEOUT = 10_000;
 
 /** Part of a scraper's timeout kept back to render and send the answer. */
-export const SCRAPE_MARGIN_RATIO = 0.1;
+const SCRAPE_MARGIN_RATIO = 0.1;
 /** The least time kept back to render and send, ms. */
-export const SCRAPE_MARGIN_MIN = 250;
+const SCRAPE_MARGIN_MIN = 250;
 /** A scrape waits at least this long for collectors, however short the scraper's timeout, ms. */
-export const INLINE_TIMEOUT_FLOOR = 100;
+const INLINE_TIMEOUT_FLOOR = 100;
 
 /**
  * The inline timeout of one scrape: how long it waits for collectors before answering with the
@@ -91,11 +91,6 @@ export class CollectorSet {
       if (this.fns.get(name) === entry) this.fns.delete(name);
       this.failing.delete(name);
     };
-  }
-
-  /** Names of the collectors, in the order added. */
-  names(): string[] {
-    return [...this.fns.keys()];
   }
 
   /**
