@@ -1,4 +1,5 @@
 import { ErrorCode, MeterkitError, describeValue } from './errors.js';
+import type { HistogramOptions } from './registry.js';
 
 /** A scrape-time collector: updates metrics right before they are read. */
 export type CollectFn = () => void | Promise<void>;
@@ -11,6 +12,21 @@ export interface CollectorOptions {
    * docker_exporter's `docker_probe_inline_timeouts_total`.
    */
   onInlineTimeout?: () => void;
+}
+
+/** Where a collector adds itself to run before each scrape: a Registry is one. */
+export interface CollectorHost {
+  /** Adds a collector; the returned function removes it. */
+  addCollector(name: string, fn: CollectFn, options?: CollectorOptions): () => void;
+}
+
+/**
+ * A target that takes histogram options by metric name, as a Registry does: how a collector
+ * sets the buckets of the histograms it records. Optional, since another Recorder has no such
+ * settings (its histograms keep whatever buckets it gives them).
+ */
+export interface HistogramOptionsTarget {
+  setHistogramOptions?(name: string, options: HistogramOptions): void;
 }
 
 interface Entry {

@@ -8,6 +8,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import type { EventLoopUtilization, IntervalHistogram } from 'node:perf_hooks';
 import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import type { CollectorHost, HistogramOptionsTarget } from '../../core/collect.js';
 import type { Recorder } from '../../core/recorder.js';
 import { describeByKind } from '../../core/recorder.js';
 import { Unit } from '../../core/units.js';
@@ -16,11 +17,9 @@ import { Unit } from '../../core/units.js';
 export const GC_DURATION_BUCKETS: readonly number[] = Object.freeze([0.001, 0.01, 0.1, 1, 2, 5]);
 
 /** A registry-like target that can also take scrape-time collectors and bucket settings. */
-export interface ProcessMetricsTarget extends Recorder {
-  addCollector(name: string, fn: () => void | Promise<void>): () => void;
+export interface ProcessMetricsTarget extends Recorder, CollectorHost, HistogramOptionsTarget {
   /** Removes one series (a Registry's `remove`): how a vanished handle/request/resource type goes away. */
   remove(name: string, labels?: Record<string, string>): boolean;
-  setHistogramOptions?(name: string, options: { buckets?: readonly number[] }): void;
 }
 
 /** Options of {@link collectProcessMetrics}. */
