@@ -111,7 +111,18 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
       processCollector = collectProcessMetrics(registry, stream ? { recorder: new FanoutRecorder([registry, stream]) } : {});
       if (stream !== null) {
         const pc = processCollector;
-        ticker = setInterval(() => void pc.collect().catch((err: unknown) => log(`meterkit: process metrics for the stream failed: ${String(err)}`)), interval);
+        // said once per episode (the first failure after a success), as the registry does for
+        // its collectors: a lasting failure must not write a line every tick
+        let failing = false;
+        const tick = (): Promise<void> =>
+          pc.collect().then(
+            () => void (failing = false),
+            (err: unknown) => {
+              if (!failing) log(`meterkit: process metrics for the stream failed: ${err instanceof Error ? err.message : String(err)}`);
+              failing = true;
+            },
+          );
+        ticker = setInterval(() => void tick(), interval);
         ticker.unref();
       }
     }

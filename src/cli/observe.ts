@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseHostPort } from '../core/address.js';
-import { StreamClient } from '../observer/client.js';
+import { RETRY_MS, StreamClient } from '../observer/client.js';
 import { ObserverUi } from '../observer/ui.js';
 import { UsageError, asUsage } from './usage.js';
 
@@ -17,10 +17,10 @@ export async function observeCommand(args: readonly string[], out: Out, err: Out
   if (parsed.values.help) return 'help';
   if (parsed.positionals.length > 1) throw new UsageError(`expected at most one address, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
   const { host, port } = asUsage(() => parseHostPort(parsed.positionals[0] ?? '127.0.0.1:5000', 'stream address'));
-  const client = new StreamClient(host, port);
+  const client = new StreamClient(host, port, RETRY_MS);
   if (parsed.values.json) {
     client.on('connected', (a) => err(`meterkit observe: connected to ${a}\n`));
-    client.on('disconnected', (reason) => err(`meterkit observe: disconnected: ${reason}; retrying in 3 s\n`));
+    client.on('disconnected', (reason) => err(`meterkit observe: disconnected: ${reason}; retrying in ${RETRY_MS / 1000} s\n`));
     client.on('event', (e) => out(`${JSON.stringify(e)}\n`));
     client.start();
     await untilSignal();

@@ -1,4 +1,5 @@
 import { ErrorCode, MeterkitError, describeValue } from './errors.js';
+import type { HistogramOptions } from './registry.js';
 
 /** A scrape-time collector: updates metrics right before they are read. */
 export type CollectFn = () => void | Promise<void>;
@@ -11,6 +12,21 @@ export interface CollectorOptions {
    * docker_exporter's `docker_probe_inline_timeouts_total`.
    */
   onInlineTimeout?: () => void;
+}
+
+/** Where a collector adds itself to run before each scrape: a Registry is one. */
+export interface CollectorHost {
+  /** Adds a collector; the returned function removes it. */
+  addCollector(name: string, fn: CollectFn, options?: CollectorOptions): () => void;
+}
+
+/**
+ * A target that takes histogram options by metric name, as a Registry does: how a collector
+ * sets the buckets of the histograms it records. Optional, since another Recorder has no such
+ * settings (its histograms keep whatever buckets it gives them).
+ */
+export interface HistogramOptionsTarget {
+  setHistogramOptions?(name: string, options: HistogramOptions): void;
 }
 
 interface Entry {
@@ -31,11 +47,11 @@ export interface CollectSink {
 export const DEFAULT_INLINE_TIMEOUT = 10_000;
 
 /** Part of a scraper's timeout kept back to render and send the answer. */
-export const SCRAPE_MARGIN_RATIO = 0.1;
+const SCRAPE_MARGIN_RATIO = 0.1;
 /** The least time kept back to render and send, ms. */
-export const SCRAPE_MARGIN_MIN = 250;
+const SCRAPE_MARGIN_MIN = 250;
 /** A scrape waits at least this long for collectors, however short the scraper's timeout, ms. */
-export const INLINE_TIMEOUT_FLOOR = 100;
+const INLINE_TIMEOUT_FLOOR = 100;
 
 /**
  * The inline timeout of one scrape: how long it waits for collectors before answering with the
@@ -91,11 +107,6 @@ export class CollectorSet {
       if (this.fns.get(name) === entry) this.fns.delete(name);
       this.failing.delete(name);
     };
-  }
-
-  /** Names of the collectors, in the order added. */
-  names(): string[] {
-    return [...this.fns.keys()];
   }
 
   /**

@@ -32,6 +32,7 @@ export const ErrorCode = Object.freeze({
   Listen: 'ERR_METERKIT_LISTEN',
   Push: 'ERR_METERKIT_PUSH',
   StreamDecode: 'ERR_METERKIT_STREAM_DECODE',
+  ProcessMetrics: 'ERR_METERKIT_PROCESS_METRICS',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

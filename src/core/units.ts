@@ -32,7 +32,7 @@ const LABELS: Readonly<Record<Unit, string>> = {
   percent: '%',
   seconds: 's',
   milliseconds: 'ms',
-  microseconds: 'μs',
+  microseconds: 'µs',
   nanoseconds: 'ns',
   tebibytes: 'TiB',
   gibibytes: 'GiB',

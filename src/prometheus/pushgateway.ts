@@ -65,9 +65,18 @@ async function send(method: string, options: PushOptions, body?: string): Promis
     throw new MeterkitError(ErrorCode.Push, `${method} ${url} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (!res.ok) {
-    const text = (await res.text().catch(() => '')).slice(0, 500);
-    throw new MeterkitError(ErrorCode.Push, `${method} ${url} answered ${res.status}: ${text.trim()}`);
+    let detail: string;
+    try {
+      detail = (await res.text()).slice(0, 500).trim();
+    } catch (err) {
+      // the status is the failure; say also why its explanation is missing
+      detail = `(the reply body could not be read: ${err instanceof Error ? err.message : String(err)})`;
+    }
+    throw new MeterkitError(ErrorCode.Push, `${method} ${url} answered ${res.status}: ${detail}`);
   }
+  // Read to the end only to free the connection for reuse. The 2xx status has already decided
+  // that the push succeeded; the gateway's body carries nothing (it is empty), so an error while
+  // draining it (the gateway closing after answering) says nothing about the push.
   await res.arrayBuffer().catch(() => undefined);
 }
 

@@ -11,7 +11,7 @@ import { main, parseAgentArgs } from '../../src/cli/main.js';
 import type { AgentConfig } from '../../src/cli/agent.js';
 import { parseOpenMetrics, promtoolCheck } from '../helpers/validate.js';
 import { needs, requireTools, run, tempDir, waitFor } from '../helpers/tools.js';
-import { get } from '../prometheus/handler.test.js';
+import { get } from '../helpers/scrape.js';
 import type { RunningPrometheus } from '../helpers/prometheus.js';
 import { startPrometheus } from '../helpers/prometheus.js';
 

@@ -148,13 +148,12 @@ describe('Docker collector failure paths (fake engine)', () => {
   });
 
   it('answers after the inline timeout with the previous data, and abandons an update past the deadline', async () => {
-    let release: (() => void) | null = null;
+    // the engine holds the list until the test lets it go; `held` resolves when the request arrives
+    let arrived: (release: () => void) => void = () => undefined;
+    const held = new Promise<() => void>((resolve) => (arrived = resolve));
     const eng = await fakeEngine({
       ...BASE_ROUTES,
-      '/containers/json': (res) => {
-        // hold the list until the test lets it go
-        release = () => res.writeHead(200, { 'Content-Type': 'application/json' }).end('[]');
-      },
+      '/containers/json': (res) => arrived(() => res.writeHead(200, { 'Content-Type': 'application/json' }).end('[]')),
     });
     try {
       const reg = new Registry();
@@ -167,14 +166,12 @@ describe('Docker collector failure paths (fake engine)', () => {
       let probes = 0;
       reg.family('docker_probe_duration_seconds')?.forEachSeries((s) => (probes = (s as unknown as { count: number }).count));
       assert.equal(probes, 0, 'the update is still running in the background');
-      while (release === null) await new Promise((r) => setTimeout(r, 5));
-      (release as () => void)();
+      (await held)();
       await reg.collect(); // joins or starts a fresh one and finishes in time
       assert.equal(reg.view(reg.gauge('docker_containers')).value, 0);
       assert.ok(reg.view(reg.gauge('docker_probe_successfully_completed_time')).value > 0);
       await dc.close();
 
-      release = null;
       const late = new DockerCollector(new Registry(), { url: eng.url, deadline: 50, log: () => undefined });
       await late.update();
       assert.match(late.lastError ?? '', /abort/i);

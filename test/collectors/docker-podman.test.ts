@@ -7,8 +7,8 @@ import { main } from '../../src/cli/main.js';
 import { render } from '../../src/prometheus/index.js';
 import type { Engine } from '../helpers/podman.js';
 import { api, startEngine } from '../helpers/podman.js';
-import { needs, requireTools } from '../helpers/tools.js';
-import { get } from '../prometheus/handler.test.js';
+import { needs, requireTools, waitFor } from '../helpers/tools.js';
+import { get } from '../helpers/scrape.js';
 import { promtoolCheck } from '../helpers/validate.js';
 
 function series(reg: Registry, name: string): Map<string, number> {
@@ -76,12 +76,15 @@ describe('Docker collector against a real engine (Podman)', { ...needs('podman')
     assert.equal(calls.inspect, dc.trackedCount);
     assert.equal(calls.stats, [...running.values()].filter((v) => v === 1).length);
 
-    await new Promise((r) => setTimeout(r, 1500));
-    await reg.collect();
+    // CPU in cores is a rate between two samples: scrape until the busy container's shows
+    // (Podman's one-shot stats carry no precpu_stats; the collector keeps the previous sample)
+    const cores = await waitFor(async () => {
+      await reg.collect();
+      const c = series(reg, 'docker_container_cpu_usage_cores');
+      return (c.get(busy) ?? 0) > 0.3 ? c : undefined;
+    }, 30_000, 'the busy container using CPU');
     const cpu2 = series(reg, 'docker_container_cpu_used_total').get(busy) ?? 0;
     assert.ok(cpu2 > cpu1, `CPU rising: ${cpu1} → ${cpu2}`);
-    const cores = series(reg, 'docker_container_cpu_usage_cores');
-    assert.ok((cores.get(busy) ?? 0) > 0.3, `busy uses CPU: ${cores.get(busy)}`);
     assert.ok((cores.get(sleepy) ?? 1) < 0.1, `sleepy does not: ${cores.get(sleepy)}`);
     assert.ok(reg.view(reg.gauge('docker_probe_successfully_completed_time')).value > Date.now() / 1000 - 60);
     assert.deepEqual(await promtoolCheck(render(reg)).then((r) => r.filter((l) => !/should not have "_(total|count)" suffix/.test(l))), []);
@@ -110,8 +113,6 @@ describe('Docker collector against a real engine (Podman)', { ...needs('podman')
   it('cAdvisor naming', async () => {
     const reg = new Registry();
     const dc = collectDockerMetrics(reg, { url: (engine as Engine).url, naming: 'cadvisor', log: () => undefined });
-    await reg.collect();
-    await new Promise((r) => setTimeout(r, 500));
     await reg.collect();
     const text = render(reg);
     const id = ids[busy] as string;

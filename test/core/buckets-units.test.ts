@@ -34,7 +34,7 @@ describe('buckets', () => {
 describe('units', () => {
   it('has every wire string and display label', () => {
     const expected: Array<[string, string]> = [
-      ['count', ''], ['percent', '%'], ['seconds', 's'], ['milliseconds', 'ms'], ['microseconds', 'μs'],
+      ['count', ''], ['percent', '%'], ['seconds', 's'], ['milliseconds', 'ms'], ['microseconds', 'µs'],
       ['nanoseconds', 'ns'], ['tebibytes', 'TiB'], ['gibibytes', 'GiB'], ['mebibytes', 'MiB'],
       ['kibibytes', 'KiB'], ['bytes', 'B'], ['terabits_per_second', 'Tbps'], ['gigabits_per_second', 'Gbps'],
       ['megabits_per_second', 'Mbps'], ['kilobits_per_second', 'kbps'], ['bits_per_second', 'bps'],

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CounterView, GaugeView, HistogramView, SeriesView } from '../../src/index.js';
 import { MeterkitError, OVERFLOW_METRIC, Registry, Unit } from '../../src/index.js';
+import { waitFor } from '../helpers/tools.js';
 
 function seriesOf(reg: Registry, name: string): Array<{ labels: Record<string, string>; s: SeriesView }> {
   const out: Array<{ labels: Record<string, string>; s: SeriesView }> = [];
@@ -395,10 +396,8 @@ describe('Registry series management', () => {
   it('runs the idle sweep on its own timer', async () => {
     const reg = new Registry({ idleTimeout: 5, idleSweepInterval: 2 });
     reg.gauge('timer_g').set(1);
-    const deadline = Date.now() + 5000;
-    while ((reg.family('timer_g')?.seriesCount ?? 0) > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    // the sweep is observable only through its effect: poll for it
+    await waitFor(async () => ((reg.family('timer_g')?.seriesCount ?? 0) === 0 ? true : undefined), 5000, 'the idle sweep timer');
     assert.equal(reg.family('timer_g')?.seriesCount, 0);
     await reg.close();
   });

@@ -85,10 +85,13 @@ export async function startEngine(): Promise<Engine> {
     },
     start,
     async dispose() {
-      if (svc === null) await start().catch(() => undefined);
-      for (const id of created) await api(socket, 'DELETE', `/v1.41/containers/${id}?force=true`).catch(() => undefined);
+      // clean up as much as possible, then say what could not be (a container left running)
+      const failures: unknown[] = [];
+      if (svc === null) await start().catch((err: unknown) => failures.push(err));
+      for (const id of created) await api(socket, 'DELETE', `/v1.41/containers/${id}?force=true`).catch((err: unknown) => failures.push(err));
       await svc?.stop();
       tmp.remove();
+      if (failures.length > 0) throw new AggregateError(failures, `Podman clean-up: ${failures.length} step(s) failed`);
     },
   };
   return engine;

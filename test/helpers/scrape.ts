@@ -22,6 +22,11 @@ export function scrape(url: string, headers: Record<string, string> = {}, method
   });
 }
 
+/** A GET (or `init.method`) with the whole reply: `scrape` with the options spelled as an object. */
+export function get(url: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+  return scrape(url, init.headers, init.method);
+}
+
 /** The Accept header Prometheus 2.x sends. */
 export const PROMETHEUS_2_ACCEPT =
   'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';

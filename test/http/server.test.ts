@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { HttpServer, authorized, parseHostPort } from '../../src/http/index.js';
-import { get } from '../prometheus/handler.test.js';
+import { get } from '../helpers/scrape.js';
 
 describe('HttpServer', () => {
   it('answers 404 (naming nothing), 500 when a handler throws, and keeps serving', async () => {

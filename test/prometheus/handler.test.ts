@@ -3,14 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { COLLECTOR_ERRORS_METRIC, INLINE_TIMEOUTS_METRIC, Registry, Unit } from '../../src/index.js';
 import { HttpServer } from '../../src/http/index.js';
-import type { Reply } from '../helpers/scrape.js';
-import { scrape } from '../helpers/scrape.js';
+import { get } from '../helpers/scrape.js';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, acceptsGzip, createMetricsHandler, render } from '../../src/prometheus/index.js';
-
-/** A GET (or `method`) with the whole reply; kept here for the suites that import it (see test/helpers/scrape.ts). */
-export function get(url: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  return scrape(url, init.headers, init.method);
-}
 
 describe('/metrics handler', () => {
   const registry = new Registry();

@@ -9,7 +9,7 @@ import { Registry } from '../../src/index.js';
 import { parseAgentArgs } from '../../src/cli/main.js';
 import { HttpServer, REJECTED_REQUESTS_METRIC } from '../../src/http/index.js';
 import { render } from '../../src/prometheus/index.js';
-import { get } from '../prometheus/handler.test.js';
+import { get } from '../helpers/scrape.js';
 
 describe('regression: concurrent requests are capped', () => {
   const registry = new Registry();

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { startAgent } from '../../src/cli/agent.js';
 import type { Agent } from '../../src/cli/agent.js';
 import { HttpServer } from '../../src/http/index.js';
-import { get } from '../prometheus/handler.test.js';
+import { get } from '../helpers/scrape.js';
 import { rawExchange, statusOf } from '../http/raw.js';
 
 describe('regression: HTTP status details', () => {

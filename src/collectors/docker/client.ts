@@ -39,7 +39,6 @@ export interface EngineVersion {
   Version?: string;
   ApiVersion?: string;
   KernelVersion?: string;
-  Os?: string;
 }
 
 /** Where the engine is: a unix socket path, or a host and port. */
@@ -77,8 +76,8 @@ export class DockerClient {
   private version: string | null = null;
   /** What `/version` said at the last negotiation. */
   engine: EngineVersion = {};
-  /** API calls made since creation, by kind (for the benchmark and tests). */
-  readonly calls = { list: 0, inspect: 0, stats: 0, other: 0 };
+  /** The calls an update makes, since creation, by kind (for the benchmark and tests). */
+  readonly calls = { list: 0, inspect: 0, stats: 0 };
   private readonly limits: ResponseLimits;
 
   /**
@@ -155,9 +154,10 @@ export class DockerClient {
   }
 
   /** GET a versioned path and parse JSON. 404 → DockerError with status 404. */
-  async get<T>(path: string, kind: keyof DockerClient['calls'], signal?: AbortSignal): Promise<T> {
+  async get<T>(path: string, kind: keyof ResponseLimits, signal?: AbortSignal): Promise<T> {
     const v = await this.negotiate(signal);
-    this.calls[kind]++;
+    // `other` (/info, once per negotiation) is no part of an update's calls
+    if (kind !== 'other') this.calls[kind]++;
     const res = await this.raw('GET', `/v${v}${path}`, signal, this.limits[kind]);
     if (res.status !== 200) {
       let msg = res.body.slice(0, 300).trim();

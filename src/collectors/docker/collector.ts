@@ -3,6 +3,7 @@ import { describeByKind } from '../../core/recorder.js';
 import { ErrorCode, MeterkitError } from '../../core/errors.js';
 import { validateLabelName } from '../../core/labels.js';
 import { checkDuration, checkWhole } from '../../core/options.js';
+import type { CollectorHost, HistogramOptionsTarget } from '../../core/collect.js';
 import type { ResponseLimits } from './client.js';
 import { DockerClient, DockerError, resolveDockerUrl } from './client.js';
 import { containerId, displayName } from './figures.js';
@@ -43,9 +44,7 @@ export interface DockerCollectorOptions {
 }
 
 /** What {@link DockerCollector.addTo} needs: a registry is one. */
-export interface CollectorHost {
-  addCollector(name: string, fn: () => Promise<void>, options?: { onInlineTimeout?: () => void }): () => void;
-}
+export type { CollectorHost };
 
 async function pool<T>(items: readonly T[], size: number, work: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -107,7 +106,7 @@ export class DockerCollector {
   };
 
   constructor(
-    private readonly target: DockerMetricsTarget & { setHistogramOptions?(name: string, o: { buckets: readonly number[] }): void },
+    private readonly target: DockerMetricsTarget & HistogramOptionsTarget,
     private readonly options: DockerCollectorOptions = {},
   ) {
     const { url, endpoint } = resolveDockerUrl(options.url, options.env);
@@ -330,7 +329,7 @@ export class DockerCollector {
 
 /** Creates a DockerCollector and adds it to `registry` as the scrape-time collector `docker`. */
 export function collectDockerMetrics(
-  registry: DockerMetricsTarget & CollectorHost & { setHistogramOptions?(name: string, o: { buckets: readonly number[] }): void },
+  registry: DockerMetricsTarget & CollectorHost & HistogramOptionsTarget,
   options: DockerCollectorOptions = {},
 ): DockerCollector {
   return new DockerCollector(registry, options).addTo(registry);

@@ -3,10 +3,12 @@
  * prom-client's `collectDefaultMetrics` uses, so existing Node.js dashboards work unchanged.
  */
 import { checkDuration } from '../../core/options.js';
+import { ErrorCode, MeterkitError } from '../../core/errors.js';
 import { readFile, readdir } from 'node:fs/promises';
 import type { EventLoopUtilization, IntervalHistogram } from 'node:perf_hooks';
 import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import type { CollectorHost, HistogramOptionsTarget } from '../../core/collect.js';
 import type { Recorder } from '../../core/recorder.js';
 import { describeByKind } from '../../core/recorder.js';
 import { Unit } from '../../core/units.js';
@@ -15,11 +17,9 @@ import { Unit } from '../../core/units.js';
 export const GC_DURATION_BUCKETS: readonly number[] = Object.freeze([0.001, 0.01, 0.1, 1, 2, 5]);
 
 /** A registry-like target that can also take scrape-time collectors and bucket settings. */
-export interface ProcessMetricsTarget extends Recorder {
-  addCollector(name: string, fn: () => void | Promise<void>): () => void;
+export interface ProcessMetricsTarget extends Recorder, CollectorHost, HistogramOptionsTarget {
   /** Removes one series (a Registry's `remove`): how a vanished handle/request/resource type goes away. */
   remove(name: string, labels?: Record<string, string>): boolean;
-  setHistogramOptions?(name: string, options: { buckets?: readonly number[] }): void;
 }
 
 /** Options of {@link collectProcessMetrics}. */
@@ -32,6 +32,8 @@ export interface ProcessMetricsOptions {
   eventLoopResolution?: number;
   /** Buckets of the GC duration histogram. Default {@link GC_DURATION_BUCKETS}. */
   gcDurationBuckets?: readonly number[];
+  /** Where procfs is mounted. Default `/proc`. */
+  procRoot?: string;
 }
 
 const GC_KINDS: Record<number, string> = {
@@ -84,12 +86,10 @@ const METRICS: Described[] = [
  * "variants" of nodejs_eventloop_lag_seconds.)
  */
 
-async function readProc(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return null;
-  }
+/** True for the errors that mean "no procfs here" (not Linux): the figures are left out, silently. */
+function noProcfs(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 function kb(status: string, field: string): number | undefined {
@@ -181,7 +181,17 @@ export class ProcessCollector {
     rec.registerCounter(this.n('process_cpu_seconds_total')).absolute((cpu.user + cpu.system) / 1e6);
 
     const mem = process.memoryUsage();
-    const status = await readProc('/proc/self/status');
+    // A /proc file that is absent (not Linux) leaves its figures out. Any other failure is kept,
+    // the rest still updated, and the collection then fails with every reason (counted and
+    // reported through the registry's onCollectorError).
+    const root = this.options.procRoot ?? '/proc';
+    const failures: Array<{ path: string; err: unknown }> = [];
+    const fromProc = <T>(path: string, read: (path: string) => Promise<T>): Promise<T | null> =>
+      read(path).catch((err: unknown) => {
+        if (!noProcfs(err)) failures.push({ path, err });
+        return null;
+      });
+    const status = await fromProc(`${root}/self/status`, (p) => readFile(p, 'utf8'));
     g('process_resident_memory_bytes', (status === null ? undefined : kb(status, 'VmRSS')) ?? mem.rss);
     if (status !== null) {
       const vsize = kb(status, 'VmSize');
@@ -189,9 +199,9 @@ export class ProcessCollector {
       if (vsize !== undefined) g('process_virtual_memory_bytes', vsize);
       if (data !== undefined) g('process_heap_bytes', data);
     }
-    const fds = await readdir('/proc/self/fd').catch(() => null);
+    const fds = await fromProc(`${root}/self/fd`, (p) => readdir(p));
     if (fds !== null) g('process_open_fds', fds.length - 1); // minus the fd readdir itself used
-    const limits = await readProc('/proc/self/limits');
+    const limits = await fromProc(`${root}/self/limits`, (p) => readFile(p, 'utf8'));
     const maxFds = limits === null ? null : /^Max open files\s+(\d+)/m.exec(limits);
     if (maxFds) g('process_max_fds', Number(maxFds[1]));
 
@@ -226,6 +236,11 @@ export class ProcessCollector {
       g('nodejs_heap_space_size_available_bytes', s.space_available_size, { space });
     }
     g('nodejs_eventloop_lag_seconds', await lag);
+    if (failures.length > 0) {
+      const why = failures.map((f) => `${f.path}: ${f.err instanceof Error ? f.err.message : String(f.err)}`).join('; ');
+      const cause = failures.length === 1 ? failures[0]?.err : new AggregateError(failures.map((f) => f.err));
+      throw new MeterkitError(ErrorCode.ProcessMetrics, `process metrics: cannot read ${why}`, { cause });
+    }
   }
 
   /** Stops the observers and removes the scrape-time collector. */
