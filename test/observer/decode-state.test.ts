@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DecodeError, ObserverState, StreamDecoder, formatWithUnit, renderFrame } from '../../src/observer/index.js';
-import { TAG, encodeLabelsPart, encodeMetadataEvent, encodeNamePart, encodeTimestampField, varintSize, writeVarint } from '../../src/tcp/index.js';
+import { TAG, encodeLabelsPart, encodeMetadataEvent, encodeNamePart, encodeTimestampField, varintSize, writeVarint } from '../../src/tcp/encoding.js';
 
 function metricEvent(name: string, labels: Record<string, string>, tag: number, value: number, ms = 1_700_000_000_123): Uint8Array {
   const np = encodeNamePart(name);
