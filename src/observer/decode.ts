@@ -11,8 +11,8 @@ export const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
 /** The stream carried something that is not a valid Event. */
 export class DecodeError extends MeterkitError {
-  constructor(message: string) {
-    super(ErrorCode.StreamDecode, message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.StreamDecode, message, options);
   }
 }
 
@@ -88,8 +88,8 @@ class Reader {
     const [s, e] = this.bytes();
     try {
       return utf8.decode(this.buf.subarray(s, e));
-    } catch {
-      throw new DecodeError('a string field is not valid UTF-8');
+    } catch (err) {
+      throw new DecodeError(`a string field is not valid UTF-8 (${(err as Error).message})`, { cause: err });
     }
   }
 

@@ -150,6 +150,8 @@ class TcpGauge implements Gauge {
 }
 
 const HANDLE_CACHE_LIMIT = 10_000;
+/** How long close() waits for a client to take what is queued for it. */
+const CLOSE_GRACE_MS = 1000;
 
 /**
  * A Recorder that pushes every metric operation, as it happens, to every connected TCP
@@ -501,10 +503,13 @@ export class TcpRecorder implements Recorder {
       [...this.clients].map(
         (c) =>
           new Promise<void>((resolve) => {
+            // a client that stops reading gets a second to take what is queued, then is cut off;
+            // unref'd: the open socket keeps the process alive until one of the two happens
             const t = setTimeout(() => {
               this.remove(c);
               resolve();
-            }, 1000);
+            }, CLOSE_GRACE_MS);
+            t.unref();
             c.socket.end(() => {
               clearTimeout(t);
               this.remove(c);

@@ -70,7 +70,7 @@ describe('meterkit observe in a real terminal (tmux)', { ...needs('tmux') }, () 
     await until((x) => /(\d\d:\d\d:\d\d)/.exec(x)?.[1] !== t1, 'clock ticking', 3000);
 
     await rec.close();
-    await until((x) => /disconnected — retrying every 3 s/.test(x), 'disconnected state');
+    await until((x) => /disconnected — retrying every 3s/.test(x), 'disconnected state');
 
     rec = await start();
     await until((x) => /127\.0\.0\.1:\d+ {2}connected/.test(x), 'reconnected', 15_000);
