@@ -8,7 +8,7 @@ import type { AgentConfig } from './agent.js';
 import { MIN_BUFFER_BYTES } from '../tcp/builder.js';
 import { startAgent } from './agent.js';
 import { observeCommand } from './observe.js';
-import { RETRY_MS } from '../observer/client.js';
+import { CONNECT_TIMEOUT_MS, RETRY_MS, formatInterval } from '../observer/client.js';
 import { dockerCommand, normalizeDockerFlag, parseNaming } from './docker.js';
 import { parseHostPort } from '../core/address.js';
 import type { AuthOptions } from '../http/auth.js';
@@ -89,14 +89,16 @@ const OBSERVE_HELP = `Usage: meterkit observe [host:port] [options]
 Connects to a live metrics stream (meterkit agent, or Rust's metrics-exporter-tcp) and shows
 one line per series: counters as "total", gauges as "current", histograms as
 min/p50/p99/p999/max. Time units are scaled to s/ms/µs/ns, data units to B/KiB/MiB/GiB.
-After a failure it retries every ${RETRY_MS / 1000} s, trying every address the host resolves to; values
-restart from zero on reconnect.
+After a failure it retries every ${formatInterval(RETRY_MS)}, trying every address the host resolves to;
+values restart from zero on reconnect.
 
 Keys: Up/Down scroll, PageUp/PageDown page, q quits.
 
 Options:
-  --json        Print one decoded event per line (JSON) instead of the screen
-  -h, --help    Show this help
+  --json                  Print one decoded event per line (JSON) instead of the screen
+  --connect-timeout <ms>  Give up on an address that does not answer within <ms>
+                          (default ${CONNECT_TIMEOUT_MS})
+  -h, --help              Show this help
 `;
 
 /** The package version, read from package.json. */

@@ -12,7 +12,6 @@ import type { AuthOptions } from './auth.js';
 import { authorized, checkAuth } from './auth.js';
 import type { TlsMaterial } from './tls.js';
 import { checkTls } from './tls.js';
-export { parseHostPort } from '../core/address.js';
 
 /** A request handler the server mounts on a path. */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;

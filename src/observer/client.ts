@@ -2,11 +2,26 @@ import { EventEmitter } from 'node:events';
 import { lookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
 import { connect } from 'node:net';
+import { checkDuration } from '../core/options.js';
 import type { StreamEvent } from './decode.js';
 import { StreamDecoder } from './decode.js';
+import { formatWithUnit } from './state.js';
 
-/** Default wait between connection attempts. */
+/** Default wait between connection attempts (ms). */
 export const RETRY_MS = 3000;
+/** Default time one connection attempt may take before it counts as failed (ms). */
+export const CONNECT_TIMEOUT_MS = 5000;
+
+/** Options of a {@link StreamClient}. Durations in ms, checked like every duration (core/options.ts). */
+export interface StreamClientOptions {
+  /** Wait between connection attempts. Default {@link RETRY_MS} (3 s). */
+  retryMs?: number;
+  /**
+   * How long connecting to one address may take (a host that drops the SYN, a listener whose
+   * backlog is full) before the next address is tried. Default {@link CONNECT_TIMEOUT_MS} (5 s).
+   */
+  connectTimeoutMs?: number;
+}
 
 /** Events a StreamClient emits. */
 export interface StreamClientEvents {
@@ -15,12 +30,23 @@ export interface StreamClientEvents {
   event: [event: StreamEvent];
 }
 
+/** An interval as the observer prints it: `3s`, `250ms`. */
+export function formatInterval(ms: number): string {
+  return formatWithUnit(ms, 'milliseconds');
+}
+
 /**
- * A stream client that keeps trying: after a failure (refused, closed, garbage) it waits
- * `retryMs` and tries every address the host resolves to, in order, until one answers.
+ * A stream client that keeps trying: after a failure (refused, timed out, closed, garbage) it
+ * waits `retryMs` and tries every address the host resolves to, in order, until one answers;
+ * an address that does not answer within `connectTimeoutMs` counts as failed.
  * Garbage on the wire is reported through `disconnected` and the connection is dropped.
  */
 export class StreamClient extends EventEmitter<StreamClientEvents> {
+  /** Wait between connection attempts (ms). */
+  readonly retryMs: number;
+  /** Longest wait for one connection attempt (ms). */
+  readonly connectTimeoutMs: number;
+  /** The socket connected or connecting now. */
   private socket: Socket | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -28,12 +54,15 @@ export class StreamClient extends EventEmitter<StreamClientEvents> {
   /** True while connected. */
   connected = false;
 
+  /** @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` on a bad duration. */
   constructor(
     readonly host: string,
     readonly port: number,
-    private readonly retryMs = RETRY_MS,
+    options: StreamClientOptions = {},
   ) {
     super();
+    this.retryMs = checkDuration('retry interval', options.retryMs ?? RETRY_MS);
+    this.connectTimeoutMs = checkDuration('connect timeout', options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
   }
 
   /** Starts connecting (and reconnecting). */
@@ -53,31 +82,39 @@ export class StreamClient extends EventEmitter<StreamClientEvents> {
     const errors: string[] = [];
     for (const address of addresses) {
       if (this.stopped) return;
-      const socket = await this.tryOne(address).catch((err: Error) => {
-        errors.push(`${address}: ${err.message}`);
-        return null;
-      });
-      if (socket !== null) {
-        this.use(socket, address);
+      try {
+        this.use(await this.tryOne(address), address);
         return;
+      } catch (err) {
+        errors.push(`${address}: ${(err as Error).message}`);
       }
     }
     this.fail(errors.join('; ') || `no address for ${this.host}`);
   }
 
+  /** Connects to one address; rejects with the reason when it fails or takes too long. */
   private tryOne(address: string): Promise<Socket> {
     return new Promise((resolve, reject) => {
       const s = connect({ host: address, port: this.port });
+      this.socket = s; // stop() ends a connect in progress too
+      // the socket's own idle timer (unref'd by Node) runs from creation: while connecting, it
+      // is the connect timeout; cleared once connected, where silence is normal
+      s.setTimeout(this.connectTimeoutMs, () => s.destroy(new Error(`no connection within ${formatInterval(this.connectTimeoutMs)} (connect timeout)`)));
+      const failed = (err: Error): void => reject(err);
+      // destroyed without an error (stop()): settle instead of leaving attempt() waiting
+      const closed = (): void => reject(new Error('closed while connecting'));
+      s.once('error', failed);
+      s.once('close', closed);
       s.once('connect', () => {
-        s.off('error', reject);
+        s.setTimeout(0);
+        s.off('error', failed);
+        s.off('close', closed);
         resolve(s);
       });
-      s.once('error', reject);
     });
   }
 
   private use(socket: Socket, address: string): void {
-    this.socket = socket;
     this.connected = true;
     this.decoder.reset();
     this.emit('connected', `${address}:${this.port}`);
@@ -105,11 +142,15 @@ export class StreamClient extends EventEmitter<StreamClientEvents> {
 
   private fail(reason: string): void {
     if (this.stopped) return;
+    this.socket = null;
     this.emit('disconnected', reason);
+    // not unref'd: a client that keeps trying keeps the process alive while disconnected, as its
+    // socket does while connected (`meterkit observe` must not exit when the exporter is down);
+    // stop() clears it
     this.timer = setTimeout(() => void this.attempt(), this.retryMs);
   }
 
-  /** Stops for good. */
+  /** Stops for good: no more attempts; the connection (or the connect in progress) is closed. */
   stop(): void {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);

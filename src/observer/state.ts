@@ -17,7 +17,11 @@ interface Series {
   title: string;
   value: number;
   sketch: QuantileSketch | null;
+  /** Replaced by a series of another kind under the same key: shown no more. */
+  replaced: boolean;
 }
+
+type Kind = Series['kind'];
 
 const TIME_NS: Record<string, number> = { seconds: 1e9, milliseconds: 1e6, microseconds: 1e3, nanoseconds: 1 };
 const DATA_B: Record<string, number> = { bytes: 1, kibibytes: 1024, mebibytes: 1024 ** 2, gibibytes: 1024 ** 3, tebibytes: 1024 ** 4 };
@@ -55,6 +59,12 @@ export function formatWithUnit(v: number, unit: string | undefined): string {
 /** What the observer knows: metadata by name and the value of every series seen. */
 export class ObserverState {
   private readonly series = new Map<string, Series>();
+  /**
+   * The series of an event found by the identity of its labels object, then its name: the
+   * decoder shares one frozen labels object among the events of a series, so the sorted key
+   * is built once per series instead of once per event.
+   */
+  private byLabels = new WeakMap<object, Map<string, Series>>();
   private readonly units = new Map<string, string>();
   readonly descriptions = new Map<string, string>();
   /** Events applied. */
@@ -63,6 +73,7 @@ export class ObserverState {
   /** Forgets everything (values restart from zero on reconnect). */
   clear(): void {
     this.series.clear();
+    this.byLabels = new WeakMap();
     this.units.clear();
     this.descriptions.clear();
     this.events = 0;
@@ -77,14 +88,13 @@ export class ObserverState {
       return;
     }
     if (e.op === null) return;
-    const pairs = Object.entries(e.labels).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const key = `${e.name}\u0000${pairs.map(([k, v]) => `${k}\u0001${v}`).join('\u0000')}`;
-    const kind = e.op === 'increment_counter' || e.op === 'set_counter' ? 'counter' : e.op === 'record_histogram' ? 'histogram' : 'gauge';
-    let s = this.series.get(key);
-    if (s === undefined || s.kind !== kind) {
-      const title = pairs.length === 0 ? e.name : `${e.name} [${pairs.map(([k, v]) => `${k} = ${v}`).join(', ')}]`;
-      s = { kind, name: e.name, title, value: 0, sketch: kind === 'histogram' ? new QuantileSketch() : null };
-      this.series.set(key, s);
+    const kind: Kind = e.op === 'increment_counter' || e.op === 'set_counter' ? 'counter' : e.op === 'record_histogram' ? 'histogram' : 'gauge';
+    let byName = this.byLabels.get(e.labels);
+    let s = byName?.get(e.name);
+    if (s === undefined || s.kind !== kind || s.replaced) {
+      s = this.lookup(e.name, e.labels, kind);
+      if (byName === undefined) this.byLabels.set(e.labels, (byName = new Map()));
+      byName.set(e.name, s);
     }
     switch (e.op) {
       case 'increment_counter':
@@ -104,6 +114,20 @@ export class ObserverState {
         s.sketch?.add(e.value);
         break;
     }
+  }
+
+  /** The series of a name and labels (in any order), made or remade for `kind`. */
+  private lookup(name: string, labels: Readonly<Record<string, string>>, kind: Kind): Series {
+    const pairs = Object.entries(labels).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const key = `${name}\u0000${pairs.map(([k, v]) => `${k}\u0001${v}`).join('\u0000')}`;
+    let s = this.series.get(key);
+    if (s === undefined || s.kind !== kind) {
+      if (s !== undefined) s.replaced = true;
+      const title = pairs.length === 0 ? name : `${name} [${pairs.map(([k, v]) => `${k} = ${v}`).join(', ')}]`;
+      s = { kind, name, title, value: 0, sketch: kind === 'histogram' ? new QuantileSketch() : null, replaced: false };
+      this.series.set(key, s);
+    }
+    return s;
   }
 
   /** Every series, sorted by title. */

@@ -1,4 +1,5 @@
 import type { StreamClient } from './client.js';
+import { formatInterval } from './client.js';
 import type { Row } from './state.js';
 import { ObserverState } from './state.js';
 
@@ -8,6 +9,8 @@ export interface Frame {
   connected: boolean;
   /** Why the last connection ended (shown while disconnected). */
   reason: string;
+  /** The client's wait between connection attempts (ms), shown while disconnected. */
+  retryMs: number;
   time: Date;
   rows: readonly Row[];
   /** First row shown (scroll position). */
@@ -26,7 +29,7 @@ function fit(s: string, width: number): string {
 /** The lines of one frame: a header, then one line per series, values right-aligned. */
 export function renderFrame(f: Frame): string[] {
   const w = Math.max(20, f.width);
-  const state = f.connected ? 'connected' : `disconnected — retrying every 3 s${f.reason ? ` (${f.reason})` : ''}`;
+  const state = f.connected ? 'connected' : `disconnected — retrying every ${formatInterval(f.retryMs)}${f.reason ? ` (${f.reason})` : ''}`;
   const lines = [
     fit(`meterkit observe  ${f.address}  ${state}  ${f.time.toTimeString().slice(0, 8)}`, w),
     fit('↑/↓ scroll  PgUp/PgDn page  q quit', w),
@@ -77,7 +80,7 @@ export class ObserverUi {
     const rows = this.state.rows();
     const room = Math.max(1, height - HEADER_LINES);
     this.offset = Math.max(0, Math.min(this.offset, rows.length - room));
-    const lines = renderFrame({ address: `${this.client.host}:${this.client.port}`, connected: this.connected, reason: this.reason, time: new Date(), rows, offset: this.offset, width, height });
+    const lines = renderFrame({ address: `${this.client.host}:${this.client.port}`, connected: this.connected, reason: this.reason, retryMs: this.client.retryMs, time: new Date(), rows, offset: this.offset, width, height });
     this.output.write(`\u001b[H\u001b[2J${lines.join('\r\n')}`);
     this.dirty = false;
   }
@@ -127,6 +130,8 @@ export class ObserverUi {
       this.dirty = true;
     });
     let ticks = 0;
+    // not unref'd: the UI runs until the user quits (quit() clears it), and this is what keeps
+    // the process alive — and the clock drawn — while the exporter is away
     this.timer = setInterval(() => {
       // on new data up to 10 times a second; at least once a second for the clock
       if (this.dirty || ++ticks % 10 === 0) this.draw();

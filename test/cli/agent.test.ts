@@ -219,7 +219,7 @@ describe('the agent streams', () => {
   it('process metrics move on the stream, and its clients show in /metrics', async () => {
     const { StreamClient } = await import('../../src/observer/index.js');
     const agent = await startAgent({ listen: '127.0.0.1:0', stream: '127.0.0.1:0', streamInterval: 50, log: () => undefined });
-    const client = new StreamClient('127.0.0.1', agent.stream?.address().port as number, 100);
+    const client = new StreamClient('127.0.0.1', agent.stream?.address().port as number, { retryMs: 100 });
     try {
       const heap: number[] = [];
       let meta = 0;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
-import { HttpServer, authorized, parseHostPort } from '../../src/http/index.js';
+import { parseHostPort } from '../../src/core/address.js';
+import { HttpServer, authorized } from '../../src/http/index.js';
 import { get } from '../helpers/scrape.js';
 
 describe('HttpServer', () => {

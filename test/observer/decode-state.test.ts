@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DecodeError, ObserverState, StreamDecoder, formatWithUnit, renderFrame } from '../../src/observer/index.js';
-import { TAG, encodeLabelsPart, encodeMetadataEvent, encodeNamePart, encodeTimestampField, varintSize, writeVarint } from '../../src/tcp/index.js';
+import { TAG, encodeLabelsPart, encodeMetadataEvent, encodeNamePart, encodeTimestampField, varintSize, writeVarint } from '../../src/tcp/encoding.js';
 
 function metricEvent(name: string, labels: Record<string, string>, tag: number, value: number, ms = 1_700_000_000_123): Uint8Array {
   const np = encodeNamePart(name);
@@ -111,13 +111,13 @@ describe('observer state and screen', () => {
 
   it('draws a header and right-aligned values, scrolled', () => {
     const rows = Array.from({ length: 10 }, (_, i) => ({ key: String(i), title: `m${i} [k = v]`, value: `total: ${i}` }));
-    const lines = renderFrame({ address: '127.0.0.1:5000', connected: true, reason: '', time: new Date(2026, 0, 1, 12, 34, 56), rows, offset: 2, width: 60, height: 6 });
+    const lines = renderFrame({ address: '127.0.0.1:5000', connected: true, reason: '', retryMs: 3000, time: new Date(2026, 0, 1, 12, 34, 56), rows, offset: 2, width: 60, height: 6 });
     assert.match(lines[0] as string, /127\.0\.0\.1:5000 {2}connected {2}12:34:56/);
     assert.match(lines[1] as string, /q quit/);
     assert.equal(lines.length, 6);
     assert.equal(lines[3], `m2 [k = v]${' '.repeat(60 - 10 - 8)}total: 2`);
-    const off = renderFrame({ address: 'h:1', connected: false, reason: 'ECONNREFUSED', time: new Date(), rows: [], offset: 0, width: 80, height: 10 });
-    assert.match(off[0] as string, /disconnected — retrying every 3 s \(ECONNREFUSED\)/);
+    const off = renderFrame({ address: 'h:1', connected: false, reason: 'ECONNREFUSED', retryMs: 3000, time: new Date(), rows: [], offset: 0, width: 80, height: 10 });
+    assert.match(off[0] as string, /disconnected — retrying every 3s \(ECONNREFUSED\)/);
     assert.equal(off[3], 'no data');
   });
 });

@@ -19,15 +19,23 @@ async function screen(): Promise<string> {
 }
 
 async function until(pred: (s: string) => boolean, what: string, ms = 10_000): Promise<string> {
-  return waitFor(async () => {
-    const s = await screen();
-    return pred(s) ? s : undefined;
-  }, ms, `${what}; screen was:\n${await screen().catch(() => '')}`);
+  try {
+    return await waitFor(async () => {
+      const s = await screen();
+      return pred(s) ? s : undefined;
+    }, ms, what);
+  } catch (err) {
+    // the screen at the time of the failure, not at the start of the wait
+    const last = await screen().catch((e: Error) => `(not captured: ${e.message})`);
+    throw new Error(`${(err as Error).message}; screen was:\n${last}`, { cause: err });
+  }
 }
 
 describe('meterkit observe in a real terminal (tmux)', { ...needs('tmux') }, () => {
   let rec: TcpRecorder | undefined;
   after(async () => {
+    // expected to fail when the test got as far as quitting: the server exits with its last
+    // session ("no server running"), which tells nothing
     await tmux('kill-server').catch(() => undefined);
     await rec?.close();
   });
@@ -70,7 +78,7 @@ describe('meterkit observe in a real terminal (tmux)', { ...needs('tmux') }, () 
     await until((x) => /(\d\d:\d\d:\d\d)/.exec(x)?.[1] !== t1, 'clock ticking', 3000);
 
     await rec.close();
-    await until((x) => /disconnected — retrying every 3 s/.test(x), 'disconnected state');
+    await until((x) => /disconnected — retrying every 3s/.test(x), 'disconnected state');
 
     rec = await start();
     await until((x) => /127\.0\.0\.1:\d+ {2}connected/.test(x), 'reconnected', 15_000);
