@@ -26,7 +26,7 @@ export async function observeCommand(args: readonly string[], out: Out, err: Out
     client.on('event', (e) => out(`${JSON.stringify(e)}\n`));
     client.start();
     await untilSignal();
-    client.stop();
+    await client.close();
     return 0;
   }
   if (!process.stdout.isTTY) err('meterkit observe: stdout is not a terminal; use --json for scripts\n');

@@ -96,12 +96,12 @@ export class StreamClient extends EventEmitter<StreamClientEvents> {
   private tryOne(address: string): Promise<Socket> {
     return new Promise((resolve, reject) => {
       const s = connect({ host: address, port: this.port });
-      this.socket = s; // stop() ends a connect in progress too
+      this.socket = s; // close() ends a connect in progress too
       // the socket's own idle timer (unref'd by Node) runs from creation: while connecting, it
       // is the connect timeout; cleared once connected, where silence is normal
       s.setTimeout(this.connectTimeoutMs, () => s.destroy(new Error(`no connection within ${formatInterval(this.connectTimeoutMs)} (connect timeout)`)));
       const failed = (err: Error): void => reject(err);
-      // destroyed without an error (stop()): settle instead of leaving attempt() waiting
+      // destroyed without an error (close()): settle instead of leaving attempt() waiting
       const closed = (): void => reject(new Error('closed while connecting'));
       s.once('error', failed);
       s.once('close', closed);
@@ -146,14 +146,19 @@ export class StreamClient extends EventEmitter<StreamClientEvents> {
     this.emit('disconnected', reason);
     // not unref'd: a client that keeps trying keeps the process alive while disconnected, as its
     // socket does while connected (`meterkit observe` must not exit when the exporter is down);
-    // stop() clears it
+    // close() clears it
     this.timer = setTimeout(() => void this.attempt(), this.retryMs);
   }
 
   /** Stops for good: no more attempts; the connection (or the connect in progress) is closed. */
-  stop(): void {
+  /** Stops: no more retries; the connection (or a connect in progress) ends. Resolves once its socket closed. */
+  async close(): Promise<void> {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
-    this.socket?.destroy();
+    const s = this.socket;
+    if (s === null || s.closed) return;
+    const done = new Promise<void>((resolve) => s.once('close', () => resolve()));
+    s.destroy();
+    await done;
   }
 }

@@ -98,7 +98,8 @@ export class ObserverUi {
 
   private quit(): void {
     if (this.timer !== null) clearInterval(this.timer);
-    this.client.stop();
+    // resolves once the socket closed; nothing waits for that on the way out of the UI
+    void this.client.close();
     if (this.input.isTTY) this.input.setRawMode(false);
     this.input.pause();
     this.output.write('\u001b[?25h\u001b[?1049l');

@@ -233,7 +233,7 @@ describe('the agent streams', () => {
       const text = (await get(`${agent.url}/metrics`)).body.toString();
       assert.match(text, /^meterkit_tcp_clients 1$/m);
     } finally {
-      client.stop();
+      await client.close();
       await agent.close();
     }
   });

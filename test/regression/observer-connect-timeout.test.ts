@@ -77,7 +77,7 @@ describe('regression: the observer gives up on a connect that hangs', () => {
       assert.match(reason, /^127\.0\.0\.1: no connection within 200ms \(connect timeout\)$/);
       assert.equal(client.connected, false);
     } finally {
-      client.stop();
+      await client.close();
     }
   });
 
