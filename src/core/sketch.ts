@@ -8,7 +8,7 @@ export const DEFAULT_RELATIVE_ACCURACY = 0.01;
  */
 export const REPORTED_QUANTILES: readonly number[] = Object.freeze([0.5, 0.9, 0.99, 0.999]);
 /** How many bins one side of a sketch keeps at most; past it the lowest bins are merged. */
-export const DEFAULT_MAX_BINS = 2048;
+const DEFAULT_MAX_BINS = 2048;
 
 /**
  * A bin array over a window of indexes that grows as needed. When it would exceed `maxBins`

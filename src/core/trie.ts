@@ -15,7 +15,7 @@ export function newNode(): Node {
   return Object.create(null) as Node;
 }
 
-export function isEmpty(node: Node): boolean {
+function isEmpty(node: Node): boolean {
   for (const _ in node) return false;
   return true;
 }

@@ -63,7 +63,7 @@ export function reasonFor(v: unknown, rule: ValueRule): InvalidReason {
 }
 
 /** The error an invalid update is reported with (never thrown from an update). */
-export function invalidUpdateError(metric: string, what: string, value: unknown, reason: InvalidReason, rule: ValueRule): MeterkitError {
+function invalidUpdateError(metric: string, what: string, value: unknown, reason: InvalidReason, rule: ValueRule): MeterkitError {
   const why = reason === 'overflow' ? 'the result would not be a finite number' : reason === 'bad_exemplar' ? String(value) : RULE_TEXT[rule];
   const shown = reason === 'bad_exemplar' ? '' : ` ${describeValue(value)}`;
   return new MeterkitError(
