@@ -14,6 +14,8 @@ import { FanoutRecorder } from '../core/layers/fanout.js';
 import type { TcpRecorder } from '../tcp/recorder.js';
 import { TcpBuilder } from '../tcp/builder.js';
 import { collectDockerMetrics } from '../collectors/docker/collector.js';
+import { Proxy, createProxyApi } from '../proxy/index.js';
+import type { ProxyConfig } from './proxy.js';
 import type { DockerNaming } from '../collectors/docker/tracker.js';
 
 /** Settings of a running agent (what the command line turns into). */
@@ -45,6 +47,10 @@ export interface AgentConfig {
   openMetrics?: boolean;
   /** `_created` samples in OpenMetrics (`--openmetrics-created`). Default false. */
   openMetricsCreated?: boolean;
+  /** Run the TCP load balancer (`meterkit proxy`, `--proxy-bind`). */
+  proxy?: ProxyConfig;
+  /** meterkit's version (gobetween_build_info in gobetween naming). */
+  version?: string;
 }
 
 /** A running agent. */
@@ -54,10 +60,14 @@ export interface Agent {
   readonly url: string;
   /** The stream exporter, when streaming. */
   readonly stream: TcpRecorder | null;
+  /** The load balancer, when proxying. */
+  readonly proxy: Proxy | null;
+  /** Stops everything (the proxy first: it stops accepting and drains). */
   close(): Promise<void>;
 }
 
-function readPem(path: string, what: string): Buffer {
+/** Reads a PEM file; a coded error naming the file when it cannot. */
+export function readPem(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
@@ -90,7 +100,10 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   let processCollector: ProcessCollector | null = null;
   let ticker: NodeJS.Timeout | null = null;
   const vars = createJsonHandler(registry);
+  let proxy: Proxy | null = null;
   const close = async (): Promise<void> => {
+    // first: stop accepting proxy clients and let open connections finish while /metrics still answers
+    await proxy?.close(config.proxy?.drainTimeout ?? 0);
     if (ticker !== null) clearInterval(ticker);
     await vars.close();
     await processCollector?.close();
@@ -127,6 +140,12 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
         ticker.unref();
       }
     }
+    if (config.proxy !== undefined) {
+      // the proxy's figures go where every metric goes: /metrics, /debug/vars and the stream
+      proxy = new Proxy({ metrics: stream ? new FanoutRecorder([registry, stream]) : registry, naming: config.proxy.naming, version: config.version });
+      for (const o of config.proxy.servers) await proxy.addServer(o);
+      server.routeTree('/servers', createProxyApi(proxy));
+    }
     server.route('/metrics', createMetricsHandler(registry, { openMetrics: config.openMetrics, created: config.openMetricsCreated }));
     server.route('/debug/vars', vars);
     server.route('/healthz', createHealthHandler());
@@ -138,9 +157,14 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   const url = server.url();
   log(`meterkit agent: serving ${url}/metrics, ${url}/debug/vars and ${url}/healthz${config.auth ? ' (auth required)' : ''}`);
   if (docker !== null) log(`meterkit agent: container metrics from ${docker.url}`);
+  for (const p of proxy?.servers() ?? []) {
+    const a = p.boundAddress();
+    const where = a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+    log(`meterkit agent: proxy "${p.name}" on ${where} → ${p.backends().map((b) => b.key).join(', ')} (${p.settings.strategy}); REST API at ${url}/servers`);
+  }
   if (stream !== null) {
     const a = stream.address();
     log(`meterkit agent: streaming on tcp://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port} (meterkit observe ${a.address}:${a.port})`);
   }
-  return { registry, url, stream, close };
+  return { registry, url, stream, proxy, close };
 }

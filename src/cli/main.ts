@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { MeterkitError } from '../core/errors.js';
 import type { AgentConfig } from './agent.js';
 import { MIN_BUFFER_BYTES } from '../tcp/builder.js';
-import { startAgent } from './agent.js';
+import { readPem, startAgent } from './agent.js';
+import { PROXY_HELP, PROXY_OPTIONS, parseProxyFlags } from './proxy.js';
 import { observeCommand } from './observe.js';
 import { CONNECT_TIMEOUT_MS, RETRY_MS, formatInterval } from '../observer/client.js';
 import { dockerCommand, normalizeDockerFlag, parseNaming } from './docker.js';
@@ -27,6 +28,7 @@ Commands:
                     and stream every metric operation over TCP
   observe [addr]    Watch a live metrics stream in the terminal (default 127.0.0.1:5000)
   docker [url]      Print the container metrics of a Docker engine once, and exit
+  proxy             Run a TCP load balancer (with per-backend traffic metrics) in the agent
   help [command]    Show help for meterkit or for one command
 
 Options:
@@ -71,6 +73,25 @@ Options:
                             DOCKER_HOST, else unix:///var/run/docker.sock
   --docker-naming <mode>    docker (docker_exporter's names, default) or cadvisor
   -h, --help                Show this help
+
+${PROXY_HELP}`;
+
+const PROXY_COMMAND_HELP = `Usage: meterkit proxy --bind <host:port> --backend <host:port>... [options]
+
+Runs a TCP load balancer inside the agent: clients connecting to --bind are forwarded to a
+backend chosen by --strategy among the live backends of the best priority; bytes each way
+(rx: backend to client, tx: client to backend), connections and rates per backend are
+metrics on the agent's /metrics, /debug/vars and stream. The REST API is on the agent's HTTP
+address: GET /servers, /servers/NAME, /servers/NAME/stats; POST /servers/NAME/backends;
+DELETE /servers/NAME/backends/HOST:PORT. Every "meterkit agent" option applies too.
+SIGINT or SIGTERM stops accepting, lets open connections finish (--drain-timeout), then exits 0.
+
+Example:
+  meterkit proxy --bind 127.0.0.1:8080 --backend 127.0.0.1:9001 \\
+    --backend 127.0.0.1:9002,weight=3 --strategy leastconn --healthcheck ping,interval=2s,fails=2
+
+${PROXY_HELP}
+Run "meterkit agent --help" for the agent's options.
 `;
 
 const DOCKER_HELP = `Usage: meterkit docker [url] [options]
@@ -136,6 +157,7 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
         'stream-interval': { type: 'string' },
         docker: { type: 'string' },
         'docker-naming': { type: 'string' },
+        ...PROXY_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -184,6 +206,16 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   if (si !== undefined) config.streamInterval = durationFlag('--stream-interval', si);
   if (values.docker !== undefined) config.docker = { url: values.docker === '' ? undefined : values.docker, naming: parseNaming(values['docker-naming']) };
   else if (values['docker-naming'] !== undefined) throw new UsageError('--docker-naming needs --docker');
+  const proxy = parseProxyFlags(values, readPem);
+  if (proxy !== undefined) config.proxy = proxy;
+  return config;
+}
+
+/** `meterkit proxy` arguments as agent arguments: `--bind` is `--proxy-bind`. */
+export function parseProxyArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): AgentConfig | 'help' {
+  const mapped = args.map((a) => (a === '--bind' ? '--proxy-bind' : a.startsWith('--bind=') ? `--proxy-bind=${a.slice(7)}` : a));
+  const config = parseAgentArgs(mapped, env);
+  if (config !== 'help' && config.proxy === undefined) throw new UsageError('give --bind <host:port> (where clients connect) and at least one --backend host:port');
   return config;
 }
 
@@ -202,15 +234,15 @@ function untilSignal(): Promise<string> {
 
 type Out = (s: string) => void;
 
-async function agentCommand(args: readonly string[], out: Out, err: Out): Promise<number> {
-  const config = parseAgentArgs(args);
+async function agentCommand(name: 'agent' | 'proxy', args: readonly string[], out: Out, err: Out): Promise<number> {
+  const config = name === 'proxy' ? parseProxyArgs(args) : parseAgentArgs(args);
   if (config === 'help') {
-    out(AGENT_HELP);
+    out(name === 'proxy' ? PROXY_COMMAND_HELP : AGENT_HELP);
     return 0;
   }
-  const agent = await startAgent({ ...config, log: (line) => err(`${line}\n`) });
+  const agent = await startAgent({ ...config, version: version(), log: (line) => err(`${line}\n`) });
   const sig = await untilSignal();
-  err(`meterkit agent: ${sig}, closing\n`);
+  err(`meterkit ${name}: ${sig}, closing${config.proxy ? ` (open proxy connections get ${config.proxy.drainTimeout} ms to finish)` : ''}\n`);
   await agent.close();
   return 0;
 }
@@ -230,6 +262,7 @@ export async function main(
     if (cmd === 'help') {
       if (rest[0] === undefined) out(HELP);
       else if (rest[0] === 'agent') out(AGENT_HELP);
+      else if (rest[0] === 'proxy') out(PROXY_COMMAND_HELP);
       else if (rest[0] === 'observe') out(OBSERVE_HELP);
       else if (rest[0] === 'docker') out(DOCKER_HELP);
       else {
@@ -242,7 +275,7 @@ export async function main(
       out(`${version()}\n`);
       return 0;
     }
-    if (cmd === 'agent') return await agentCommand(rest, out, err);
+    if (cmd === 'agent' || cmd === 'proxy') return await agentCommand(cmd, rest, out, err);
     if (cmd === 'docker') {
       const r = await dockerCommand(rest, out, err);
       if (r === 'help') {

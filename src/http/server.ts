@@ -73,6 +73,7 @@ function rawReply(socket: Duplex, status: number, body: string, extra = ''): voi
  */
 export class HttpServer {
   private readonly routes = new Map<string, Handler>();
+  private trees: ReadonlyArray<readonly [string, Handler]> = [];
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly publicPaths: ReadonlySet<string>;
@@ -157,9 +158,26 @@ export class HttpServer {
     return this;
   }
 
+  /**
+   * Mounts `handler` on a path and every path under it (`/servers`, `/servers/a/stats`), for
+   * REST APIs. An exact route wins over a tree; the longest tree wins over a shorter one.
+   */
+  routeTree(prefix: string, handler: Handler): this {
+    const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+    this.trees = [...this.trees.filter(([q]) => q !== p), [p, handler] as const].sort((a, b) => b[0].length - a[0].length);
+    return this;
+  }
+
+  private handlerFor(path: string): Handler | undefined {
+    const exact = this.routes.get(path);
+    if (exact !== undefined) return exact;
+    for (const [p, h] of this.trees) if (path === p || path.startsWith(`${p}/`)) return h;
+    return undefined;
+  }
+
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?', 1)[0] as string;
-    const handler = this.routes.get(path);
+    const handler = this.handlerFor(path);
     // says nothing about what is served, and comes before auth: probing paths reveals nothing
     if (handler === undefined) {
       res.writeHead(404, { 'Content-Type': TEXT }).end('not found\n');

@@ -13,3 +13,4 @@ export type { HealthCheckOptions, HealthCheck } from './health.js';
 export { PROXY_BACKEND_METRICS, PROXY_SERVER_METRICS, GOBETWEEN_BUILD_INFO } from './metrics.js';
 export type { ProxyMetricsTarget, ProxyNaming } from './metrics.js';
 export type { CloseReason } from './connection.js';
+export { createProxyApi, serverJson, statsJson } from './rest.js';

@@ -86,8 +86,8 @@ export function checkBackend(b: BackendOptions | string): Required<BackendOption
   return {
     host: b.host,
     port,
-    weight: checkWhole(`weight of backend ${backendKey(b.host, port)}`, b.weight ?? 1, { max: 1_000_000 }),
-    priority: checkWhole(`priority of backend ${backendKey(b.host, port)}`, b.priority ?? 1, { min: 0, max: 1_000_000 }),
+    weight: checkWhole(`backend ${backendKey(b.host, port)} weight`, b.weight ?? 1, { max: 1_000_000 }),
+    priority: checkWhole(`backend ${backendKey(b.host, port)} priority`, b.priority ?? 1, { min: 0, max: 1_000_000 }),
   };
 }
 
@@ -116,8 +116,8 @@ export function parseBackendSpec(spec: string): Required<BackendOptions> {
   return checkBackend({
     host,
     port,
-    weight: w === undefined ? 1 : parseWhole(`weight of backend ${key}`, w, { max: 1_000_000 }),
-    priority: p === undefined ? 1 : parseWhole(`priority of backend ${key}`, p, { min: 0, max: 1_000_000 }),
+    weight: w === undefined ? 1 : parseWhole(`backend ${key} weight`, w, { max: 1_000_000 }),
+    priority: p === undefined ? 1 : parseWhole(`backend ${key} priority`, p, { min: 0, max: 1_000_000 }),
   });
 }
 

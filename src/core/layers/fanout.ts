@@ -155,4 +155,24 @@ export class FanoutRecorder implements Recorder {
     if (this.recorders.length === 1) return (this.recorders[0] as Recorder).registerHistogram(name, labels);
     return this.resolve('histogram', name, labels);
   }
+
+  /**
+   * Removes the series `name`/`labels` from every recorder that can remove series (a
+   * Registry; a stream has nothing to remove), and forgets the fanout's handle for it.
+   * True when any recorder had it.
+   */
+  remove(name: string, labels?: Labels): boolean {
+    for (const kind of ['counter', 'gauge', 'histogram'] as const) this.caches[kind].get(name)?.remove(labels);
+    let any = false;
+    for (const r of this.recorders) {
+      const rm = (r as Partial<Removable>).remove;
+      if (typeof rm === 'function' && rm.call(r, name, labels) === true) any = true;
+    }
+    return any;
+  }
+}
+
+/** A recorder that can unpublish a series (a Registry). */
+interface Removable {
+  remove(name: string, labels?: Labels): boolean;
 }
