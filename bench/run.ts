@@ -4,11 +4,13 @@ import { runCore } from './core.js';
 import { runRender } from './render.js';
 import { runTcp } from './tcp.js';
 import { runDocker } from './docker.js';
+import { runProxy } from './proxy.js';
 
 const only = process.argv[2];
 if (only === undefined || only === 'core') await runCore();
 if (only === undefined || only === 'render') await runRender();
 if (only === undefined || only === 'tcp') await runTcp();
 if (only === undefined || only === 'docker') await runDocker();
+if (only === undefined || only === 'proxy') await runProxy();
 printReport();
 if (targets.some((t) => !t.pass)) process.exitCode = 1;
