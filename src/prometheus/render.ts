@@ -4,6 +4,8 @@ import { counterBase } from '../core/exposed-names.js';
 import type { CounterSeries, GaugeSeries, HistogramSeries, SeriesBase } from '../core/series.js';
 import type { ExpositionFormat } from './format.js';
 import { escapeHelp, escapeLabelValue, formatBound, formatValue } from './format.js';
+import type { Encoded } from './text-writer.js';
+import { TextWriter, decode, encode } from './text-writer.js';
 
 /** What the renderer reads: a {@link Registry} is one. */
 export interface MetricSource {
@@ -37,139 +39,241 @@ export const SUMMARY_QUANTILES: readonly number[] = Object.freeze([0.5, 0.9, 0.9
  * - OpenMetrics gets `# UNIT` only when the family name ends with `_<unit>`, as its spec
  *   requires (`request_duration_seconds` + seconds: yes; `latency` + seconds: no UNIT line).
  * - a histogram with a quantile sketch and no buckets is exposed as a summary.
+ *
+ * Speed (see text-writer.ts for the bytes): a series' label block `{a="x",b="y"` is built from
+ * the block of its parent level, which series visited in trie order share: with 100k series
+ * under 1k first-level values, the first level is escaped and encoded 1k times, not 100k. Only
+ * the last label is written per series, escaped in the same pass that copies it. Nothing is
+ * kept between renders, so a series costs no memory for rendering.
  */
 
-type Line = (s: SeriesBase, labels: string) => void;
+const CLOSE_BLOCK = encode('} ');
 
-/*
- * Output is built as many small flat strings rather than one long rope: a rope of 100k lines
- * stays alive until the end, and every young-generation GC copies it again (measured: 3× slower).
- * Every FLATTEN_EVERY series the current piece is flattened and set aside.
- */
-const FLATTEN_EVERY = 128;
+/** Label names of one label set, with the cached blocks of the levels above the last. */
+class Levels {
+  /** The values the cached blocks were built for (a sentinel no label value can be at first). */
+  readonly values: Array<string | null>;
+  /** `blocks[d]`: the escaped labels of levels 0..d, without the closing brace. */
+  readonly blocks: string[];
+  /** What a line starts with up to the last label's value: `name{a="x",b="` (for the cached blocks). */
+  start: Encoded;
+
+  constructor(
+    readonly names: readonly string[],
+    private readonly sample: string,
+  ) {
+    this.values = names.map(() => null);
+    this.blocks = names.map(() => '');
+    this.start = encode(`${sample}{${names[names.length - 1] as string}="`);
+  }
+
+  /**
+   * Brings the cached blocks of levels 0..n-2 (and `start`) up to date with `values`; returns
+   * n-2, the level whose block is the parent of the last label (-1 when there is one label).
+   */
+  parent(values: readonly string[]): number {
+    const last = values.length - 1;
+    let d = 0;
+    while (d < last && values[d] === this.values[d]) d++;
+    for (; d < last; d++) {
+      const v = values[d] as string;
+      const block = `${d === 0 ? '{' : `${this.blocks[d - 1] as string},`}${this.names[d] as string}="${escapeLabelValue(v)}"`;
+      this.values[d] = v;
+      this.blocks[d] = block;
+      if (d === last - 1) this.start = encode(`${this.sample}${block},${this.names[last] as string}="`);
+    }
+    return last - 1;
+  }
+
+  /** The whole block `{a="x",b="y"`, for series that write their labels several times. */
+  block(values: readonly string[]): Encoded {
+    const up = this.parent(values);
+    const last = values.length - 1;
+    const head = up < 0 ? '{' : `${this.blocks[up] as string},`;
+    return encode(`${head}${this.names[last] as string}="${escapeLabelValue(values[last] as string)}"`);
+  }
+}
+
+/** Per bucket layout: ` {le="…"} ` and `,le="…"} ` pieces, by bucket (the last is +Inf). */
+interface Bounds {
+  readonly alone: Encoded[];
+  readonly after: Encoded[];
+}
 
 /** Writes one family: header lines, then series in any number of slices. */
 class FamilyWriter {
-  buf = '';
-  private pending = 0;
   private readonly om: boolean;
   private readonly withCreated: boolean;
+  /** The sample name (`<base>_total` for a counter) and the base name. */
   private readonly sample: string;
-  private readonly line: Line;
-  private readonly boundCache = new Map<Float64Array, string[]>();
-  private names: readonly string[] = [];
-  private prefixes: string[] = [];
+  private readonly base: string;
+  private readonly sampleBytes: Encoded;
+  private readonly boundCache = new Map<Float64Array, Bounds>();
+  private readonly names = new Map<string, Encoded>();
+  private levels: Levels | null = null;
 
   constructor(
     private readonly f: FamilyView,
     private readonly format: ExpositionFormat,
     private readonly source: MetricSource,
     created: boolean | undefined,
+    private readonly w: TextWriter,
   ) {
     this.om = format === 'openmetrics';
     this.withCreated = this.om && created === true;
-    const base = f.kind === 'counter' ? counterBase(f.name) : f.name;
-    this.sample = f.kind === 'counter' ? `${base}_total` : f.name;
-    this.line = f.kind === 'histogram' ? this.histogramLine : this.valueLine;
+    this.base = f.kind === 'counter' ? counterBase(f.name) : f.name;
+    this.sample = f.kind === 'counter' ? `${this.base}_total` : f.name;
+    this.sampleBytes = encode(this.sample);
   }
 
   header(summary: boolean): void {
     const f = this.f;
-    const base = f.kind === 'counter' ? this.sample.slice(0, -6) : f.name;
-    const name = this.om ? base : this.sample;
+    const name = this.om ? this.base : this.sample;
     const type = f.kind === 'histogram' ? (summary ? 'summary' : 'histogram') : f.kind;
-    this.buf += `# TYPE ${name} ${type}\n`;
-    if (this.om && f.unit !== undefined && base.endsWith(`_${f.unit}`)) this.buf += `# UNIT ${name} ${f.unit}\n`;
-    if (f.description !== undefined) this.buf += `# HELP ${name} ${escapeHelp(f.description, this.format)}\n`;
+    let text = `# TYPE ${name} ${type}\n`;
+    if (this.om && f.unit !== undefined && this.base.endsWith(`_${f.unit}`)) text += `# UNIT ${name} ${f.unit}\n`;
+    if (f.description !== undefined) text += `# HELP ${name} ${escapeHelp(f.description, this.format)}\n`;
+    this.w.text(text);
   }
 
-  parts: string[] = [];
-
-  /** Moves everything written so far to `out`, as flat strings. */
-  drain(out: string[]): void {
-    for (const p of this.parts) out.push(p);
-    this.parts.length = 0;
-    if (this.buf !== '') {
-      out.push(this.buf);
-      this.buf = '';
-    }
-    this.pending = 0;
-  }
-
+  /** Writes one series (the visitor of the family's iteration). */
   series = (s: SeriesBase, values: readonly string[]): void => {
+    let levels = this.levels;
     const names = s.owner.labelNames;
-    if (names !== this.names) this.setNames(names);
-    let labels = '';
-    for (let i = 0; i < values.length; i++) labels += this.prefixes[i] + escapeLabelValue(values[i] as string) + '"';
-    this.line(s, labels);
-    if (++this.pending === FLATTEN_EVERY) {
-      this.buf.charCodeAt(0); // flattens the rope in place
-      this.parts.push(this.buf);
-      this.buf = '';
-      this.pending = 0;
-    }
+    if (levels === null || levels.names !== names) levels = this.levels = new Levels(names, this.sample);
+    if (this.f.kind === 'histogram') this.histogram(s as HistogramSeries, values.length === 0 ? null : levels.block(values));
+    else if (this.withCreated && this.f.kind === 'counter') this.created(s, this.valueLine(s, values.length === 0 ? null : levels.block(values)));
+    else this.fastLine(s, values, levels);
   };
 
-  private setNames(names: readonly string[]): void {
-    this.names = names;
-    this.prefixes = names.map((n, i) => `${i === 0 ? '' : ','}${n}="`);
+  /** A counter or gauge line, the last label written straight from its value. */
+  private fastLine(s: SeriesBase, values: readonly string[], levels: Levels): void {
+    const w = this.w;
+    const n = values.length;
+    if (n === 0) {
+      w.bytes(this.sampleBytes);
+      w.byte(0x20);
+    }
+    else {
+      levels.parent(values);
+      w.labels(levels.start, values[n - 1] as string);
+    }
+    this.tail(s);
   }
 
-  private created(s: SeriesBase, labels: string): void {
-    if (!this.withCreated) return;
-    const braces = labels === '' ? '' : `{${labels}}`;
-    const base = this.f.kind === 'counter' ? this.sample.slice(0, -6) : this.f.name;
-    this.buf += `${base}_created${braces} ${formatValue(this.source.createdAt(s) / 1000)}\n`;
+  /** A counter or gauge line with its labels given as a whole block; returns the block. */
+  private valueLine(s: SeriesBase, block: Encoded | null): Encoded | null {
+    const w = this.w;
+    w.bytes(this.sampleBytes);
+    if (block === null) w.byte(0x20);
+    else {
+      w.bytes(block);
+      w.bytes(CLOSE_BLOCK);
+    }
+    this.tail(s);
+    return block;
   }
 
-  private valueLine: Line = (s, labels) => {
-    const v = (s as unknown as { value: number }).value;
-    let tail = '\n';
+  /** The value and what follows it on a counter or gauge line. */
+  private tail(s: SeriesBase): void {
+    const w = this.w;
+    w.value((s as unknown as { value: number }).value);
     if (this.f.kind === 'counter') {
       const ex = this.om ? (s as CounterSeries).exemplar : null;
-      if (ex !== null) tail = exemplarText(ex);
-    } else {
-      // an explicit sample time: ms in text 0.0.4, seconds in OpenMetrics
-      const ts = (s as GaugeSeries).timestamp;
-      if (ts !== undefined && ts !== 0) tail = ` ${this.om ? formatValue(ts / 1000) : String(ts)}\n`;
+      if (ex !== null) w.text(exemplarText(ex));
+      else w.byte(0x0a);
+      return;
     }
-    this.buf += labels === '' ? `${this.sample} ${formatValue(v)}${tail}` : `${this.sample}{${labels}} ${formatValue(v)}${tail}`;
-    if (this.f.kind === 'counter') this.created(s, labels);
-  };
+    // an explicit sample time: ms in text 0.0.4, seconds in OpenMetrics
+    const ts = (s as GaugeSeries).timestamp;
+    if (ts !== undefined && ts !== 0) {
+      w.byte(0x20);
+      if (this.om) w.ascii7(formatValue(ts / 1000));
+      else w.value(ts);
+    }
+    w.byte(0x0a);
+  }
 
-  private bounds(b: Float64Array): string[] {
+  /** `<base>_created{labels} seconds`, when asked for. */
+  private created(s: SeriesBase, block: Encoded | null): void {
+    if (!this.withCreated) return;
+    const w = this.w;
+    w.ascii7(`${this.base}_created`);
+    if (block === null) w.byte(0x20);
+    else {
+      w.bytes(block);
+      w.bytes(CLOSE_BLOCK);
+    }
+    w.ascii7(formatValue(this.source.createdAt(s) / 1000));
+    w.byte(0x0a);
+  }
+
+  private bounds(b: Float64Array): Bounds {
     let out = this.boundCache.get(b);
     if (out === undefined) {
-      out = Array.from(b, (v) => formatBound(v, this.format));
-      out.push('+Inf');
+      const les = Array.from(b, (v) => formatBound(v, this.format));
+      les.push('+Inf');
+      out = { alone: les.map((le) => encode(`{le="${le}"} `)), after: les.map((le) => encode(`,le="${le}"} `)) };
       this.boundCache.set(b, out);
     }
     return out;
   }
 
-  private histogramLine: Line = (s, labels) => {
-    const h = s as HistogramSeries;
+  private histogram(h: HistogramSeries, block: Encoded | null): void {
+    const w = this.w;
     const name = this.f.name;
-    const sep = labels === '' ? '' : ',';
-    const braces = labels === '' ? '' : `{${labels}}`;
     if (h.layout.bounds.length === 0 && h.sketch !== null) {
       for (const q of SUMMARY_QUANTILES) {
-        this.buf += `${name}{${labels}${sep}quantile="${formatBound(q, this.format)}"} ${formatValue(h.sketch.quantile(q))}\n`;
+        w.ascii7(name);
+        if (block !== null) w.bytes(block);
+        w.ascii7(`${block === null ? '{' : ','}quantile="${formatBound(q, this.format)}"} `);
+        w.ascii7(formatValue(h.sketch.quantile(q)));
+        w.byte(0x0a);
       }
     } else {
-      const les = this.bounds(h.layout.bounds);
+      const b = this.bounds(h.layout.bounds);
+      const les = block === null ? b.alone : b.after;
+      const bucket = this.suffixed('_bucket');
       const counts = h.bucketCounts;
       const exs = this.om ? h.exemplars : null;
       let cum = 0;
       for (let i = 0; i < counts.length; i++) {
         cum += counts[i] as number;
+        w.bytes(bucket);
+        if (block !== null) w.bytes(block);
+        w.bytes(les[i] as Encoded);
+        w.value(cum);
         const ex = exs === null ? null : (exs[i] ?? null);
-        this.buf += `${name}_bucket{${labels}${sep}le="${les[i]}"} ${cum}${ex === null ? '\n' : exemplarText(ex)}`;
+        if (ex === null) w.byte(0x0a);
+        else w.text(exemplarText(ex));
       }
     }
-    this.buf += `${name}_sum${braces} ${formatValue(h.sum)}\n${name}_count${braces} ${h.count}\n`;
-    this.created(s, labels);
-  };
+    this.aggregate(this.suffixed('_sum'), block, h.sum);
+    this.aggregate(this.suffixed('_count'), block, h.count);
+    this.created(h, block);
+  }
+
+  /** `<family name><suffix>`, encoded once per family. */
+  private suffixed(suffix: string): Encoded {
+    let e = this.names.get(suffix);
+    if (e === undefined) {
+      e = encode(this.f.name + suffix);
+      this.names.set(suffix, e);
+    }
+    return e;
+  }
+
+  private aggregate(name: Encoded, block: Encoded | null, v: number): void {
+    const w = this.w;
+    w.bytes(name);
+    if (block === null) w.byte(0x20);
+    else {
+      w.bytes(block);
+      w.bytes(CLOSE_BLOCK);
+    }
+    w.value(v);
+    w.byte(0x0a);
+  }
 }
 
 /** ` # {labels} value timestamp` and the line's end: an OpenMetrics exemplar (seconds since the epoch). */
@@ -197,15 +301,16 @@ function sorted(source: MetricSource): FamilyView[] {
  */
 export function render(source: MetricSource, options: RenderOptions = {}): string {
   const format = options.format ?? 'prometheus';
-  const out: string[] = [];
+  const w = new TextWriter();
   for (const f of sorted(source)) {
-    const w = new FamilyWriter(f, format, source, options.created);
-    w.header(isSummary(f));
-    f.forEachSeries(w.series);
-    w.drain(out);
+    const fw = new FamilyWriter(f, format, source, options.created, w);
+    fw.header(isSummary(f));
+    f.forEachSeries(fw.series);
   }
-  if (format === 'openmetrics') out.push('# EOF\n');
-  return out.join('');
+  if (format === 'openmetrics') w.ascii7('# EOF\n');
+  const out: Buffer[] = [];
+  w.take(out);
+  return out.length === 0 ? '' : decode(out, w.ascii);
 }
 
 /** Options of {@link renderChunks}. */
@@ -217,36 +322,46 @@ export interface ChunkOptions extends RenderOptions {
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * The same output as {@link render}, produced in chunks with a turn of the event loop between
- * slices of `sliceSize` series, so a scrape of a large registry never stalls the process.
- * Series created while it runs may or may not be included; none is shown twice.
+ * The same output as {@link render}, as UTF-8 Buffers, with a turn of the event loop between
+ * slices of `sliceSize` series, so a scrape of a large registry never stalls the process. A
+ * slice may give several Buffers (views of the writer's slabs: nothing is copied); none splits
+ * a character. Series created while it runs may or may not be included; none is shown twice.
  */
-export async function* renderChunks(source: MetricSource, options: ChunkOptions = {}): AsyncGenerator<string> {
+export async function* renderBuffers(source: MetricSource, options: ChunkOptions = {}): AsyncGenerator<Buffer> {
   const format = options.format ?? 'prometheus';
   const slice = Math.max(1, options.sliceSize ?? 2000);
+  const w = new TextWriter();
+  const pending: Buffer[] = [];
   let budget = slice;
-  const pending: string[] = [];
   for (const f of sorted(source)) {
-    const w = new FamilyWriter(f, format, source, options.created);
-    w.header(isSummary(f));
+    const fw = new FamilyWriter(f, format, source, options.created, w);
+    fw.header(isSummary(f));
     const cursor = f.cursor();
-    for (;;) {
+    let more = true;
+    while (more) {
       let visited = 0;
-      const more = cursor.next(budget, (s, v) => {
+      more = cursor.next(budget, (s, v) => {
         visited++;
-        w.series(s, v);
+        fw.series(s, v);
       });
       budget -= visited;
-      w.drain(pending);
-      if (budget <= 0) {
-        yield pending.join('');
-        pending.length = 0;
-        budget = slice;
-        await yieldToLoop();
-      }
-      if (!more) break;
+      if (budget > 0) continue;
+      w.take(pending);
+      for (const b of pending) yield b;
+      pending.length = 0;
+      budget = slice;
+      await yieldToLoop();
     }
   }
-  if (format === 'openmetrics') pending.push('# EOF\n');
-  if (pending.length > 0) yield pending.join('');
+  if (format === 'openmetrics') w.ascii7('# EOF\n');
+  w.take(pending);
+  for (const b of pending) yield b;
+}
+
+/**
+ * The same output as {@link render}, as strings, with a turn of the event loop between slices
+ * of `sliceSize` series (see {@link renderBuffers}, which the HTTP handler uses).
+ */
+export async function* renderChunks(source: MetricSource, options: ChunkOptions = {}): AsyncGenerator<string> {
+  for await (const b of renderBuffers(source, options)) yield b.toString('utf8');
 }

@@ -2,7 +2,7 @@
  * One render in flight, shared by every scrape that asks for the same bytes while it runs.
  *
  * Backpressure: the render is not paced by any one client. It produces the body in slices
- * (renderChunks yields to the event loop between them), gzipped once when asked, into a list of
+ * (renderBuffers yields to the event loop between them), gzipped once when asked, into a list of
  * Buffers; each scrape replays the list from the start and follows it as it grows, at its own
  * socket's pace. Memory is one copy of the body per render in flight, whatever the number of
  * scrapes; the list is released when the last scrape reading it is done. A scrape that goes
@@ -43,7 +43,7 @@ export class Flight {
    * Starts rendering `chunks` (gzipped when `gzip`). `onClosed` runs once, when the flight
    * stops taking new readers: the render ended, failed, or lost its last reader.
    */
-  constructor(chunks: AsyncIterable<string>, gzip: boolean, private readonly onClosed: () => void) {
+  constructor(chunks: AsyncIterable<Uint8Array | string>, gzip: boolean, private readonly onClosed: () => void) {
     void this.produce(chunks, gzip);
   }
 
@@ -87,7 +87,7 @@ export class Flight {
   }
 
   /** Never rejects: a failure is handed to the readers, which fail their responses with it. */
-  private async produce(chunks: AsyncIterable<string>, gzip: boolean): Promise<void> {
+  private async produce(chunks: AsyncIterable<Uint8Array | string>, gzip: boolean): Promise<void> {
     const sink = new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
         this.chunks.push(chunk);
