@@ -41,8 +41,13 @@ export class TextWriter {
   /** False once any byte above 0x7f was written: the output is then decoded as UTF-8. */
   ascii = true;
 
-  constructor(private readonly slab = SLAB) {
-    this.buf = Buffer.allocUnsafe(slab);
+  /**
+   * @param first size of the first slab: a caller that knows roughly how much it will write
+   *   (render() remembers the size of its last output) gets it in one piece, with no copy to
+   *   join slabs.
+   */
+  constructor(first = SLAB) {
+    this.buf = Buffer.allocUnsafe(Math.max(first, SLAB));
   }
 
   /** Bytes written so far. */
@@ -55,7 +60,7 @@ export class TextWriter {
     if (this.pos + n <= this.buf.length) return;
     if (this.pos > this.from) this.full.push(this.buf.subarray(this.from, this.pos));
     this.written += this.pos - this.from;
-    this.buf = Buffer.allocUnsafe(Math.max(this.slab, n));
+    this.buf = Buffer.allocUnsafe(Math.max(SLAB, n));
     this.pos = 0;
     this.from = 0;
   }
