@@ -47,16 +47,11 @@ export function target(name: string, rule: string, measured: string, pass: boole
   targets.push({ name, rule, measured, pass });
 }
 
-/** Forces a full GC (needs --expose-gc): each library's timed run then pays for its own garbage only. */
-export function collectGarbage(): void {
+/** Forces full GCs (needs --expose-gc) and returns the used heap. */
+export function heapUsed(): number {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('run with node --expose-gc');
-  gc();
-}
-
-/** Forces full GCs and returns the used heap. */
-export function heapUsed(): number {
-  for (let i = 0; i < 4; i++) collectGarbage();
+  for (let i = 0; i < 4; i++) gc();
   return process.memoryUsage().heapUsed;
 }
 

@@ -4,8 +4,8 @@
  * path end to end over a real socket (chunked, and gzip) against render().
  *
  * Method: every case gets the same warm-up and the same number of timed runs, taken in turns
- * (one run of each case per round, a full GC before each run), so a noisy moment of the machine
- * falls on every case alike; the figure is the mean wall time. The scraper runs on a worker
+ * (one run of each case per round), so a noisy moment of the machine falls on every case alike;
+ * the figure is the mean wall time. The scraper runs on a worker
  * thread, as Prometheus runs in its own process. Like is compared with like: a synchronous
  * render() against the peers' metrics() (which does all its work before its promise
  * resolves); the sliced HTTP path, its event-loop stall and its cost over render() are claims
@@ -17,7 +17,7 @@ import client from 'prom-client';
 import { Registry } from '../src/index.js';
 import { HttpServer } from '../src/http/index.js';
 import { createMetricsHandler, render } from '../src/prometheus/index.js';
-import { collectGarbage, record, target } from './harness.js';
+import { record, target } from './harness.js';
 
 const S = 'render';
 const WARMUP = 2;
@@ -57,12 +57,16 @@ interface Scraped {
   error?: string;
 }
 
-/** Runs every case once per round, in turns; returns the mean ms of each. */
+/**
+ * Runs every case once per round, in turns; returns the mean ms of each. No GC is forced
+ * between runs: each library's garbage is collected wherever it falls, as in a process that is
+ * scraped again and again (a forced full GC before each run hands render() fresh memory,
+ * whose page faults cost this VM about as much as the render itself).
+ */
 async function rounds(cases: Record<string, () => Promise<number>>): Promise<Record<string, number>> {
   const sums: Record<string, number> = {};
   for (let r = -WARMUP; r < ROUNDS; r++) {
     for (const [name, run] of Object.entries(cases)) {
-      collectGarbage();
       const ms = await run();
       if (r >= 0) sums[name] = (sums[name] ?? 0) + ms;
     }
