@@ -15,6 +15,7 @@ import type { CounterSeries, GaugeSeries, HistogramSeries, SeriesBase } from '..
 import type { ExpositionFormat, MetricSource } from '../../src/prometheus/index.js';
 import { SUMMARY_QUANTILES, escapeHelp, escapeLabelValue, formatBound, formatValue, render, renderChunks } from '../../src/prometheus/index.js';
 import { renderBuffers } from '../../src/prometheus/render.js';
+import { rng } from '../helpers/random.js';
 import { needs } from '../helpers/tools.js';
 import { parseOpenMetrics, promtoolCheck } from '../helpers/validate.js';
 
@@ -72,23 +73,11 @@ function reference(source: MetricSource, format: ExpositionFormat, created: bool
   return om ? `${out}# EOF\n` : out;
 }
 
-/** A small seeded generator, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const PIECES = ['a', 'route', '/api/v1', '"', '\\', '\n', '\\n', 'ü', '☃', '🚀', ' ', '{', '}', ',', '=', '0', '9', 'Ω', '\u00ff', '\u0100'];
 const VALUES = [0, -0, 1, 7, 42, 977, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 2 ** 53 - 1, 2 ** 53 + 2, 1e21, 1.5e300, 0.1, 1e-7, 1e-12, 123.456, -5, -(2 ** 31), -1e-300];
 
 function randomRegistry(seed: number): Registry {
-  const rnd = prng(seed);
+  const rnd = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const text = (): string => {
     let s = '';
