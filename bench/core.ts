@@ -144,7 +144,7 @@ export async function runCore(): Promise<void> {
   record(S, 'meterkit counter(name, pairs).increment()', mkPairsNs);
   for (const [name, ns] of peerLabels) record(S, `${name} counter.inc(labels)`, ns);
   record(S, 'otel counter.add(1, attrs)', otLabels);
-  target('labels per call vs prom-client inc(labels)', '≥ 6×', `${(pcLabels / mkLabels).toFixed(1)}×`, pcLabels / mkLabels >= 6);
+  target('labels per call, best case (8 label objects in rotation) vs prom-client inc(labels)', '≥ 6×', `${(pcLabels / mkLabels).toFixed(1)}×`, pcLabels / mkLabels >= 6);
 
   // --- the agent's default stack (Registry + live stream behind a fanout, no stream client
   // connected, as when nobody observes), and the realistic mix for every library
@@ -190,6 +190,8 @@ export async function runCore(): Promise<void> {
     record(S, 'realistic mix, agent stack', realisticStack);
     for (const [name, ns] of realisticPeers) record(S, `realistic mix, ${name} inc(labels)`, ns);
     record(S, 'realistic mix, otel counter.add(1, attrs)', realisticOt);
+    // DESIGN's target for labels per call is stated for the realistic mix, so it is checked there too
+    target('labels per call, realistic mix: bare registry vs prom-client inc(labels)', '≥ 6×', `${(pcMix / realisticBare).toFixed(2)}×`, pcMix / realisticBare >= 6);
     target('realistic mix: agent stack vs bare registry', '≤ 2×', `${(realisticStack / realisticBare).toFixed(2)}×`, realisticStack / realisticBare <= 2);
     await stream.close();
   }
