@@ -8,7 +8,7 @@ import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkWhole } from '../core/options.js';
 import { DEFAULT_INLINE_TIMEOUT, inlineTimeoutFor } from '../core/collect.js';
 import type { MetricSource } from './render.js';
-import { renderChunks } from './render.js';
+import { renderBuffers } from './render.js';
 import { Flight } from './shared-render.js';
 
 /** A source that can also run its scrape-time collectors (a Registry can). */
@@ -102,7 +102,7 @@ export function createMetricsHandler(source: CollectingSource, options: MetricsH
     const key = compress ? `${format}+gzip` : format;
     let flight = flights.get(key);
     if (flight === undefined || !flight.open) {
-      const started: Flight = new Flight(renderChunks(source, { format, created, sliceSize }), compress, () => {
+      const started: Flight = new Flight(renderBuffers(source, { format, created, sliceSize }), compress, () => {
         if (flights.get(key) === started) flights.delete(key);
       });
       flights.set(key, started);

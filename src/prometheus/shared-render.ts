@@ -2,7 +2,7 @@
  * One render in flight, shared by every scrape that asks for the same bytes while it runs.
  *
  * Backpressure: the render is not paced by any one client. It produces the body in slices
- * (renderChunks yields to the event loop between them), gzipped once when asked, into a list of
+ * (renderBuffers yields to the event loop between them), gzipped once when asked, into a list of
  * Buffers; each scrape replays the list from the start and follows it as it grows, at its own
  * socket's pace. Memory is one copy of the body per render in flight, whatever the number of
  * scrapes; the list is released when the last scrape reading it is done. A scrape that goes
@@ -11,6 +11,19 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+
+/**
+ * zlib level 1 (BEST_SPEED): measured on 6.8 MB of exposition text (100k series), it compresses
+ * in 15 ms to 574 KB where the default level 6 takes 72 ms for 555 KB: 3% more bytes for a
+ * compression nearly 5× faster, which is what keeps a gzip scrape close to the render itself.
+ */
+const GZIP_LEVEL = 1;
+
+/**
+ * Rendered chunks (up to 64 KB each) the render may run ahead of the compression: 16 MB at
+ * most, on top of the one copy of the body a flight keeps anyway.
+ */
+const READ_AHEAD = 256;
 
 /** A reader of a flight: replays its chunks from the first, then follows. */
 class Replay extends Readable {
@@ -43,7 +56,7 @@ export class Flight {
    * Starts rendering `chunks` (gzipped when `gzip`). `onClosed` runs once, when the flight
    * stops taking new readers: the render ended, failed, or lost its last reader.
    */
-  constructor(chunks: AsyncIterable<string>, gzip: boolean, private readonly onClosed: () => void) {
+  constructor(chunks: AsyncIterable<Uint8Array | string>, gzip: boolean, private readonly onClosed: () => void) {
     void this.produce(chunks, gzip);
   }
 
@@ -87,7 +100,7 @@ export class Flight {
   }
 
   /** Never rejects: a failure is handed to the readers, which fail their responses with it. */
-  private async produce(chunks: AsyncIterable<string>, gzip: boolean): Promise<void> {
+  private async produce(chunks: AsyncIterable<Uint8Array | string>, gzip: boolean): Promise<void> {
     const sink = new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
         this.chunks.push(chunk);
@@ -96,9 +109,11 @@ export class Flight {
       },
     });
     try {
-      // Readable.from ends the generator (finally blocks run) when the pipeline is aborted
-      const source = Readable.from(chunks);
-      await (gzip ? pipeline(source, createGzip(), sink, { signal: this.abort.signal }) : pipeline(source, sink, { signal: this.abort.signal }));
+      // Readable.from ends the generator (finally blocks run) when the pipeline is aborted.
+      // It reads ahead of gzip by up to READ_AHEAD chunks, so the render (this thread) and the
+      // compression (zlib's thread) run side by side instead of taking turns.
+      const source = Readable.from(chunks, { highWaterMark: READ_AHEAD });
+      await (gzip ? pipeline(source, createGzip({ level: GZIP_LEVEL }), sink, { signal: this.abort.signal }) : pipeline(source, sink, { signal: this.abort.signal }));
       if (this.abort.signal.aborted) return;
       this.ended = true;
     } catch (err) {
