@@ -13,7 +13,9 @@ export type BackendMode =
   /** reads until the client ends, then writes `reply` bytes and ends */
   | { replyBytes: number }
   /** keeps the connection open and silent until the client ends, then ends too */
-  | 'hold';
+  | 'hold'
+  /** writes `answer` once, on the first bytes it reads, and keeps the connection open */
+  | { answer: string };
 
 /** A running backend. */
 export interface TestBackend {
@@ -55,7 +57,10 @@ export async function startBackend(id: string, mode: BackendMode, port = 0): Pro
     });
     if (mode === 'id') s.end(id);
     else if (mode === 'hold') s.on('end', () => s.end());
-    else {
+    else if ('answer' in mode) {
+      s.once('data', () => s.write(mode.answer));
+      s.on('end', () => s.end());
+    } else {
       s.on('end', () => {
         s.end(Buffer.alloc(mode.replyBytes, 0x5a));
       });
@@ -132,4 +137,20 @@ export function dialTurnedAway(port: number): Promise<'reset' | 'closed'> {
     });
     s.on('close', () => resolve(reset ? 'reset' : 'closed'));
   });
+}
+
+/**
+ * The value of one sample in Prometheus text: `name` with exactly `labels` (in any order);
+ * undefined when absent.
+ */
+export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (m === null || m[1] !== name) continue;
+    const got: Record<string, string> = {};
+    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) got[k as string] = v as string;
+    const want = Object.entries(labels);
+    if (want.length === Object.keys(got).length && want.every(([k, v]) => got[k] === v)) return Number(m[3]);
+  }
+  return undefined;
 }
