@@ -5,6 +5,8 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { connect, createServer } from 'node:net';
 import { once } from 'node:events';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** What a backend does with a connection. */
 export type BackendMode =
@@ -153,4 +155,34 @@ export function sampleValue(text: string, name: string, labels: Record<string, s
     if (want.length === Object.keys(got).length && want.every(([k, v]) => got[k] === v)) return Number(m[3]);
   }
   return undefined;
+}
+
+/** A listener that accepts nothing: connects to it neither succeed nor fail. */
+export interface Stalled {
+  readonly port: number;
+  close(): void;
+}
+
+/**
+ * A backend that never accepts: a listener in a stopped child process whose backlog is full,
+ * so the kernel drops further SYNs (see test/regression/observer-connect-timeout.test.ts).
+ */
+export async function stalledListener(): Promise<Stalled> {
+  // backlog 1: Linux queues backlog + 1 = 2 connections; the child stops itself once it said its port
+  const code = `const s = require('node:net').createServer();
+s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => process.stdout.write(s.address().port + '\\n', () => process.kill(process.pid, 'SIGSTOP')));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  const port = Number(line.toString().trim());
+  // no event says "stopped": a listener still running would accept the fillers
+  await until(() => readFileSync(`/proc/${child.pid as number}/stat`, 'utf8').split(' ')[2] === 'T', 'the listener process to stop');
+  const fillers: Socket[] = [];
+  for (let i = 0; i < 2; i++) fillers.push(await dial(port));
+  return {
+    port,
+    close: () => {
+      for (const f of fillers) f.destroy();
+      child.kill('SIGKILL'); // a stopped process takes no SIGTERM until continued
+    },
+  };
 }
