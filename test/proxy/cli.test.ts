@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
@@ -141,6 +143,24 @@ describe('meterkit proxy (a real process)', () => {
     assert.ok(Date.now() - sent >= 250, `exited ${Date.now() - sent} ms after SIGTERM: before the drain timeout`);
     await closed(s);
     assert.ok(reset, 'the open connection was reset at the end of the drain');
+  });
+
+  it('a --bind address in use: exits 1 naming it, as the agent does for a port in use', async () => {
+    const taken = createServer();
+    taken.listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const child = spawn(process.execPath, [BIN, 'proxy', '--listen', '127.0.0.1:0', '--no-stream', '--bind', `127.0.0.1:${port}`, '--backend', '127.0.0.1:9'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      children.push(child);
+      let err = '';
+      child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 1, err);
+      assert.match(err, new RegExp(`^meterkit proxy: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`, 'm'));
+    } finally {
+      taken.close();
+    }
   });
 
   it('bad flags are usage errors (exit 2) naming the value', async () => {
