@@ -23,6 +23,17 @@ export interface ConnectionTimeouts {
   backendIdle: number;
 }
 
+/**
+ * Resets `s` (RST, not FIN: the peer must not take a broken stream for a complete one). A
+ * socket still connecting is destroyed instead: Node's `resetAndDestroy()` waits for the
+ * connect to finish first, and a backend that never answers would hold the socket (and the
+ * connection) until the kernel gives up, minutes later.
+ */
+function reset(s: Socket): void {
+  if (s.connecting) s.destroy();
+  else s.resetAndDestroy();
+}
+
 /** Bytes a socket has handed to the kernel. */
 function delivered(s: Socket): number {
   // bytesWritten counts buffered bytes too; writableLength is what is still buffered
@@ -89,13 +100,13 @@ export class ProxiedConnection {
   /** Closes both sides now (shutdown after the grace period, or a timeout). */
   abort(reason: CloseReason): void {
     this.reason ??= reason;
-    this.client.resetAndDestroy();
-    this.backend.resetAndDestroy();
+    reset(this.client);
+    reset(this.backend);
   }
 
   private fail(reason: CloseReason, other: Socket): void {
     this.reason ??= reason;
-    if (!other.destroyed) other.resetAndDestroy();
+    if (!other.destroyed) reset(other);
   }
 
   private sideClosed(): void {

@@ -5,7 +5,7 @@
  * (strictly consecutive: a result of the other kind restarts the count). The first check runs
  * at once; a backend's checks never overlap.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration, checkWhole } from '../core/options.js';
@@ -72,23 +72,53 @@ export function checkHealthCheck(o: HealthCheckOptions): HealthCheck {
     return { ...o, ...timing, expect };
   }
   if (o.kind === 'exec') {
-    if (typeof o.command !== 'string' || o.command === '') {
+    // a NUL byte makes spawn() throw: refused here, where the caller can hear it
+    if (typeof o.command !== 'string' || o.command === '' || o.command.includes('\0')) {
       throw new MeterkitError(ErrorCode.InvalidArgument, `invalid exec command ${describeValue(o.command)}: give the program to run`);
     }
-    if (o.args !== undefined && (!Array.isArray(o.args) || !o.args.every((a) => typeof a === 'string'))) {
+    if (o.args !== undefined && (!Array.isArray(o.args) || !o.args.every((a) => typeof a === 'string' && !a.includes('\0')))) {
       throw new MeterkitError(ErrorCode.InvalidArgument, `invalid exec args ${describeValue(o.args)}: give an array of strings`);
     }
   }
   return { ...o, ...timing };
 }
 
+/**
+ * Runs an exec check: true when the command exits 0 within the timeout. The command runs in
+ * a process group of its own, and a timeout kills the whole group: killing the command alone
+ * (execFile's timeout) orphans whatever it started, one stray process per check of a hung
+ * backend. Its output is not read.
+ */
+function runExec(check: HealthCheck & { kind: 'exec' }, b: Backend): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(check.command, [...(check.args ?? []), b.host, String(b.port)], { stdio: 'ignore', detached: true, windowsHide: true });
+    let settled = false;
+    const done = (ok: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    const timer = setTimeout(() => {
+      try {
+        // the negative pid is the group the command leads
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch (err) {
+        // ESRCH: the group ended between the timeout and the kill; otherwise stop the command at least
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') child.kill('SIGKILL');
+      }
+      done(false);
+    }, check.timeout);
+    timer.unref();
+    // not found, not executable: a failed check, like gobetween's
+    child.on('error', () => done(false));
+    child.on('exit', (code) => done(code === 0));
+  });
+}
+
 /** Runs one check of `b`: resolves true for healthy. Never rejects. */
 export function runCheck(check: HealthCheck, b: Backend): Promise<boolean> {
-  if (check.kind === 'exec') {
-    return new Promise((resolve) => {
-      execFile(check.command, [...(check.args ?? []), b.host, String(b.port)], { timeout: check.timeout, maxBuffer: PROBE_MAX_BYTES, windowsHide: true }, (err) => resolve(err === null));
-    });
-  }
+  if (check.kind === 'exec') return runExec(check, b);
   return new Promise((resolve) => {
     const socket = connect({ host: b.host, port: b.port });
     let reply = '';

@@ -68,9 +68,6 @@ export interface ServerSettings {
   accounting: boolean;
 }
 
-/** Stands for an escaped comma (`\,`) while a spec is split on commas. */
-const HIDDEN_COMMA = '\u0000';
-
 const SERVER_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 function fail(message: string): never {
@@ -91,9 +88,12 @@ export function checkBackend(b: BackendOptions | string): Required<BackendOption
   };
 }
 
-/** Splits `head,key=value,…` into the head and a map, refusing unknown or repeated keys. */
-function splitSpec(spec: string, what: string, keys: readonly string[]): [string, Map<string, string>] {
-  const [head = '', ...rest] = spec.split(',');
+/**
+ * Splits `head,key=value,…` (already cut into `parts`) into the head and a map, refusing
+ * unknown or repeated keys; messages name `spec` as given.
+ */
+function splitSpec(spec: string, what: string, keys: readonly string[], parts = spec.split(',')): [string, Map<string, string>] {
+  const [head = '', ...rest] = parts;
   const out = new Map<string, string>();
   for (const part of rest) {
     const eq = part.indexOf('=');
@@ -122,18 +122,45 @@ export function parseBackendSpec(spec: string): Required<BackendOptions> {
 }
 
 /**
+ * Cuts a health check spec at the commas that are not escaped, in one pass from the left, so
+ * `\\` is always one backslash and `\,` a comma (in `send=a\\,expect=b` the send value is `a\`,
+ * and expect= follows). The escapes stay in the parts for {@link unescapeValue}.
+ */
+function cutAtCommas(spec: string): string[] {
+  const parts: string[] = [];
+  let cur = '';
+  for (let i = 0; i < spec.length; i++) {
+    const c = spec[i] as string;
+    if (c === '\\' && i + 1 < spec.length) {
+      cur += c + (spec[i + 1] as string);
+      i++;
+    } else if (c === ',') {
+      parts.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  parts.push(cur);
+  return parts;
+}
+
+const ESCAPES: Record<string, string> = { r: '\r', n: '\n', t: '\t', '\\': '\\', ',': ',' };
+
+/** Decodes `\r`, `\n`, `\t`, `\\` and `\,` in a value; any other backslash stays as written. */
+function unescapeValue(v: string): string {
+  return v.replace(/\\([rnt\\,])/g, (_, c: string) => ESCAPES[c] as string);
+}
+
+/**
  * Parses a health check spec: `ping`, `probe,send=PING,expect=PONG` (`expect=/re/flags` for a
  * RegExp), `exec,command=/path/check` — each with optional `interval=2s`, `timeout=1s`,
  * `fails=N`, `passes=N`. `\r`, `\n`, `\t`, `\\` and `\,` in send/expect stand for themselves.
  * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT`
  */
 export function parseHealthSpec(spec: string): HealthCheck {
-  // `\,` is a comma inside a value: hide it from the split
-  const hidden = spec.split('\\,').join(HIDDEN_COMMA);
-  const [kind, kv] = splitSpec(hidden, 'health check', ['interval', 'timeout', 'fails', 'passes', 'send', 'expect', 'command']);
+  const [kind, kv] = splitSpec(spec, 'health check', ['interval', 'timeout', 'fails', 'passes', 'send', 'expect', 'command'], cutAtCommas(spec));
   const text = (k: string): string | undefined => {
     const v = kv.get(k);
-    return v === undefined ? undefined : v.split(HIDDEN_COMMA).join(',').replace(/\\([rnt\\])/g, (_, c: string) => ({ r: '\r', n: '\n', t: '\t', '\\': '\\' })[c] as string);
+    return v === undefined ? undefined : unescapeValue(v);
   };
   const num = (k: string, parse: (what: string, t: string) => number): number | undefined => {
     const v = kv.get(k);

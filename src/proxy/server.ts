@@ -194,11 +194,13 @@ export class ProxyServer {
     this.connections.set(conn, b);
   }
 
-  private closed(c: ProxiedConnection, b: Backend, _reason: CloseReason, connected: boolean): void {
+  private closed(c: ProxiedConnection, b: Backend, reason: CloseReason, connected: boolean): void {
     this.connections.delete(c);
     this.clients--;
     b.active--;
-    if (!connected) b.refusedConnections++;
+    // refused: the backend failed the connect or let it time out; a client that left first, or
+    // a shutdown, is no fault of the backend's
+    if (!connected && (reason === 'backend_error' || reason === 'connect_timeout')) b.refusedConnections++;
     else if (this.settings.accounting) {
       const d = c.sample();
       b.rx += d.rx;

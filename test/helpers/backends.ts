@@ -5,6 +5,8 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { connect, createServer } from 'node:net';
 import { once } from 'node:events';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** What a backend does with a connection. */
 export type BackendMode =
@@ -13,7 +15,9 @@ export type BackendMode =
   /** reads until the client ends, then writes `reply` bytes and ends */
   | { replyBytes: number }
   /** keeps the connection open and silent until the client ends, then ends too */
-  | 'hold';
+  | 'hold'
+  /** writes `answer` once, on the first bytes it reads, and keeps the connection open */
+  | { answer: string };
 
 /** A running backend. */
 export interface TestBackend {
@@ -55,7 +59,10 @@ export async function startBackend(id: string, mode: BackendMode, port = 0): Pro
     });
     if (mode === 'id') s.end(id);
     else if (mode === 'hold') s.on('end', () => s.end());
-    else {
+    else if ('answer' in mode) {
+      s.once('data', () => s.write(mode.answer));
+      s.on('end', () => s.end());
+    } else {
       s.on('end', () => {
         s.end(Buffer.alloc(mode.replyBytes, 0x5a));
       });
@@ -132,4 +139,50 @@ export function dialTurnedAway(port: number): Promise<'reset' | 'closed'> {
     });
     s.on('close', () => resolve(reset ? 'reset' : 'closed'));
   });
+}
+
+/**
+ * The value of one sample in Prometheus text: `name` with exactly `labels` (in any order);
+ * undefined when absent.
+ */
+export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (m === null || m[1] !== name) continue;
+    const got: Record<string, string> = {};
+    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) got[k as string] = v as string;
+    const want = Object.entries(labels);
+    if (want.length === Object.keys(got).length && want.every(([k, v]) => got[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+/** A listener that accepts nothing: connects to it neither succeed nor fail. */
+export interface Stalled {
+  readonly port: number;
+  close(): void;
+}
+
+/**
+ * A backend that never accepts: a listener in a stopped child process whose backlog is full,
+ * so the kernel drops further SYNs (see test/regression/observer-connect-timeout.test.ts).
+ */
+export async function stalledListener(): Promise<Stalled> {
+  // backlog 1: Linux queues backlog + 1 = 2 connections; the child stops itself once it said its port
+  const code = `const s = require('node:net').createServer();
+s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => process.stdout.write(s.address().port + '\\n', () => process.kill(process.pid, 'SIGSTOP')));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  const port = Number(line.toString().trim());
+  // no event says "stopped": a listener still running would accept the fillers
+  await until(() => readFileSync(`/proc/${child.pid as number}/stat`, 'utf8').split(' ')[2] === 'T', 'the listener process to stop');
+  const fillers: Socket[] = [];
+  for (let i = 0; i < 2; i++) fillers.push(await dial(port));
+  return {
+    port,
+    close: () => {
+      for (const f of fillers) f.destroy();
+      child.kill('SIGKILL'); // a stopped process takes no SIGTERM until continued
+    },
+  };
 }
