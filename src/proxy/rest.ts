@@ -125,7 +125,7 @@ export function createProxyApi(proxy: Proxy, base = '/servers'): Handler {
         try {
           b = server.addBackend(spec);
         } catch (err) {
-          if (err instanceof MeterkitError) throw new BadRequest(/already in/.test(err.message) ? 409 : 400, err.message);
+          if (err instanceof MeterkitError) throw new BadRequest(/already in|still draining/.test(err.message) ? 409 : 400, err.message);
           throw err;
         }
         return sendJson(res, 201, backendStats(b));

@@ -117,13 +117,20 @@ export class ProxyServer {
 
   /**
    * Adds a backend at run time.
-   * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` for a bad or duplicate backend.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` for a bad or duplicate backend, or
+   *   one removed whose connections are still open.
    */
   addBackend(o: BackendOptions | string): Backend {
     const spec = checkBackend(o);
     const key = backendKey(spec.host, spec.port);
     if (this.backendList.some((b) => b.key === key)) {
       throw new MeterkitError(ErrorCode.InvalidArgument, `backend ${key} is already in proxy server "${this.name}"`);
+    }
+    // Its series are still the removed backend's until its last connection ends: two backends
+    // under one label set would mix their totals (and the old one's end would unpublish the new).
+    const draining = [...this.connections.values()].filter((b) => b.removed && b.key === key).length;
+    if (draining > 0) {
+      throw new MeterkitError(ErrorCode.InvalidArgument, `backend ${key} was removed from proxy server "${this.name}" and is still draining (${draining} open connections): add it again once they close`);
     }
     const b = this.makeBackend(spec);
     this.backendList.push(b);
