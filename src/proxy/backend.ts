@@ -26,6 +26,8 @@ export class Backend {
   streak = 0;
   /** True once removed from its server: counted no more, unpublished. */
   removed = false;
+  /** `host:port` (`[::1]:80` for IPv6): the backend's identity and its `backend` label. */
+  readonly key: string;
 
   constructor(
     readonly host: string,
@@ -36,13 +38,10 @@ export class Backend {
     live: boolean,
   ) {
     this.live = live;
+    // made once: strategies sort and hash by it on every new client
+    this.key = backendKey(host, port);
     this.rxRate = new Ewma(rateWindowMs);
     this.txRate = new Ewma(rateWindowMs);
-  }
-
-  /** `host:port` (`[::1]:80` for IPv6): the backend's identity and its `backend` label. */
-  get key(): string {
-    return backendKey(this.host, this.port);
   }
 }
 

@@ -12,6 +12,7 @@ import { BadRequest, readJson, sendError, sendJson } from '../http/body.js';
 import { allowMethods } from '../http/health.js';
 import type { Handler } from '../http/server.js';
 import type { Backend } from './backend.js';
+import { backendKey } from './backend.js';
 import type { BackendOptions } from './options.js';
 import type { Proxy } from './proxy.js';
 import type { ProxyServer } from './server.js';
@@ -20,9 +21,10 @@ import type { ProxyServer } from './server.js';
 export function serverJson(s: ProxyServer): Record<string, unknown> {
   const o = s.settings;
   const hc = o.healthcheck;
+  const a = s.boundAddress();
   return {
     name: o.name,
-    bind: s.boundAddress().address.includes(':') ? `[${s.boundAddress().address}]:${s.boundAddress().port}` : `${s.boundAddress().address}:${s.boundAddress().port}`,
+    bind: backendKey(a.address, a.port),
     strategy: o.strategy,
     max_connections: o.maxConnections,
     connect_timeout_ms: o.connectTimeout,
