@@ -3,7 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { MeterkitError } from '../core/errors.js';
+import { ErrorCode, MeterkitError } from '../core/errors.js';
 import type { AgentConfig } from './agent.js';
 import { MIN_BUFFER_BYTES } from '../tcp/builder.js';
 import { readPem, startAgent } from './agent.js';
@@ -301,7 +301,8 @@ export async function main(
     }
     if (e instanceof MeterkitError) {
       err(`meterkit ${cmd}: ${e.message}\n`);
-      return 1;
+      // an address that cannot be listened on is the user's input, like a malformed one (#10)
+      return e.code === ErrorCode.Listen ? 2 : 1;
     }
     throw e;
   }

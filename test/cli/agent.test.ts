@@ -153,7 +153,7 @@ describe('meterkit agent (a real process)', () => {
       let err = '';
       const port = new URL(first.url).port;
       const code = await main(['agent', '--listen', `127.0.0.1:${port}`, '--no-process', '--no-stream'], () => undefined, (s) => (err += s));
-      assert.equal(code, 1);
+      assert.equal(code, 2, 'an address in use is bad input: exit 2');
       assert.match(err, /cannot listen on 127.0.0.1:\d+/);
     } finally {
       await first.close();

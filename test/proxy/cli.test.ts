@@ -145,7 +145,7 @@ describe('meterkit proxy (a real process)', () => {
     assert.ok(reset, 'the open connection was reset at the end of the drain');
   });
 
-  it('a --bind address in use: exits 1 naming it, as the agent does for a port in use', async () => {
+  it('a --bind address in use: exits 2 naming it (bad input, as the issue asks), as the agent does for a port in use', async () => {
     const taken = createServer();
     taken.listen(0, '127.0.0.1');
     await once(taken, 'listening');
@@ -156,7 +156,7 @@ describe('meterkit proxy (a real process)', () => {
       let err = '';
       child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
       const [code] = (await once(child, 'exit')) as [number | null];
-      assert.equal(code, 1, err);
+      assert.equal(code, 2, err);
       assert.match(err, new RegExp(`^meterkit proxy: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`, 'm'));
     } finally {
       taken.close();
