@@ -69,6 +69,35 @@ describe('proxy strategies over real sockets', () => {
     for (const s of open) s.destroy();
   });
 
+  it('leastbandwidth: new clients avoid the backend moving bytes, even when it has the fewest connections', async () => {
+    const bs = await Promise.all([0, 1, 2].map((i) => startBackend(`w${i}`, 'hold')));
+    backends.push(...bs);
+    // ticks by hand: rates move only when the test says so
+    const proxy = new Proxy({ tick: 60_000 });
+    proxies.push(proxy);
+    const server = await proxy.addServer({ name: 'lb', bind: '127.0.0.1:0', backends: bs.map((b) => b.address), strategy: 'leastbandwidth' });
+    const port = server.boundAddress().port;
+    const open = [];
+    const busy = await dial(port);
+    open.push(busy);
+    await until(() => bs.some((b) => b.accepted === 1), 'the first client to reach a backend');
+    const hot = bs.find((b) => b.accepted === 1) as TestBackend;
+    const cold = bs.filter((b) => b !== hot);
+    busy.write(Buffer.alloc(1 << 20, 1));
+    await hot.receivedAtLeast(1 << 20);
+    proxy.tick();
+    const rate = (b: TestBackend): number => (server.backends().find((x) => x.port === b.port)?.txRate.value ?? NaN);
+    assert.ok(rate(hot) > 0, 'the busy backend has a tx rate after the tick');
+    assert.deepEqual(cold.map(rate), [0, 0]);
+    // 8 idle clients: the two quiet backends share them (ties broken by open connections), though the
+    // busy one has fewer connections than either (leastconn would send it some)
+    for (let i = 0; i < 8; i++) open.push(await dial(port));
+    for (const s of open) s.on('end', () => s.end());
+    await Promise.all(cold.map((b) => waitAccepted(b, 4)));
+    assert.deepEqual(bs.map((b) => b.accepted), bs.map((b) => (b === hot ? 1 : 4)));
+    for (const s of open) s.destroy();
+  });
+
   it('iphash: each client address keeps its backend; iphash1 moves only the clients of a removed backend', async () => {
     const from = (i: number): string => `127.0.0.${2 + (i % 20)}`;
     for (const strategy of ['iphash', 'iphash1'] as const) {
