@@ -175,17 +175,25 @@ async function measure(children: ChildProcess[]): Promise<void> {
   }
   else record(S, 'HAProxy not installed (apt-get install haproxy): no comparison', 0, '');
 
-  const rounds = 5;
+  // rounds of about a second or more each: shorter ones (0.2 s) let three processes on two cores
+  // and the machine's moments decide the ratios, and two runs disagreed by 10 points
+  const rounds = 7;
   const cases = [
-    ['bulk, 1 connection', (p: number) => bulk(p, 1, 128 * 1024 * 1024), 'MB/s'],
-    ['bulk, 16 connections', (p: number) => bulk(p, 16, 8 * 1024 * 1024), 'MB/s'],
+    ['bulk, 1 connection', (p: number) => bulk(p, 1, 768 * 1024 * 1024), 'MB/s'],
+    ['bulk, 16 connections', (p: number) => bulk(p, 16, 48 * 1024 * 1024), 'MB/s'],
     ['short connections (64 B each way, 50 at once)', (p: number) => shortConnections(p, 4000, 50), 'conn/s'],
   ] as const;
   const figures = new Map<string, number>();
   for (const [label, run, unit] of cases) {
     for (const f of fwd) await run(f.port); // warm-up
     const samples = new Map<string, number[]>(fwd.map((f) => [f.name, []]));
-    for (let r = 0; r < rounds; r++) for (const f of fwd) samples.get(f.name)?.push(await run(f.port));
+    for (let r = 0; r < rounds; r++) {
+      // each round starts with a different forwarder, so none is always measured first or last
+      for (let i = 0; i < fwd.length; i++) {
+        const f = fwd[(i + r) % fwd.length] as Forwarder;
+        samples.get(f.name)?.push(await run(f.port));
+      }
+    }
     for (const f of fwd) {
       const v = median(samples.get(f.name) ?? []);
       figures.set(`${label}|${f.name}`, v);
