@@ -213,18 +213,15 @@ describe('TCP stream exporter', () => {
     const c = rec.registerCounter('flood_total', { shard: 'a-fairly-long-label-value-to-make-events-bigger' });
     const heapBefore = liveHeapBytes();
     const ops = 3_000_000;
-    const t0 = Date.now();
     for (let done = 0; done < ops; ) {
       for (let i = 0; i < size && done < ops; i++, done++) c.increment(1);
       await turn();
     }
-    const elapsed = Date.now() - t0;
     const grown = liveHeapBytes() - heapBefore;
     assert.ok(grown < 16 * 1024 * 1024, `live heap grew ${grown} bytes`); // measured: about 200 kB
     const s = rec.stats();
     assert.equal(s.droppedIngress, 0);
     assert.ok(s.droppedClient > ops / 2, `dropped ${s.droppedClient}`);
-    assert.ok(elapsed < 60_000);
     client.socket.resume();
     // every event is delivered or dropped, exactly: wait for that, no slack and no sleep
     await client.until((e) => e.length + rec.stats().droppedClient >= ops && client.leftover === 0, 20_000);
