@@ -16,6 +16,7 @@ import { TcpBuilder } from '../tcp/builder.js';
 import { collectDockerMetrics } from '../collectors/docker/collector.js';
 import { Proxy, createProxyApi } from '../proxy/index.js';
 import type { ProxyConfig } from './proxy.js';
+import type { MonitorConfig, ReportConfig } from './monitor.js';
 import type { DockerNaming } from '../collectors/docker/tracker.js';
 
 /** Settings of a running agent (what the command line turns into). */
@@ -49,6 +50,10 @@ export interface AgentConfig {
   openMetricsCreated?: boolean;
   /** Run the TCP load balancer (`meterkit proxy`, `--proxy-bind`). */
   proxy?: ProxyConfig;
+  /** Run the peer monitor (`--monitor`): HTTP transport, alerts logged. */
+  monitor?: MonitorConfig;
+  /** Report this agent's heartbeat and informers to a monitor (`--report-to`). */
+  report?: ReportConfig;
   /** meterkit's version (gobetween_build_info in gobetween naming). */
   version?: string;
 }

@@ -33,6 +33,7 @@ export const ErrorCode = Object.freeze({
   Push: 'ERR_METERKIT_PUSH',
   StreamDecode: 'ERR_METERKIT_STREAM_DECODE',
   ProcessMetrics: 'ERR_METERKIT_PROCESS_METRICS',
+  MonitorReport: 'ERR_METERKIT_MONITOR_REPORT',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */
