@@ -137,8 +137,14 @@ export class Reporter {
       this.onError(err instanceof Error ? err : new Error(String(err)));
       return Promise.resolve(false);
     }
-    const sending = Promise.resolve()
-      .then(() => this.send(batch))
+    let started: Promise<void>;
+    try {
+      // called now, so the send is under way when report() returns
+      started = Promise.resolve(this.send(batch));
+    } catch (err) {
+      started = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const sending = started
       .then(
         () => {
           this.counts.sent++;
