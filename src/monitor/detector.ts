@@ -1,0 +1,97 @@
+/**
+ * The detectors: how a window is judged `up`, `down` or `unknown` at a time `now`.
+ *
+ * - ttl (ipfs-cluster's rule): down when the latest metric is valid and `now > expire`.
+ * - phi (phi accrual, Hayashibara et al.; the form Akka and Cassandra use): over the
+ *   window's inter-arrival intervals, with μ their mean plus `acceptablePause` and σ their
+ *   population standard deviation, at least `minStdDev`,
+ *   `phi = −log10(1 − F(now − lastSeen))`, F the normal CDF with mean μ and deviation σ;
+ *   down when phi > `threshold`. Until the window holds `minSamples` intervals, the ttl rule
+ *   judges (and phi is null).
+ *
+ * F is approximated by the logistic function Akka uses (Bowling et al. 2009, "A logistic
+ * approximation to the cumulative normal distribution"): F(y) ≈ 1 / (1 + e^(−y(1.5976 +
+ * 0.070566 y²))) with y = (t − μ) / σ, whose absolute error is below 1.4 × 10⁻⁴. Above the mean
+ * phi is computed as `y(1.5976 + 0.070566 y²) / ln 10 + log10(1 + e)`, the same value
+ * rearranged so that it grows with the gap instead of overflowing to Infinity when e
+ * underflows to 0.
+ *
+ * A latest metric that is not valid (the peer could not produce it) is `unknown`: it never
+ * expires into an alert.
+ */
+import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
+import { checkDuration, checkWhole } from '../core/options.js';
+import type { DetectorOptions, PeerState } from './types.js';
+import type { Window } from './window.js';
+
+/** Detector options with every default filled in. */
+export interface ResolvedDetector {
+  kind: 'ttl' | 'phi';
+  threshold: number;
+  minStdDev: number;
+  acceptablePause: number;
+  minSamples: number;
+}
+
+/** The phi detector's defaults (Akka's threshold 8 and minimum deviation 500 ms). */
+export const PHI_DEFAULTS = Object.freeze({ threshold: 8, minStdDev: 500, acceptablePause: 0, minSamples: 3 });
+
+function positive(what: string, v: unknown): number {
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v;
+  throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what} ${describeValue(v)}: it must be a finite number > 0`);
+}
+
+/**
+ * Checks detector options and fills in the defaults. `windowCap` bounds `minSamples`: a window
+ * of n metrics holds n − 1 intervals.
+ * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` naming the bad option.
+ */
+export function resolveDetector(d: DetectorOptions | undefined, windowCap: number): ResolvedDetector {
+  if (d === undefined) return { kind: 'ttl', ...PHI_DEFAULTS };
+  if (typeof d !== 'object' || d === null || (d.kind !== 'ttl' && d.kind !== 'phi')) {
+    const kind = typeof d === 'object' && d !== null ? (d as { kind?: unknown }).kind : d;
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid detector.kind ${describeValue(kind)}: it must be "ttl" or "phi"`);
+  }
+  if (d.kind === 'ttl') return { kind: 'ttl', ...PHI_DEFAULTS };
+  return {
+    kind: 'phi',
+    threshold: positive('detector.threshold', d.threshold ?? PHI_DEFAULTS.threshold),
+    minStdDev: positive('detector.minStdDev', d.minStdDev ?? PHI_DEFAULTS.minStdDev),
+    acceptablePause: checkDuration('detector.acceptablePause', d.acceptablePause ?? PHI_DEFAULTS.acceptablePause, 0),
+    minSamples: checkWhole('detector.minSamples (intervals; at most windowCap − 1)', d.minSamples ?? PHI_DEFAULTS.minSamples, { min: 1, max: windowCap - 1 }),
+  };
+}
+
+const LOG10E = Math.LOG10E;
+
+/**
+ * phi for a gap of `elapsed` ms after the last arrival, given the mean and standard deviation of
+ * the intervals (the deviation already floored, the pause already added to the mean).
+ */
+export function phi(elapsed: number, mean: number, stdDev: number): number {
+  const y = (elapsed - mean) / stdDev;
+  const k = y * (1.5976 + 0.070566 * y * y);
+  const e = Math.exp(-k);
+  // −log10(e / (1 + e)) = k·log10(e) + log10(1 + e): finite however large the gap
+  if (elapsed > mean) return k * LOG10E + Math.log10(1 + e);
+  return -Math.log10(1 - 1 / (1 + e));
+}
+
+/**
+ * Judges `w` at `now`: returns its state and leaves the phi used (or null) in `w.phi`.
+ * Allocates nothing: it runs for every window on every check.
+ */
+export function judge(w: Window, now: number, d: ResolvedDetector): PeerState {
+  const m = w.latest;
+  if (m === undefined || !m.valid) {
+    w.phi = null;
+    return 'unknown';
+  }
+  if (d.kind === 'phi' && w.stats.intervals >= d.minSamples) {
+    const p = phi(now - m.receivedAt, w.stats.mean + d.acceptablePause, Math.max(w.stats.stdDev, d.minStdDev));
+    w.phi = p;
+    return p > d.threshold ? 'down' : 'up';
+  }
+  w.phi = null;
+  return now > m.expire ? 'down' : 'up';
+}

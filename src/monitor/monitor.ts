@@ -1,0 +1,410 @@
+/**
+ * The peer monitor (ipfs-cluster's `pubsubmon` + `metrics.Checker`, with its flaws fixed):
+ * windows of the last metrics per (metric name, peer), a check on a timer that raises one
+ * `down` per outage and an `up` on recovery, a bounded alert queue per iterator, and peers
+ * that leave forgotten with their windows.
+ *
+ * Costs: `logMetric` for a known (peer, metric) allocates the stored metric only — the name and
+ * peer rules ran when its window was made, and the window's strings are reused. `check()` walks
+ * the peers and their windows in place, without sorting or allocating (except alerts raised).
+ */
+import { EventEmitter } from 'node:events';
+import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
+import { checkDuration, checkWhole } from '../core/options.js';
+import type { Recorder } from '../core/recorder.js';
+import { AlertQueue } from './alerts.js';
+import { judge, resolveDetector } from './detector.js';
+import type { ResolvedDetector } from './detector.js';
+import { MonitorMetrics } from './metrics.js';
+import type { Alert, AlertKind, DetectorOptions, Metric, MetricInput, PeerSet, PeerState, PeerStatus } from './types.js';
+import { InvalidMetricError, PEER_ID_RULE, checkMetric, isPeerId } from './validate.js';
+import { Window } from './window.js';
+
+/** Options of a {@link Monitor}. */
+export interface MonitorOptions {
+  /** Metrics kept per (metric, peer). Default 25 (ipfs-cluster's `DefaultWindowCap`). */
+  windowCap?: number;
+  /** ms between checks once {@link Monitor.start} ran. Default 15 000. */
+  checkInterval?: number;
+  /** Alerts an iterator's queue holds before dropping. Default 256 (ipfs-cluster's `AlertChannelCap`). */
+  alertQueueCap?: number;
+  /** The current peers: a list, or a function called on each check and read. Default: every peer that reported. */
+  peers?: PeerSet;
+  /** ms after a peer's last metric when it is forgotten with its windows, unless it is in an explicit peer set. Default 3 600 000. */
+  forgetAfter?: number;
+  /** Which detector judges. Default `{ kind: 'ttl' }`. */
+  detector?: DetectorOptions;
+  /** ms; 0 (default) = one `down` per outage; > 0 = `down` again at this interval while down. */
+  reAlertInterval?: number;
+  /** Where the monitor's own metrics go. Default: none. */
+  recorder?: Recorder;
+  /** The clock, ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+  /** Background errors (a throwing peer set, dropped alerts, a throwing listener). Default: a process warning. */
+  onError?: (err: Error) => void;
+}
+
+/** A peer the monitor has heard from: its windows, and when it last sent anything. */
+interface Peer {
+  readonly id: string;
+  readonly windows: Window[];
+  lastSeen: number;
+  /** The peer-set generation that last listed it (explicit peer sets only). */
+  gen: number;
+}
+
+const DEFAULTS = Object.freeze({ windowCap: 25, checkInterval: 15_000, alertQueueCap: 256, forgetAfter: 3_600_000, reAlertInterval: 0 });
+
+function defaultOnError(err: Error): void {
+  process.emitWarning(err);
+}
+
+function fn<T>(what: string, v: T | undefined, fallback: T): T {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'function') throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what}: it must be a function`);
+  return v;
+}
+
+/** The peer monitor. See the README's "Peer monitor" section for the model. */
+export class Monitor extends EventEmitter {
+  private readonly cap: number;
+  private readonly interval: number;
+  private readonly queueCap: number;
+  private readonly forgetAfter: number;
+  private readonly reAlert: number;
+  private readonly detector: ResolvedDetector;
+  private readonly peerSet: PeerSet | undefined;
+  private readonly now: () => number;
+  private readonly onError: (err: Error) => void;
+  private readonly metrics: MonitorMetrics | undefined;
+
+  private readonly known = new Map<string, Peer>();
+  private readonly queues = new Set<AlertQueue>();
+  private gen = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private droppedCount = 0;
+
+  /** @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` naming the bad option. */
+  constructor(options: MonitorOptions = {}) {
+    super();
+    this.cap = checkWhole('windowCap', options.windowCap ?? DEFAULTS.windowCap, { max: 100_000 });
+    this.interval = checkDuration('checkInterval', options.checkInterval ?? DEFAULTS.checkInterval);
+    this.queueCap = checkWhole('alertQueueCap', options.alertQueueCap ?? DEFAULTS.alertQueueCap, { max: 1_000_000 });
+    this.forgetAfter = checkDuration('forgetAfter', options.forgetAfter ?? DEFAULTS.forgetAfter);
+    this.reAlert = checkDuration('reAlertInterval', options.reAlertInterval ?? DEFAULTS.reAlertInterval, 0);
+    this.detector = resolveDetector(options.detector, this.cap);
+    const peers = options.peers;
+    if (peers !== undefined && typeof peers !== 'function') {
+      if (!Array.isArray(peers)) throw new MeterkitError(ErrorCode.InvalidArgument, 'invalid peers: it must be an array of peer ids or a function returning one');
+      peers.forEach((p: unknown, i) => {
+        if (!isPeerId(p)) throw new MeterkitError(ErrorCode.InvalidArgument, `invalid peers[${i}] ${describeValue(p)}: ${PEER_ID_RULE}`);
+      });
+    }
+    this.peerSet = peers === undefined ? undefined : typeof peers === 'function' ? peers : Object.freeze([...peers]);
+    this.now = fn('now', options.now, Date.now);
+    this.onError = fn('onError', options.onError, defaultOnError);
+    this.metrics = options.recorder === undefined ? undefined : new MonitorMetrics(options.recorder);
+  }
+
+  /** Alerts dropped because an iterator's queue was full (all iterators, since construction). */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** Listens to every alert, called synchronously as it is raised. */
+  override on(event: 'alert', fn: (a: Alert) => void): this;
+  override on(event: string | symbol, fn: (...args: never[]) => void): this;
+  override on(event: string | symbol, fn: (...args: never[]) => void): this {
+    return super.on(event, fn as (...args: unknown[]) => void);
+  }
+
+  private windowOf(m: unknown): Window | undefined {
+    if (typeof m !== 'object' || m === null) return undefined;
+    const { name, peer } = m as Partial<MetricInput>;
+    // a non-string key finds nothing, so a lookup before validation is safe
+    const p = this.known.get(peer as string);
+    if (p === undefined) return undefined;
+    for (const w of p.windows) if (w.name === name) return w;
+    return undefined;
+  }
+
+  private reject(err: unknown): never {
+    if (err instanceof InvalidMetricError) this.metrics?.rejected(err.field);
+    throw err;
+  }
+
+  /**
+   * Validates and stores one metric (see {@link MetricInput} for the rules) and returns it as
+   * stored. A valid metric of a (peer, metric) in an outage raises its `up` at once.
+   * @throws InvalidMetricError (`ERR_METERKIT_INVALID_METRIC`) naming the field, the value and the rule.
+   */
+  logMetric(m: unknown): Metric {
+    const now = this.now();
+    const w = this.windowOf(m);
+    let expire: number;
+    try {
+      expire = checkMetric(m, now, w !== undefined);
+    } catch (err) {
+      this.reject(err);
+    }
+    return this.store(m as MetricInput, w, expire, now);
+  }
+
+  /**
+   * Validates a batch (a JSON array of metrics) and then logs it all, or nothing if one is bad.
+   * Returns how many were logged.
+   * @throws InvalidMetricError naming the index, the field, the value and the rule.
+   */
+  logMetrics(batch: unknown): number {
+    if (!Array.isArray(batch)) this.reject(new InvalidMetricError('shape', 'invalid metrics batch: it must be a JSON array of metrics'));
+    const now = this.now();
+    const n = batch.length;
+    const windows = new Array<Window | undefined>(n);
+    const expires = new Array<number>(n);
+    try {
+      for (let i = 0; i < n; i++) {
+        const w = this.windowOf(batch[i]);
+        windows[i] = w;
+        expires[i] = checkMetric(batch[i], now, w !== undefined, i);
+      }
+    } catch (err) {
+      this.reject(err);
+    }
+    for (let i = 0; i < n; i++) {
+      const m = batch[i] as MetricInput;
+      // a window made by an earlier metric of this batch is found again here
+      this.store(m, windows[i] ?? this.windowOf(m), expires[i] as number, now);
+    }
+    return n;
+  }
+
+  private store(m: MetricInput, found: Window | undefined, expire: number, now: number): Metric {
+    const w = found ?? this.newWindow(m.name, m.peer);
+    const metric: Metric = Object.freeze({ name: w.name, peer: w.peer, value: m.value ?? '', valid: m.valid ?? true, expire, receivedAt: now });
+    w.push(metric);
+    const p = this.known.get(w.peer) as Peer;
+    p.lastSeen = now;
+    w.logged?.increment();
+    if (this.detector.kind === 'phi') w.refreshStats();
+    if (metric.valid) {
+      w.state = 'up';
+      if (w.outage) {
+        w.outage = false;
+        // raised on arrival, not judged: no phi
+        this.raise(w, 'up', now, null);
+      }
+    } else {
+      w.state = 'unknown';
+    }
+    return metric;
+  }
+
+  private newWindow(name: string, peer: string): Window {
+    let p = this.known.get(peer);
+    if (p === undefined) {
+      p = { id: peer, windows: [], lastSeen: 0, gen: 0 };
+      this.known.set(peer, p);
+    }
+    const w = new Window(name, peer, this.cap);
+    this.metrics?.attach(w, this.detector.kind === 'phi');
+    p.windows.push(w);
+    return w;
+  }
+
+  /**
+   * Reads the peer set and marks its members with a new generation; false (reported) when the
+   * peer-set function throws or returns something else than an array.
+   */
+  private refreshPeers(): boolean {
+    const set = this.peerSet;
+    if (set === undefined) return true;
+    let list: readonly string[];
+    try {
+      list = typeof set === 'function' ? set() : set;
+      if (!Array.isArray(list)) throw new TypeError(`it returned ${typeof list}, not an array`);
+    } catch (err) {
+      this.report(new MeterkitError(ErrorCode.PeerSet, `the peer set could not be read: ${(err as Error).message}`, { cause: err }));
+      return false;
+    }
+    const gen = ++this.gen;
+    for (const id of list) {
+      const p = this.known.get(id);
+      if (p !== undefined) p.gen = gen;
+    }
+    return true;
+  }
+
+  private inSet(p: Peer): boolean {
+    return this.peerSet === undefined || p.gen === this.gen;
+  }
+
+  /** The latest valid, unexpired metric of each current peer (none when the peer set cannot be read). */
+  lastMetrics(name: string): Metric[] {
+    const out: Metric[] = [];
+    if (!this.refreshPeers()) return out;
+    const now = this.now();
+    for (const p of this.known.values()) {
+      if (!this.inSet(p)) continue;
+      for (const w of p.windows) {
+        const m = w.latest;
+        if (w.name === name && m !== undefined && m.valid && now <= m.expire) out.push(m);
+      }
+    }
+    return out;
+  }
+
+  /** The latest metric logged for (name, peer), valid or not, expired or not. */
+  latest(name: string, peer: string): Metric | undefined {
+    return this.windowOf({ name, peer })?.latest;
+  }
+
+  /** A copy of the window of (name, peer), newest first ([] when there is none). */
+  window(name: string, peer: string): Metric[] {
+    return this.windowOf({ name, peer })?.copy() ?? [];
+  }
+
+  /** Every (peer, metric) of the current peers, judged now; sorted by peer, then metric. */
+  status(): PeerStatus[] {
+    const out: PeerStatus[] = [];
+    if (!this.refreshPeers()) return out;
+    const now = this.now();
+    for (const p of this.known.values()) {
+      if (!this.inSet(p)) continue;
+      for (const w of p.windows) {
+        const m = w.latest as Metric;
+        const state = judge(w, now, this.detector);
+        out.push({ peer: p.id, metric: w.name, value: m.value, lastSeen: m.receivedAt, expire: m.expire, state, phi: w.phi });
+      }
+    }
+    return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
+  }
+
+  /**
+   * One check now (the timer runs the same): judges every window of the current peers, raises
+   * `down` on the first tick of an outage (again every `reAlertInterval` if set) and `up` when a
+   * down one is judged up again, forgets peers silent for `forgetAfter` that are not in an
+   * explicit peer set, and updates the monitor's own gauges. Returns the alerts it raised.
+   * When the peer set cannot be read, it reports that and does nothing else.
+   */
+  check(): Alert[] {
+    const raised: Alert[] = [];
+    if (!this.refreshPeers()) return raised;
+    const now = this.now();
+    const d = this.detector;
+    let up = 0;
+    let down = 0;
+    let unknown = 0;
+    for (const p of this.known.values()) {
+      const member = this.inSet(p);
+      if (now - p.lastSeen > this.forgetAfter && (this.peerSet === undefined || !member)) {
+        this.forget(p);
+        continue;
+      }
+      if (!member) continue;
+      let worst: PeerState = 'unknown';
+      for (const w of p.windows) {
+        const state = judge(w, now, d);
+        w.state = state;
+        const m = w.latest as Metric;
+        w.ageGauge?.set((now - m.receivedAt) / 1000);
+        if (w.phi !== null) w.phiGauge?.set(w.phi);
+        if (state === 'down') {
+          worst = 'down';
+          if (!w.outage) {
+            w.outage = true;
+            w.lastAlert = now;
+            raised.push(this.raise(w, 'down', now, w.phi));
+          } else if (this.reAlert > 0 && now - w.lastAlert >= this.reAlert) {
+            w.lastAlert = now;
+            raised.push(this.raise(w, 'down', now, w.phi));
+          }
+        } else if (state === 'up') {
+          if (worst === 'unknown') worst = 'up';
+          if (w.outage) {
+            w.outage = false;
+            raised.push(this.raise(w, 'up', now, w.phi));
+          }
+        }
+      }
+      if (worst === 'down') down++;
+      else if (worst === 'up') up++;
+      else unknown++;
+    }
+    this.metrics?.peerStates(up, down, unknown);
+    return raised;
+  }
+
+  private forget(p: Peer): void {
+    this.known.delete(p.id);
+    for (const w of p.windows) this.metrics?.detach(w);
+  }
+
+  private raise(w: Window, kind: AlertKind, now: number, phi: number | null): Alert {
+    const lastSeen = (w.latest as Metric).receivedAt;
+    const a: Alert = Object.freeze(phi === null ? { peer: w.peer, metric: w.name, kind, time: now, lastSeen } : { peer: w.peer, metric: w.name, kind, time: now, lastSeen, phi });
+    this.metrics?.alert(kind, w.name);
+    try {
+      this.emit('alert', a);
+    } catch (err) {
+      // the listener's own error, as it threw it: the alert was raised and queued all the same
+      this.report(err instanceof Error ? err : new Error(String(err)));
+    }
+    for (const q of this.queues) q.offer(a);
+    return a;
+  }
+
+  private report(err: Error): void {
+    try {
+      this.onError(err);
+    } catch (inner) {
+      // onError itself failed: the warning carries both, so neither reason is lost
+      process.emitWarning(new Error(`the monitor's onError threw: ${String(inner)}`, { cause: err }));
+    }
+  }
+
+  /**
+   * An async iterator over the alerts raised from now on, through a queue of `alertQueueCap`:
+   * when the consumer falls that far behind, new alerts are dropped, counted (`dropped`,
+   * `meterkit_monitor_alerts_dropped_total`) and reported through `onError` once per burst.
+   * Alerts are queued only while an iterator is open. Ends when the monitor closes.
+   */
+  alerts(): AsyncIterableIterator<Alert, undefined> {
+    const q = new AlertQueue(
+      this.queueCap,
+      (a, first) => {
+        this.droppedCount++;
+        this.metrics?.drop();
+        if (first) this.report(new MeterkitError(ErrorCode.AlertsDropped, `alert queue full (${this.queueCap}): dropping alerts until the consumer catches up, starting with ${a.kind} of ${a.metric} for peer ${JSON.stringify(a.peer)}`));
+      },
+      (ended) => this.queues.delete(ended),
+    );
+    if (this.closed) q.end();
+    else this.queues.add(q);
+    return q;
+  }
+
+  /** Starts the check timer (unref'd: it does not keep the process alive). */
+  start(): this {
+    if (this.timer === undefined && !this.closed) {
+      this.timer = setInterval(() => {
+        try {
+          this.check();
+        } catch (err) {
+          this.report(err as Error);
+        }
+      }, this.interval);
+      this.timer.unref();
+    }
+    return this;
+  }
+
+  /** Stops the timer and ends the alert iterators (what they hold can still be taken). */
+  close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    for (const q of [...this.queues]) q.end();
+    return Promise.resolve();
+  }
+}
