@@ -33,6 +33,7 @@ export const ErrorCode = Object.freeze({
   Push: 'ERR_METERKIT_PUSH',
   StreamDecode: 'ERR_METERKIT_STREAM_DECODE',
   ProcessMetrics: 'ERR_METERKIT_PROCESS_METRICS',
+  Nats: 'ERR_METERKIT_NATS',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */
