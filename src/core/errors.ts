@@ -37,6 +37,7 @@ export const ErrorCode = Object.freeze({
   AlertsDropped: 'ERR_METERKIT_ALERTS_DROPPED',
   PeerSet: 'ERR_METERKIT_PEER_SET',
   MonitorReport: 'ERR_METERKIT_MONITOR_REPORT',
+  Nats: 'ERR_METERKIT_NATS',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */
