@@ -7,6 +7,9 @@ import { parseDuration } from '../core/options.js';
 import type { DetectorOptions } from '../monitor/types.js';
 import { reportTiming } from '../monitor/reporter.js';
 import { monitorIngestUrl } from '../monitor/http-sender.js';
+import { MeterkitError } from '../core/errors.js';
+import { parseNatsServers } from '../monitor/nats.js';
+import { PEER_ID_RULE, isPeerId } from '../monitor/validate.js';
 import { UsageError, asUsage } from './usage.js';
 
 /** The monitor part of an agent's config (`--monitor`). */
@@ -71,15 +74,19 @@ export function defaultPeerId(): string {
   return `${hostname()}:${process.pid}`;
 }
 
-/** A `nats://HOST:PORT` URL, checked; a usage error naming the flag otherwise. */
+/** NATS server URLs (`nats://HOST:PORT`, comma-separated), checked by the transport's rule. */
 function natsUrl(flag: string, text: string): string {
-  let u: URL | undefined;
   try {
-    u = new URL(text);
-  } catch {
-    u = undefined; // the message below says what is wrong with the text
+    return parseNatsServers(text).join(',');
+  } catch (err) {
+    if (err instanceof MeterkitError) throw new UsageError(`${flag}: ${err.message}`, { cause: err });
+    throw err;
   }
-  if (u === undefined || u.protocol !== 'nats:' || u.hostname === '') throw new UsageError(`invalid ${flag} ${JSON.stringify(text)}: use nats://HOST:PORT`);
+}
+
+/** A peer id, checked by the monitor's rule; a usage error naming the flag otherwise. */
+function peerId(flag: string, text: string): string {
+  if (!isPeerId(text)) throw new UsageError(`invalid ${flag} ${JSON.stringify(text)}: ${PEER_ID_RULE}`);
   return text;
 }
 
@@ -99,8 +106,7 @@ export function parseMonitorFlags(v: Values): { monitor?: MonitorConfig; report?
   if (v.monitor === true || nats !== undefined) {
     const ci = v['monitor-check-interval'];
     const peers = v['monitor-peers'];
-    const list = peers?.split(',').map((p) => p.trim());
-    if (list !== undefined && list.some((p) => p === '')) throw new UsageError(`invalid --monitor-peers ${JSON.stringify(peers)}: give peer ids separated by commas, none empty`);
+    const list = peers?.split(',').map((p) => peerId('--monitor-peers peer', p.trim()));
     out.monitor = {
       detector: detector(v['monitor-detector']),
       checkInterval: ci === undefined ? undefined : asUsage(() => parseDuration('--monitor-check-interval', ci)),
@@ -118,8 +124,7 @@ export function parseMonitorFlags(v: Values): { monitor?: MonitorConfig; report?
     return out;
   }
   const transport = to.startsWith('nats:') ? 'nats' : 'http';
-  if (transport === 'nats') natsUrl('--report-to', to);
-  else asUsage(() => monitorIngestUrl(to));
+  if (transport === 'http') asUsage(() => monitorIngestUrl(to));
   const ri = v['report-interval'];
   const rt = v['report-ttl'];
   const { interval, ttl } = asUsage(() =>
@@ -129,8 +134,7 @@ export function parseMonitorFlags(v: Values): { monitor?: MonitorConfig; report?
       { interval: '--report-interval', ttl: '--report-ttl' },
     ),
   );
-  const peer = v['peer-id'] ?? defaultPeerId();
-  if (peer === '') throw new UsageError('invalid --peer-id "": a peer id is not empty');
-  out.report = { to, transport, peer, interval, ttl };
+  const peer = peerId('--peer-id', v['peer-id'] ?? defaultPeerId());
+  out.report = { to: transport === 'nats' ? natsUrl('--report-to', to) : to, transport, peer, interval, ttl };
   return out;
 }

@@ -20,7 +20,8 @@ import { BadRequest, readJson, sendError, sendJson } from '../http/body.js';
 import { allowMethods } from '../http/health.js';
 import type { Handler } from '../http/server.js';
 import type { Metric, PeerStatus } from './types.js';
-import { METRIC_NAME_RULE, MONITOR_HTTP } from './types.js';
+import { MONITOR_HTTP } from './types.js';
+import { checkMetricName } from './validate.js';
 
 /** What the handlers need of a monitor (a `Monitor` is one). */
 export interface MonitorSource {
@@ -90,8 +91,11 @@ export function createMonitorApi(monitor: MonitorSource, options: MonitorApiOpti
       if (path.startsWith(MONITOR_HTTP.metricsByName)) {
         // every character a metric name may hold is URL-safe, so the raw segment is the name
         const name = path.slice(MONITOR_HTTP.metricsByName.length);
-        if (!METRIC_NAME_RULE.test(name)) {
-          throw new BadRequest(400, `invalid metric name ${JSON.stringify(name)} in the path: a letter or "_", then letters, digits, "_", ".", "-", ":"`);
+        try {
+          checkMetricName(name);
+        } catch (err) {
+          if (err instanceof MeterkitError) throw new BadRequest(400, `${err.message} (in the path)`);
+          throw err;
         }
         if (!allowMethods(req, res)) return;
         return sendJson(res, 200, monitor.lastMetrics(name));

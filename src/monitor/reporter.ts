@@ -9,11 +9,12 @@
  * requests; the next tick sends fresh values. A failed send is counted in `failed` and told to
  * `onError` once per episode (the first failure after a success), never thrown.
  */
-import { ErrorCode, MeterkitError } from '../core/errors.js';
+import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration } from '../core/options.js';
 import type { Informer } from './informers.js';
 import { PING_METRIC, defaultInformers } from './informers.js';
 import type { MetricInput } from './types.js';
+import { PEER_ID_RULE, isPeerId } from './validate.js';
 
 /** Sends one batch (a JSON array of metrics) to a monitor; rejects when it could not. */
 export type Sender = (batch: MetricInput[]) => Promise<void>;
@@ -79,9 +80,7 @@ export class Reporter {
 
   /** @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` naming the bad option. */
   constructor(options: ReporterOptions) {
-    if (typeof options.peer !== 'string' || options.peer === '') {
-      throw new MeterkitError(ErrorCode.InvalidArgument, `invalid reporter peer ${JSON.stringify(options.peer)}: a peer id is a non-empty string`);
-    }
+    if (!isPeerId(options.peer)) throw new MeterkitError(ErrorCode.InvalidArgument, `invalid reporter peer ${describeValue(options.peer)}: ${PEER_ID_RULE}`);
     if (typeof options.send !== 'function') throw new MeterkitError(ErrorCode.InvalidArgument, 'invalid reporter send: it must be a function (batch) => Promise<void>');
     this.peer = options.peer;
     ({ interval: this.interval, ttl: this.ttl } = reportTiming(options.interval, options.ttl));

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { main, parseAgentArgs } from '../../src/cli/main.js';
 import { formatAge, peersTable } from '../../src/cli/peers.js';
 import type { AgentConfig } from '../../src/cli/agent.js';
+import { freePort } from '../helpers/tools.js';
 
 function parse(args: string[]): AgentConfig {
   const c = parseAgentArgs(['--no-stream', ...args], {});
@@ -44,6 +45,7 @@ describe('meterkit agent: monitor and reporting flags', () => {
       interval: 5000,
       ttl: 15_000,
     });
+    assert.equal(parse(['--report-to', 'nats://127.0.0.1']).report?.to, 'nats://127.0.0.1:4222', 'the NATS port defaults to 4222');
     assert.deepEqual(parse(['--report-to', 'nats://127.0.0.1:4222', '--peer-id', 'p1', '--report-interval', '200ms', '--report-ttl', '1s']).report, {
       to: 'nats://127.0.0.1:4222',
       transport: 'nats',
@@ -60,17 +62,18 @@ describe('meterkit agent: monitor and reporting flags', () => {
       [['--monitor', '--monitor-detector', 'gossip'], /unknown --monitor-detector "gossip": use ttl or phi/],
       [['--monitor', '--monitor-check-interval', '0'], /invalid --monitor-check-interval 0: a duration/],
       [['--monitor', '--monitor-check-interval', 'soon'], /invalid --monitor-check-interval "soon"/],
-      [['--monitor', '--monitor-peers', 'a,,b'], /invalid --monitor-peers "a,,b"/],
-      [['--monitor-nats', 'http://127.0.0.1:4222'], /invalid --monitor-nats "http:\/\/127.0.0.1:4222": use nats:\/\/HOST:PORT/],
+      [['--monitor', '--monitor-peers', 'a,,b'], /invalid --monitor-peers peer "": it must be a string of 1 to 256 characters/],
+      [['--monitor-nats', 'http://127.0.0.1:4222'], /--monitor-nats: invalid NATS URL "http:\/\/127.0.0.1:4222": use nats:\/\/host:port/],
       [['--peer-id', 'p1'], /--peer-id needs --report-to/],
       [['--report-interval', '1s'], /--report-interval needs --report-to/],
       [['--report-to', 'ftp://h:1'], /invalid monitor url "ftp:\/\/h:1": the scheme must be http or https/],
       [['--report-to', 'nonsense'], /invalid monitor url "nonsense"/],
-      [['--report-to', 'nats://'], /invalid --report-to "nats:\/\/"/],
+      [['--report-to', 'nats://'], /--report-to: invalid NATS URL "nats:\/\/"/],
       [['--report-to', 'http://u:hunter2@h:1'], /credentials not shown/],
       [['--report-to', 'http://h:1', '--report-interval', '1x'], /invalid --report-interval "1x"/],
       [['--report-to', 'http://h:1', '--report-interval', '1s', '--report-ttl', '1s'], /invalid --report-ttl 1000: it must be more than the --report-interval \(1000 ms\)/],
       [['--report-to', 'http://h:1', '--peer-id', ''], /invalid --peer-id ""/],
+      [['--report-to', 'http://h:1', '--peer-id', 'a\nb'], /invalid --peer-id "a\\nb": it must be a string of 1 to 256 characters with no control characters/],
     ];
     for (const [args, re] of cases) {
       const r = await capture(['agent', '--no-stream', ...args]);
@@ -116,10 +119,10 @@ describe('meterkit peers: help and table', () => {
   });
 
   it('an agent that does not answer: exit 1 with the reason', async () => {
-    // port 9 (discard) on 127.0.0.1 refuses at once on these machines
-    const r = await capture(['peers', '--url', 'http://127.0.0.1:9', '--timeout', '5s']);
+    const port = await freePort();
+    const r = await capture(['peers', '--url', `http://127.0.0.1:${port}`, '--timeout', '5s']);
     assert.equal(r.code, 1);
-    assert.match(r.err, /meterkit peers: cannot ask http:\/\/127\.0\.0\.1:9\/monitor\/v1\/peers: fetch failed/);
+    assert.match(r.err, new RegExp(`meterkit peers: cannot ask http://127\\.0\\.0\\.1:${port}/monitor/v1/peers: fetch failed: .*ECONNREFUSED`));
   });
 
   it('table: aligned columns, age, "-" for no phi and empty values', () => {

@@ -169,7 +169,7 @@ describe('Reporter', () => {
 
   it('checks its options: peer, sender, and ttl more than the interval', () => {
     const send = async (): Promise<void> => undefined;
-    assert.throws(() => new Reporter({ peer: '', send }), /invalid reporter peer ""/);
+    assert.throws(() => new Reporter({ peer: '', send }), /invalid reporter peer "": it must be a string of 1 to 256 characters/);
     assert.throws(() => new Reporter({ peer: 'p', send: 'x' as never }), /invalid reporter send/);
     assert.throws(() => new Reporter({ peer: 'p', send, interval: 0 }), { code: 'ERR_METERKIT_INVALID_ARGUMENT', message: /invalid report interval 0/ });
     assert.throws(() => new Reporter({ peer: 'p', send, interval: 1000, ttl: 1000 }), /invalid report ttl 1000: it must be more than the report interval \(1000 ms\)/);
