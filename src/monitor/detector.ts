@@ -11,10 +11,13 @@
  *
  * F is approximated by the logistic function Akka uses (Bowling et al. 2009, "A logistic
  * approximation to the cumulative normal distribution"): F(y) ≈ 1 / (1 + e^(−y(1.5976 +
- * 0.070566 y²))) with y = (t − μ) / σ, whose absolute error is below 1.4 × 10⁻⁴. Above the mean
- * phi is computed as `y(1.5976 + 0.070566 y²) / ln 10 + log10(1 + e)`, the same value
- * rearranged so that it grows with the gap instead of overflowing to Infinity when e
- * underflows to 0.
+ * 0.070566 y²))) with y = (t − μ) / σ, whose absolute error is below 1.4 × 10⁻⁴. With
+ * k = y(1.5976 + 0.070566 y²), 1 − F = 1 / (1 + e^k), so phi = log10(1 + e^k) = softplus(k) / ln 10,
+ * computed as `(k + log1p(e^−k)) / ln 10` above the mean and `log1p(e^k) / ln 10` below it: the
+ * same value as Akka's two branches, but finite however long the gap (no log of an
+ * underflowed 0) and exact to the last digits just after an arrival (no 1 − x cancellation).
+ * The logistic tail is heavier than the normal one: phi 8 is reached at y ≈ 5.23 (the exact
+ * normal reaches it at y ≈ 5.61), as in Akka, whose threshold of 8 was tuned with it.
  *
  * A latest metric that is not valid (the peer could not produce it) is `unknown`: it never
  * expires into an alert.
@@ -71,10 +74,7 @@ const LOG10E = Math.LOG10E;
 export function phi(elapsed: number, mean: number, stdDev: number): number {
   const y = (elapsed - mean) / stdDev;
   const k = y * (1.5976 + 0.070566 * y * y);
-  const e = Math.exp(-k);
-  // −log10(e / (1 + e)) = k·log10(e) + log10(1 + e): finite however large the gap
-  if (elapsed > mean) return k * LOG10E + Math.log10(1 + e);
-  return -Math.log10(1 - 1 / (1 + e));
+  return (k > 0 ? k + Math.log1p(Math.exp(-k)) : Math.log1p(Math.exp(k))) * LOG10E;
 }
 
 /**

@@ -51,12 +51,15 @@ export class MonitorMetrics {
     this.dropped = r.registerCounter(MONITOR_METRICS.dropped[0]);
   }
 
-  /** Resolves a new window's handles. */
-  attach(w: Window, phiDetector: boolean): void {
-    const labels = { peer: w.peer, metric: w.name };
-    w.ageGauge = this.r.registerGauge(MONITOR_METRICS.age[0], labels);
-    if (phiDetector) w.phiGauge = this.r.registerGauge(MONITOR_METRICS.phi[0], labels);
+  /** Resolves a new window's counter. Its gauges are resolved at its first check, so none shows a value not yet judged. */
+  attach(w: Window): void {
     w.logged = this.r.registerCounter(MONITOR_METRICS.logged[0], { metric: w.name });
+  }
+
+  /** Publishes a window's last-seen age and phi (when phi judged) after a check. */
+  judged(w: Window, now: number, lastSeen: number): void {
+    (w.ageGauge ??= this.r.registerGauge(MONITOR_METRICS.age[0], { peer: w.peer, metric: w.name })).set((now - lastSeen) / 1000);
+    if (w.phi !== null) (w.phiGauge ??= this.r.registerGauge(MONITOR_METRICS.phi[0], { peer: w.peer, metric: w.name })).set(w.phi);
   }
 
   /** Unpublishes a forgotten window's series. */

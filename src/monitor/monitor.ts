@@ -207,7 +207,7 @@ export class Monitor extends EventEmitter {
       this.known.set(peer, p);
     }
     const w = new Window(name, peer, this.cap);
-    this.metrics?.attach(w, this.detector.kind === 'phi');
+    this.metrics?.attach(w);
     p.windows.push(w);
     return w;
   }
@@ -306,9 +306,7 @@ export class Monitor extends EventEmitter {
       for (const w of p.windows) {
         const state = judge(w, now, d);
         w.state = state;
-        const m = w.latest as Metric;
-        w.ageGauge?.set((now - m.receivedAt) / 1000);
-        if (w.phi !== null) w.phiGauge?.set(w.phi);
+        this.metrics?.judged(w, now, (w.latest as Metric).receivedAt);
         if (state === 'down') {
           worst = 'down';
           if (!w.outage) {

@@ -46,11 +46,6 @@ export class Window {
     private readonly cap: number,
   ) {}
 
-  /** Metrics held (at most the capacity). */
-  get size(): number {
-    return this.ring.length;
-  }
-
   /** Adds `m` as the newest metric, overwriting the oldest when the window is full. */
   push(m: Metric): void {
     this.ring[this.next] = m;

@@ -1,6 +1,7 @@
 /** The monitor with an injected clock: windows, ttl expiry, one down per outage then one up, peer sets, forgetting. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Registry } from '../../src/core/registry.js';
 import { Monitor } from '../../src/monitor/index.js';
 import type { Alert, MonitorOptions } from '../../src/monitor/index.js';
 
@@ -262,6 +263,32 @@ describe('Monitor: options', () => {
     clock.t += 10;
     assert.equal(mon.check().length, 1);
     assert.match((errors[0] as Error).message, /listener bug/);
+  });
+
+  it('a throwing onError becomes a process warning carrying the reported error', async () => {
+    const mon = new Monitor({ peers: () => { throw new Error('no cluster'); }, onError: () => { throw new Error('handler bug'); } });
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+    mon.check();
+    const w = await warned;
+    assert.match(w.message, /onError threw: Error: handler bug/);
+    assert.match((w.cause as Error).message, /no cluster/);
+  });
+
+  it('the timer reports a check that throws (a failing recorder) instead of crashing', async () => {
+    const rec = new Registry();
+    const register = rec.registerGauge.bind(rec);
+    rec.registerGauge = (name, labels) => {
+      if (name === 'meterkit_monitor_last_seen_age_seconds') throw new Error('recorder bug');
+      return register(name, labels);
+    };
+    const errors: Error[] = [];
+    const reported = new Promise<void>((resolve) => {
+      const mon = new Monitor({ checkInterval: 1, recorder: rec, onError: (e) => { errors.push(e); void mon.close(); resolve(); } });
+      mon.logMetric({ name: 'ping', peer: 'a', ttl: 1000 });
+      mon.start();
+    });
+    await reported;
+    assert.match((errors[0] as Error).message, /recorder bug/);
   });
 
   it('the default onError is a process warning', async () => {
