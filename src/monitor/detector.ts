@@ -34,6 +34,8 @@ export interface ResolvedDetector {
   minStdDev: number;
   acceptablePause: number;
   minSamples: number;
+  /** The logistic exponent k above which phi exceeds the threshold: phi > T ⟺ k > ln(10^T − 1). */
+  kThreshold: number;
 }
 
 /** The phi detector's defaults (Akka's threshold 8 and minimum deviation 500 ms). */
@@ -50,48 +52,68 @@ function positive(what: string, v: unknown): number {
  * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` naming the bad option.
  */
 export function resolveDetector(d: DetectorOptions | undefined, windowCap: number): ResolvedDetector {
-  if (d === undefined) return { kind: 'ttl', ...PHI_DEFAULTS };
+  if (d === undefined) return withK({ kind: 'ttl', ...PHI_DEFAULTS });
   if (typeof d !== 'object' || d === null || (d.kind !== 'ttl' && d.kind !== 'phi')) {
     const kind = typeof d === 'object' && d !== null ? (d as { kind?: unknown }).kind : d;
     throw new MeterkitError(ErrorCode.InvalidArgument, `invalid detector.kind ${describeValue(kind)}: it must be "ttl" or "phi"`);
   }
-  if (d.kind === 'ttl') return { kind: 'ttl', ...PHI_DEFAULTS };
-  return {
+  if (d.kind === 'ttl') return withK({ kind: 'ttl', ...PHI_DEFAULTS });
+  return withK({
     kind: 'phi',
     threshold: positive('detector.threshold', d.threshold ?? PHI_DEFAULTS.threshold),
     minStdDev: positive('detector.minStdDev', d.minStdDev ?? PHI_DEFAULTS.minStdDev),
     acceptablePause: checkDuration('detector.acceptablePause', d.acceptablePause ?? PHI_DEFAULTS.acceptablePause, 0),
     minSamples: checkWhole('detector.minSamples (intervals; at most windowCap − 1)', d.minSamples ?? PHI_DEFAULTS.minSamples, { min: 1, max: windowCap - 1 }),
-  };
+  });
+}
+
+/** ln(10^T − 1), written so that 10^T cannot overflow (T ln 10 + ln(1 − 10^−T)). */
+function withK(d: Omit<ResolvedDetector, 'kThreshold'>): ResolvedDetector {
+  return { ...d, kThreshold: d.threshold * Math.LN10 + Math.log1p(-Math.pow(10, -d.threshold)) };
 }
 
 const LOG10E = Math.LOG10E;
+
+/** The logistic exponent k = y(1.5976 + 0.070566 y²) of a gap, y = (elapsed − mean) / stdDev. */
+export function logisticExponent(elapsed: number, mean: number, stdDev: number): number {
+  const y = (elapsed - mean) / stdDev;
+  return y * (1.5976 + 0.070566 * y * y);
+}
+
+/** phi from the logistic exponent: softplus(k) / ln 10, stable on both sides. */
+export function phiOfExponent(k: number): number {
+  return (k > 0 ? k + Math.log1p(Math.exp(-k)) : Math.log1p(Math.exp(k))) * LOG10E;
+}
 
 /**
  * phi for a gap of `elapsed` ms after the last arrival, given the mean and standard deviation of
  * the intervals (the deviation already floored, the pause already added to the mean).
  */
 export function phi(elapsed: number, mean: number, stdDev: number): number {
-  const y = (elapsed - mean) / stdDev;
-  const k = y * (1.5976 + 0.070566 * y * y);
-  return (k > 0 ? k + Math.log1p(Math.exp(-k)) : Math.log1p(Math.exp(k))) * LOG10E;
+  return phiOfExponent(logisticExponent(elapsed, mean, stdDev));
+}
+
+/** The phi of `w`'s last judgement, or null when the ttl rule judged. */
+export function phiOf(w: Window): number | null {
+  return w.byPhi ? phiOfExponent(w.k) : null;
 }
 
 /**
- * Judges `w` at `now`: returns its state and leaves the phi used (or null) in `w.phi`.
- * Allocates nothing: it runs for every window on every check.
+ * Judges `w` at `now`: returns its state and leaves the logistic exponent used in `w.k` (and
+ * `w.byPhi` false when the ttl rule judged). The state needs no logarithm: phi is monotonic in k, so it is
+ * compared with the threshold's k. Allocates nothing: it runs for every window on every check.
  */
 export function judge(w: Window, now: number, d: ResolvedDetector): PeerState {
-  const m = w.latest;
-  if (m === undefined || !m.valid) {
-    w.phi = null;
+  if (!w.valid()) {
+    w.byPhi = false;
     return 'unknown';
   }
-  if (d.kind === 'phi' && w.stats.intervals >= d.minSamples) {
-    const p = phi(now - m.receivedAt, w.stats.mean + d.acceptablePause, Math.max(w.stats.stdDev, d.minStdDev));
-    w.phi = p;
-    return p > d.threshold ? 'down' : 'up';
+  if (d.kind === 'phi' && w.intervals >= d.minSamples) {
+    const k = logisticExponent(now - w.lastSeen(), w.mean + d.acceptablePause, Math.max(w.stdDev, d.minStdDev));
+    w.k = k;
+    w.byPhi = true;
+    return k > d.kThreshold ? 'down' : 'up';
   }
-  w.phi = null;
-  return now > m.expire ? 'down' : 'up';
+  w.byPhi = false;
+  return now > w.expire() ? 'down' : 'up';
 }

@@ -13,12 +13,12 @@ import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration, checkWhole } from '../core/options.js';
 import type { Recorder } from '../core/recorder.js';
 import { AlertQueue } from './alerts.js';
-import { judge, resolveDetector } from './detector.js';
+import { judge, phiOf, resolveDetector } from './detector.js';
 import type { ResolvedDetector } from './detector.js';
 import { MonitorMetrics } from './metrics.js';
 import type { Alert, AlertKind, DetectorOptions, Metric, MetricInput, PeerSet, PeerState, PeerStatus } from './types.js';
 import { InvalidMetricError, PEER_ID_RULE, checkMetric, isPeerId } from './validate.js';
-import { Window } from './window.js';
+import { Columns, Window } from './window.js';
 
 /** Options of a {@link Monitor}. */
 export interface MonitorOptions {
@@ -48,6 +48,7 @@ export interface MonitorOptions {
 interface Peer {
   readonly id: string;
   readonly windows: Window[];
+  /** When it last sent any metric (its windows update it). */
   lastSeen: number;
   /** The peer-set generation that last listed it (explicit peer sets only). */
   gen: number;
@@ -79,6 +80,7 @@ export class Monitor extends EventEmitter {
   private readonly metrics: MonitorMetrics | undefined;
 
   private readonly known = new Map<string, Peer>();
+  private readonly cols: Columns;
   private readonly queues = new Set<AlertQueue>();
   private gen = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -94,6 +96,7 @@ export class Monitor extends EventEmitter {
     this.forgetAfter = checkDuration('forgetAfter', options.forgetAfter ?? DEFAULTS.forgetAfter);
     this.reAlert = checkDuration('reAlertInterval', options.reAlertInterval ?? DEFAULTS.reAlertInterval, 0);
     this.detector = resolveDetector(options.detector, this.cap);
+    this.cols = new Columns(this.cap);
     const peers = options.peers;
     if (peers !== undefined && typeof peers !== 'function') {
       if (!Array.isArray(peers)) throw new MeterkitError(ErrorCode.InvalidArgument, 'invalid peers: it must be an array of peer ids or a function returning one');
@@ -104,7 +107,7 @@ export class Monitor extends EventEmitter {
     this.peerSet = peers === undefined ? undefined : typeof peers === 'function' ? peers : Object.freeze([...peers]);
     this.now = fn('now', options.now, Date.now);
     this.onError = fn('onError', options.onError, defaultOnError);
-    this.metrics = options.recorder === undefined ? undefined : new MonitorMetrics(options.recorder);
+    this.metrics = options.recorder === undefined ? undefined : new MonitorMetrics(options.recorder, () => this.publishAll());
   }
 
   /** Alerts dropped because an iterator's queue was full (all iterators, since construction). */
@@ -181,13 +184,12 @@ export class Monitor extends EventEmitter {
 
   private store(m: MetricInput, found: Window | undefined, expire: number, now: number): Metric {
     const w = found ?? this.newWindow(m.name, m.peer);
-    const metric: Metric = Object.freeze({ name: w.name, peer: w.peer, value: m.value ?? '', valid: m.valid ?? true, expire, receivedAt: now });
-    w.push(metric);
-    const p = this.known.get(w.peer) as Peer;
-    p.lastSeen = now;
+    const valid = m.valid ?? true;
+    w.push(m.value ?? '', valid, expire, now);
+    w.owner.lastSeen = now;
     w.logged?.increment();
     if (this.detector.kind === 'phi') w.refreshStats();
-    if (metric.valid) {
+    if (valid) {
       w.state = 'up';
       if (w.outage) {
         w.outage = false;
@@ -197,7 +199,7 @@ export class Monitor extends EventEmitter {
     } else {
       w.state = 'unknown';
     }
-    return metric;
+    return w.metric(w.newest());
   }
 
   private newWindow(name: string, peer: string): Window {
@@ -206,7 +208,7 @@ export class Monitor extends EventEmitter {
       p = { id: peer, windows: [], lastSeen: 0, gen: 0 };
       this.known.set(peer, p);
     }
-    const w = new Window(name, peer, this.cap);
+    const w = new Window(name, peer, p, this.cols);
     this.metrics?.attach(w);
     p.windows.push(w);
     return w;
@@ -247,8 +249,7 @@ export class Monitor extends EventEmitter {
     for (const p of this.known.values()) {
       if (!this.inSet(p)) continue;
       for (const w of p.windows) {
-        const m = w.latest;
-        if (w.name === name && m !== undefined && m.valid && now <= m.expire) out.push(m);
+        if (w.name === name && w.valid() && now <= w.expire()) out.push(w.metric(w.newest()));
       }
     }
     return out;
@@ -256,7 +257,8 @@ export class Monitor extends EventEmitter {
 
   /** The latest metric logged for (name, peer), valid or not, expired or not. */
   latest(name: string, peer: string): Metric | undefined {
-    return this.windowOf({ name, peer })?.latest;
+    const w = this.windowOf({ name, peer });
+    return w?.metric(w.newest());
   }
 
   /** A copy of the window of (name, peer), newest first ([] when there is none). */
@@ -272,9 +274,8 @@ export class Monitor extends EventEmitter {
     for (const p of this.known.values()) {
       if (!this.inSet(p)) continue;
       for (const w of p.windows) {
-        const m = w.latest as Metric;
         const state = judge(w, now, this.detector);
-        out.push({ peer: p.id, metric: w.name, value: m.value, lastSeen: m.receivedAt, expire: m.expire, state, phi: w.phi });
+        out.push({ peer: p.id, metric: w.name, value: w.value(w.newest()), lastSeen: w.lastSeen(), expire: w.expire(), state, phi: phiOf(w) });
       }
     }
     return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
@@ -292,6 +293,7 @@ export class Monitor extends EventEmitter {
     if (!this.refreshPeers()) return raised;
     const now = this.now();
     const d = this.detector;
+    const publish = this.metrics?.pulls === false;
     let up = 0;
     let down = 0;
     let unknown = 0;
@@ -306,22 +308,22 @@ export class Monitor extends EventEmitter {
       for (const w of p.windows) {
         const state = judge(w, now, d);
         w.state = state;
-        this.metrics?.judged(w, now, (w.latest as Metric).receivedAt);
+        if (publish) this.metrics?.window(w, now, phiOf(w));
         if (state === 'down') {
           worst = 'down';
           if (!w.outage) {
             w.outage = true;
             w.lastAlert = now;
-            raised.push(this.raise(w, 'down', now, w.phi));
+            raised.push(this.raise(w, 'down', now, phiOf(w)));
           } else if (this.reAlert > 0 && now - w.lastAlert >= this.reAlert) {
             w.lastAlert = now;
-            raised.push(this.raise(w, 'down', now, w.phi));
+            raised.push(this.raise(w, 'down', now, phiOf(w)));
           }
         } else if (state === 'up') {
           if (worst === 'unknown') worst = 'up';
           if (w.outage) {
             w.outage = false;
-            raised.push(this.raise(w, 'up', now, w.phi));
+            raised.push(this.raise(w, 'up', now, phiOf(w)));
           }
         }
       }
@@ -333,13 +335,27 @@ export class Monitor extends EventEmitter {
     return raised;
   }
 
+  /** The collector: every window's gauges, judged at collection time. */
+  private publishAll(): void {
+    const now = this.now();
+    for (const p of this.known.values()) {
+      for (const w of p.windows) {
+        judge(w, now, this.detector);
+        this.metrics?.window(w, now, phiOf(w));
+      }
+    }
+  }
+
   private forget(p: Peer): void {
     this.known.delete(p.id);
-    for (const w of p.windows) this.metrics?.detach(w);
+    for (const w of p.windows) {
+      w.release();
+      this.metrics?.detach(w);
+    }
   }
 
   private raise(w: Window, kind: AlertKind, now: number, phi: number | null): Alert {
-    const lastSeen = (w.latest as Metric).receivedAt;
+    const lastSeen = w.lastSeen();
     const a: Alert = Object.freeze(phi === null ? { peer: w.peer, metric: w.name, kind, time: now, lastSeen } : { peer: w.peer, metric: w.name, kind, time: now, lastSeen, phi });
     this.metrics?.alert(kind, w.name);
     try {
@@ -400,6 +416,7 @@ export class Monitor extends EventEmitter {
   /** Stops the timer and ends the alert iterators (what they hold can still be taken). */
   close(): Promise<void> {
     this.closed = true;
+    this.metrics?.close();
     clearInterval(this.timer);
     this.timer = undefined;
     for (const q of [...this.queues]) q.end();

@@ -9,6 +9,10 @@ import { sampleValue } from '../helpers/backends.js';
 import { needs } from '../helpers/tools.js';
 import { promtoolCheck } from '../helpers/validate.js';
 
+function near(actual: number | undefined, expected: number): void {
+  assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-4, `${String(actual)} is not ${expected}`);
+}
+
 function setup(): { mon: Monitor; clock: { t: number }; registry: Registry } {
   const clock = { t: 1_700_000_000_000 };
   const registry = new Registry();
@@ -17,7 +21,7 @@ function setup(): { mon: Monitor; clock: { t: number }; registry: Registry } {
 }
 
 describe('the monitor\'s own metrics', () => {
-  it('peers by state, metrics logged, alerts by kind and metric, last-seen age and phi per (peer, metric)', () => {
+  it('peers by state, metrics logged, alerts by kind and metric, last-seen age and phi per (peer, metric), computed at collection', async () => {
     const { mon, clock, registry } = setup();
     for (let i = 0; i < 3; i++) {
       if (i > 0) clock.t += 1000;
@@ -28,6 +32,7 @@ describe('the monitor\'s own metrics', () => {
     mon.logMetric({ name: 'cpu', peer: 'c', ttl: 100, valid: false });
     clock.t += 500;
     mon.check();
+    await registry.collect();
     let text = render(registry);
     const v = (name: string, labels: Record<string, string> = {}): number | undefined => sampleValue(text, name, labels);
     assert.equal(v('meterkit_monitor_metrics_logged_total', { metric: 'ping' }), 6);
@@ -44,6 +49,7 @@ describe('the monitor\'s own metrics', () => {
 
     clock.t += 1500; // 2000 ms since the last: y = 10, phi ≈ 40
     mon.check();
+    await registry.collect();
     text = render(registry);
     assert.ok((v('meterkit_monitor_phi', { peer: 'a', metric: 'ping' }) as number) > 8);
     assert.equal(v('meterkit_monitor_alerts_total', { kind: 'down', metric: 'ping' }), 2);
@@ -55,33 +61,56 @@ describe('the monitor\'s own metrics', () => {
     assert.equal(v('meterkit_monitor_alerts_total', { kind: 'up', metric: 'ping' }), 1);
   });
 
-  it('a forgotten peer\'s per-peer series are unpublished', () => {
+  it('a forgotten peer\'s per-peer series are unpublished', async () => {
     const { mon, clock, registry } = setup();
     mon.logMetric({ name: 'ping', peer: 'gone', ttl: 10 });
     mon.logMetric({ name: 'ping', peer: 'stays', ttl: 10 });
     mon.logMetric({ name: 'ping', peer: 'gone', ttl: 10 });
     mon.logMetric({ name: 'ping', peer: 'gone', ttl: 10 });
     mon.check();
+    await registry.collect();
     assert.notEqual(sampleValue(render(registry), 'meterkit_monitor_last_seen_age_seconds', { peer: 'gone', metric: 'ping' }), undefined);
     clock.t += 30_000;
     mon.logMetric({ name: 'ping', peer: 'stays', ttl: 10 });
     clock.t += 30_001;
     mon.check();
+    await registry.collect();
     const text = render(registry);
     assert.equal(sampleValue(text, 'meterkit_monitor_last_seen_age_seconds', { peer: 'gone', metric: 'ping' }), undefined);
     assert.equal(sampleValue(text, 'meterkit_monitor_phi', { peer: 'gone', metric: 'ping' }), undefined);
     assert.equal(sampleValue(text, 'meterkit_monitor_last_seen_age_seconds', { peer: 'stays', metric: 'ping' }), 30.001);
   });
 
-  it('works with a recorder that cannot remove (forgetting leaves its series)', () => {
+  it('with a recorder that runs no collectors, each check publishes the gauges; forgetting leaves them', () => {
     const rec = new DebuggingRecorder();
     const clock = { t: 0 };
-    const mon = new Monitor({ now: () => clock.t, recorder: rec, forgetAfter: 10 });
+    const mon = new Monitor({ now: () => clock.t, recorder: rec, forgetAfter: 10_000, detector: { kind: 'phi', minSamples: 1, minStdDev: 100 } });
     mon.logMetric({ name: 'ping', peer: 'a', ttl: 5 });
-    clock.t += 11;
+    clock.t += 1000;
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 5 });
+    clock.t += 1000;
+    mon.check();
+    const snap = (): ReturnType<ReturnType<DebuggingRecorder['snapshotter']>['snapshot']> => rec.snapshotter().snapshot();
+    assert.equal(snap().gauge('meterkit_monitor_last_seen_age_seconds', { peer: 'a', metric: 'ping' }), 1);
+    near(snap().gauge('meterkit_monitor_phi', { peer: 'a', metric: 'ping' }), 0.30103);
+    clock.t += 10_001;
     mon.check();
     assert.deepEqual(mon.status(), []);
-    assert.equal(rec.snapshotter().snapshot().counter('meterkit_monitor_metrics_logged_total', { metric: 'ping' }), 1);
+    assert.equal(snap().counter('meterkit_monitor_metrics_logged_total', { metric: 'ping' }), 2);
+  });
+
+  it('close() removes the collector', async () => {
+    const registry = new Registry();
+    const clock = { t: 0 };
+    const mon = new Monitor({ now: () => clock.t, recorder: registry });
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 5 });
+    await mon.close();
+    clock.t += 7000;
+    await registry.collect();
+    assert.equal(sampleValue(render(registry), 'meterkit_monitor_last_seen_age_seconds', { peer: 'a', metric: 'ping' }), 0, 'the value at the window\'s first metric, never updated');
+    // two monitors on one registry each get their own collector
+    const again = new Monitor({ recorder: registry });
+    await again.close();
   });
 
   it('promtool accepts the exposition', needs('promtool'), async () => {
@@ -92,6 +121,7 @@ describe('the monitor\'s own metrics', () => {
     }
     assert.throws(() => mon.logMetric({ name: 'ping', peer: 'a', ttl: 0 }));
     mon.check();
+    await registry.collect();
     const text = render(registry);
     for (const [name] of Object.values(MONITOR_METRICS)) assert.match(text, new RegExp(`# HELP ${name} `));
     await promtoolCheck(text);
