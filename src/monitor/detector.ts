@@ -34,8 +34,11 @@ export interface ResolvedDetector {
   minStdDev: number;
   acceptablePause: number;
   minSamples: number;
-  /** The logistic exponent k above which phi exceeds the threshold: phi > T ⟺ k > ln(10^T − 1). */
-  kThreshold: number;
+  /**
+   * The y = (gap − μ) / σ above which phi exceeds the threshold. phi is monotonic in y, so a
+   * window's moment of suspicion is known when a metric arrives (see {@link deadlineOf}).
+   */
+  yThreshold: number;
 }
 
 /** The phi detector's defaults (Akka's threshold 8 and minimum deviation 500 ms). */
@@ -67,17 +70,33 @@ export function resolveDetector(d: DetectorOptions | undefined, windowCap: numbe
   });
 }
 
-/** ln(10^T − 1), written so that 10^T cannot overflow (T ln 10 + ln(1 − 10^−T)). */
-function withK(d: Omit<ResolvedDetector, 'kThreshold'>): ResolvedDetector {
-  return { ...d, kThreshold: d.threshold * Math.LN10 + Math.log1p(-Math.pow(10, -d.threshold)) };
+/** Adds the threshold's y: the smallest y (to double precision) whose phi exceeds the threshold. */
+function withK(d: Omit<ResolvedDetector, 'yThreshold'>): ResolvedDetector {
+  // phi > T ⟺ k > ln(10^T − 1), written so that 10^T cannot overflow
+  const kt = d.threshold * Math.LN10 + Math.log1p(-Math.pow(10, -d.threshold));
+  // k(y) = y(a + b y²) is increasing: solve k(y) = kt by bisection (once per monitor)
+  let lo = -1;
+  let hi = 1;
+  while (logistic(lo) > kt) lo *= 2;
+  while (logistic(hi) <= kt) hi *= 2;
+  for (let i = 0; i < 200 && lo < hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (mid === lo || mid === hi) break;
+    if (logistic(mid) > kt) hi = mid;
+    else lo = mid;
+  }
+  return { ...d, yThreshold: hi };
+}
+
+function logistic(y: number): number {
+  return y * (1.5976 + 0.070566 * y * y);
 }
 
 const LOG10E = Math.LOG10E;
 
 /** The logistic exponent k = y(1.5976 + 0.070566 y²) of a gap, y = (elapsed − mean) / stdDev. */
 export function logisticExponent(elapsed: number, mean: number, stdDev: number): number {
-  const y = (elapsed - mean) / stdDev;
-  return y * (1.5976 + 0.070566 * y * y);
+  return logistic((elapsed - mean) / stdDev);
 }
 
 /** phi from the logistic exponent: softplus(k) / ln 10, stable on both sides. */
@@ -93,27 +112,28 @@ export function phi(elapsed: number, mean: number, stdDev: number): number {
   return phiOfExponent(logisticExponent(elapsed, mean, stdDev));
 }
 
-/** The phi of `w`'s last judgement, or null when the ttl rule judged. */
-export function phiOf(w: Window): number | null {
-  return w.byPhi ? phiOfExponent(w.k) : null;
+/** True when phi judges `w` (phi detector, enough intervals); else the ttl rule does. */
+function byPhi(w: Window, d: ResolvedDetector): boolean {
+  return d.kind === 'phi' && w.intervals >= d.minSamples;
+}
+
+/** The phi of `w` at `now`, or null when the ttl rule judges it. */
+export function phiOf(w: Window, now: number, d: ResolvedDetector): number | null {
+  return byPhi(w, d) ? phi(now - w.lastSeen(), w.mean + d.acceptablePause, Math.max(w.stdDev, d.minStdDev)) : null;
 }
 
 /**
- * Judges `w` at `now`: returns its state and leaves the logistic exponent used in `w.k` (and
- * `w.byPhi` false when the ttl rule judged). The state needs no logarithm: phi is monotonic in k, so it is
- * compared with the threshold's k. Allocates nothing: it runs for every window on every check.
+ * The moment `w` goes down if nothing arrives, computed when a metric arrives: with the ttl
+ * rule its expiry; with phi the time the gap reaches μ + y*·σ, y* the threshold's y. A check
+ * then compares one number per window, with no logarithm and nothing written.
  */
-export function judge(w: Window, now: number, d: ResolvedDetector): PeerState {
-  if (!w.valid()) {
-    w.byPhi = false;
-    return 'unknown';
-  }
-  if (d.kind === 'phi' && w.intervals >= d.minSamples) {
-    const k = logisticExponent(now - w.lastSeen(), w.mean + d.acceptablePause, Math.max(w.stdDev, d.minStdDev));
-    w.k = k;
-    w.byPhi = true;
-    return k > d.kThreshold ? 'down' : 'up';
-  }
-  w.byPhi = false;
-  return now > w.expire() ? 'down' : 'up';
+export function deadlineOf(w: Window, d: ResolvedDetector): number {
+  if (!byPhi(w, d)) return w.expire();
+  return w.lastSeen() + w.mean + d.acceptablePause + d.yThreshold * Math.max(w.stdDev, d.minStdDev);
+}
+
+/** Judges `w` at `now` (its deadline was set by {@link deadlineOf} when its newest metric arrived). */
+export function judge(w: Window, now: number): PeerState {
+  if (!w.valid()) return 'unknown';
+  return now > w.deadline() ? 'down' : 'up';
 }

@@ -13,7 +13,7 @@ import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration, checkWhole } from '../core/options.js';
 import type { Recorder } from '../core/recorder.js';
 import { AlertQueue } from './alerts.js';
-import { judge, phiOf, resolveDetector } from './detector.js';
+import { deadlineOf, judge, phiOf, resolveDetector } from './detector.js';
 import type { ResolvedDetector } from './detector.js';
 import { MonitorMetrics } from './metrics.js';
 import type { Alert, AlertKind, DetectorOptions, Metric, MetricInput, PeerSet, PeerState, PeerStatus } from './types.js';
@@ -189,6 +189,7 @@ export class Monitor extends EventEmitter {
     w.owner.lastSeen = now;
     w.logged?.increment();
     if (this.detector.kind === 'phi') w.refreshStats();
+    w.setDeadline(deadlineOf(w, this.detector));
     if (valid) {
       w.state = 'up';
       if (w.outage) {
@@ -274,8 +275,7 @@ export class Monitor extends EventEmitter {
     for (const p of this.known.values()) {
       if (!this.inSet(p)) continue;
       for (const w of p.windows) {
-        const state = judge(w, now, this.detector);
-        out.push({ peer: p.id, metric: w.name, value: w.value(w.newest()), lastSeen: w.lastSeen(), expire: w.expire(), state, phi: phiOf(w) });
+        out.push({ peer: p.id, metric: w.name, value: w.value(w.newest()), lastSeen: w.lastSeen(), expire: w.expire(), state: judge(w, now), phi: phiOf(w, now, this.detector) });
       }
     }
     return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
@@ -306,24 +306,24 @@ export class Monitor extends EventEmitter {
       if (!member) continue;
       let worst: PeerState = 'unknown';
       for (const w of p.windows) {
-        const state = judge(w, now, d);
+        const state = judge(w, now);
         w.state = state;
-        if (publish) this.metrics?.window(w, now, phiOf(w));
+        if (publish) this.metrics?.window(w, now, phiOf(w, now, d));
         if (state === 'down') {
           worst = 'down';
           if (!w.outage) {
             w.outage = true;
             w.lastAlert = now;
-            raised.push(this.raise(w, 'down', now, phiOf(w)));
+            raised.push(this.raise(w, 'down', now, phiOf(w, now, d)));
           } else if (this.reAlert > 0 && now - w.lastAlert >= this.reAlert) {
             w.lastAlert = now;
-            raised.push(this.raise(w, 'down', now, phiOf(w)));
+            raised.push(this.raise(w, 'down', now, phiOf(w, now, d)));
           }
         } else if (state === 'up') {
           if (worst === 'unknown') worst = 'up';
           if (w.outage) {
             w.outage = false;
-            raised.push(this.raise(w, 'up', now, phiOf(w)));
+            raised.push(this.raise(w, 'up', now, phiOf(w, now, d)));
           }
         }
       }
@@ -340,8 +340,7 @@ export class Monitor extends EventEmitter {
     const now = this.now();
     for (const p of this.known.values()) {
       for (const w of p.windows) {
-        judge(w, now, this.detector);
-        this.metrics?.window(w, now, phiOf(w));
+        this.metrics?.window(w, now, phiOf(w, now, this.detector));
       }
     }
   }

@@ -27,6 +27,8 @@ export class Columns {
   valid: Uint8Array;
   /** The value when it is a string (else undefined). */
   str: Array<string | undefined>;
+  /** Per window (index `base / cap`): when it goes down if nothing arrives (see detector.ts `deadlineOf`). */
+  deadline: Float64Array;
   private readonly free: number[] = [];
   private used = 0;
 
@@ -37,6 +39,7 @@ export class Columns {
     this.num = new Float64Array(cells);
     this.valid = new Uint8Array(cells);
     this.str = new Array<string | undefined>(cells).fill(undefined);
+    this.deadline = new Float64Array(INITIAL_WINDOWS);
   }
 
   /** Windows the columns can hold before they grow. */
@@ -70,6 +73,9 @@ export class Columns {
     this.received = bigger(this.received, (n) => new Float64Array(n));
     this.num = bigger(this.num, (n) => new Float64Array(n));
     this.valid = bigger(this.valid, (n) => new Uint8Array(n));
+    const deadline = new Float64Array(cells / this.cap);
+    deadline.set(this.deadline);
+    this.deadline = deadline;
     const from = this.str.length;
     this.str.length = cells;
     this.str.fill(undefined, from);
@@ -91,14 +97,6 @@ export class Window {
   state: PeerState = 'unknown';
   /** A `down` was raised and no `up` since: the outage that `up` ends. */
   outage = false;
-  /** The last judgement was phi's (else the ttl rule's): then `k` holds its logistic exponent. */
-  byPhi = false;
-  /**
-   * The logistic exponent of the last phi judgement (phi = softplus(k) / ln 10). Kept apart
-   * from `byPhi` so a ttl judgement writes no number (storing NaN on every check cost more than
-   * the rest of a ttl check).
-   */
-  k = 0;
   /** When the last `down` of the outage was raised (for re-alerts). */
   lastAlert = 0;
   /** Intervals between consecutive arrivals held (metrics held − 1); refreshed on each arrival with the phi detector. */
@@ -109,6 +107,8 @@ export class Window {
   stdDev = 0;
   /** The first cell of this window in the columns. */
   readonly base: number;
+  /** Its index in the per-window columns. */
+  private readonly slot: number;
 
   /** The monitor's own series of this window (resolved once; undefined without a recorder). */
   ageGauge: Gauge | undefined;
@@ -122,6 +122,16 @@ export class Window {
     private readonly cols: Columns,
   ) {
     this.base = cols.alloc();
+    this.slot = this.base / cols.cap;
+  }
+
+  /** When it goes down if nothing arrives. */
+  deadline(): number {
+    return this.cols.deadline[this.slot] as number;
+  }
+
+  setDeadline(t: number): void {
+    this.cols.deadline[this.slot] = t;
   }
 
   /** Adds a metric as the newest, overwriting the oldest when the window is full. */

@@ -97,3 +97,29 @@ describe('the phi detector in the monitor', () => {
     near(mon.status()[0]?.phi, 0.30103, 1e-4);
   });
 });
+
+describe('the phi detector\'s deadline', () => {
+  it('a window is down exactly when phi exceeds the threshold, for small, default and huge thresholds', () => {
+    for (const threshold of [0.1, 1, 3, 8, 16, 100, 400]) {
+      const clock = { t: 0 };
+      const mon = new Monitor({ now: () => clock.t, detector: { kind: 'phi', threshold, minSamples: 2, minStdDev: 1 } });
+      // intervals 1000 and 3000: mean 2000, deviation 1000
+      for (const step of [0, 1000, 3000]) {
+        clock.t += step;
+        mon.logMetric({ name: 'ping', peer: 'a', ttl: 1e9 });
+      }
+      const last = clock.t;
+      let crossings = 0;
+      let wasDown = false;
+      for (let gap = 0; gap <= 400_000; gap += gap < 20_000 ? 7 : 997) {
+        clock.t = last + gap;
+        const [s] = mon.status();
+        const down = s?.state === 'down';
+        assert.equal(down, (s?.phi as number) > threshold, `threshold ${threshold}, gap ${gap}: phi ${String(s?.phi)}, state ${String(s?.state)}`);
+        if (down !== wasDown) crossings++;
+        wasDown = down;
+      }
+      assert.equal(crossings, 1, `threshold ${threshold}: one crossing`);
+    }
+  });
+});
