@@ -24,6 +24,11 @@ import { Columns, Window } from './window.js';
 export interface MonitorOptions {
   /** Metrics kept per (metric, peer). Default 25 (ipfs-cluster's `DefaultWindowCap`). */
   windowCap?: number;
+  /**
+   * (peer, metric) windows held at most; a metric that would open one more is refused (an
+   * InvalidMetricError with field `limit`, counted) until peers are forgotten. Default 100 000.
+   */
+  maxWindows?: number;
   /** ms between checks once {@link Monitor.start} ran. Default 15 000. */
   checkInterval?: number;
   /** Alerts an iterator's queue holds before dropping. Default 256 (ipfs-cluster's `AlertChannelCap`). */
@@ -54,7 +59,7 @@ interface Peer {
   gen: number;
 }
 
-const DEFAULTS = Object.freeze({ windowCap: 25, checkInterval: 15_000, alertQueueCap: 256, forgetAfter: 3_600_000, reAlertInterval: 0 });
+const DEFAULTS = Object.freeze({ windowCap: 25, maxWindows: 100_000, checkInterval: 15_000, alertQueueCap: 256, forgetAfter: 3_600_000, reAlertInterval: 0 });
 
 function defaultOnError(err: Error): void {
   process.emitWarning(err);
@@ -69,6 +74,8 @@ function fn<T>(what: string, v: T | undefined, fallback: T): T {
 /** The peer monitor. See the README's "Peer monitor" section for the model. */
 export class Monitor extends EventEmitter {
   private readonly cap: number;
+  private readonly maxWindows: number;
+  private windowCount = 0;
   private readonly interval: number;
   private readonly queueCap: number;
   private readonly forgetAfter: number;
@@ -91,6 +98,7 @@ export class Monitor extends EventEmitter {
   constructor(options: MonitorOptions = {}) {
     super();
     this.cap = checkWhole('windowCap', options.windowCap ?? DEFAULTS.windowCap, { max: 100_000 });
+    this.maxWindows = checkWhole('maxWindows', options.maxWindows ?? DEFAULTS.maxWindows, { max: 10_000_000 });
     this.interval = checkDuration('checkInterval', options.checkInterval ?? DEFAULTS.checkInterval);
     this.queueCap = checkWhole('alertQueueCap', options.alertQueueCap ?? DEFAULTS.alertQueueCap, { max: 1_000_000 });
     this.forgetAfter = checkDuration('forgetAfter', options.forgetAfter ?? DEFAULTS.forgetAfter);
@@ -148,6 +156,7 @@ export class Monitor extends EventEmitter {
     let expire: number;
     try {
       expire = checkMetric(m, now, w !== undefined);
+      if (w === undefined && this.windowCount >= this.maxWindows) throw this.full(m as MetricInput);
     } catch (err) {
       this.reject(err);
     }
@@ -165,11 +174,18 @@ export class Monitor extends EventEmitter {
     const n = batch.length;
     const windows = new Array<Window | undefined>(n);
     const expires = new Array<number>(n);
+    // the (peer, metric) pairs the batch would open, so the limit is checked before anything is logged
+    let fresh: Set<string> | undefined;
     try {
       for (let i = 0; i < n; i++) {
         const w = this.windowOf(batch[i]);
         windows[i] = w;
         expires[i] = checkMetric(batch[i], now, w !== undefined, i);
+        if (w === undefined) {
+          const m = batch[i] as MetricInput;
+          (fresh ??= new Set()).add(`${m.peer}\u0000${m.name}`);
+          if (this.windowCount + fresh.size > this.maxWindows) throw this.full(m, i);
+        }
       }
     } catch (err) {
       this.reject(err);
@@ -180,6 +196,13 @@ export class Monitor extends EventEmitter {
       this.store(m, windows[i] ?? this.windowOf(m), expires[i] as number, now);
     }
     return n;
+  }
+
+  private full(m: MetricInput, at?: number): InvalidMetricError {
+    return new InvalidMetricError(
+      'limit',
+      `invalid ${at === undefined ? 'metric' : `metric [${at}]`}: the monitor holds its limit of ${this.maxWindows} (peer, metric) windows (maxWindows), so a new one for peer ${JSON.stringify(m.peer)} and metric ${JSON.stringify(m.name)} is refused until silent peers are forgotten (forgetAfter)`,
+    );
   }
 
   private store(m: MetricInput, found: Window | undefined, expire: number, now: number): Metric {
@@ -210,6 +233,7 @@ export class Monitor extends EventEmitter {
       this.known.set(peer, p);
     }
     const w = new Window(name, peer, p, this.cols);
+    this.windowCount++;
     this.metrics?.attach(w);
     p.windows.push(w);
     return w;
@@ -347,6 +371,7 @@ export class Monitor extends EventEmitter {
 
   private forget(p: Peer): void {
     this.known.delete(p.id);
+    this.windowCount -= p.windows.length;
     for (const w of p.windows) {
       w.release();
       this.metrics?.detach(w);

@@ -222,6 +222,7 @@ describe('Monitor: options', () => {
     const bad: Array<[MonitorOptions, RegExp]> = [
       [{ windowCap: 0 }, /windowCap 0/],
       [{ windowCap: 1.5 }, /windowCap 1\.5/],
+      [{ maxWindows: 0 }, /maxWindows 0/],
       [{ checkInterval: 0 }, /checkInterval 0/],
       [{ alertQueueCap: -1 }, /alertQueueCap -1/],
       [{ forgetAfter: Infinity }, /forgetAfter Infinity/],
@@ -321,5 +322,26 @@ describe('Monitor: window storage', () => {
     for (let p = 0; p < 150; p++) mon.logMetric({ name: 'cpu', peer: `q${p}`, value: p, ttl: 10 });
     for (let p = 0; p < 150; p++) assert.deepEqual(mon.window('cpu', `q${p}`).map((m) => m.value), [p]);
     assert.deepEqual(mon.window('ping', 'fresh').map((m) => m.value), ['x']);
+  });
+});
+
+describe('Monitor: maxWindows', () => {
+  it('refuses a metric that would open a window past the limit, counted; known windows still log; forgetting frees room', () => {
+    const { mon, clock } = clocked({ maxWindows: 3, forgetAfter: 1000 });
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 10 });
+    mon.logMetric({ name: 'cpu', peer: 'a', ttl: 10 });
+    clock.t += 600;
+    mon.logMetric({ name: 'ping', peer: 'b', ttl: 10 });
+    assert.throws(() => mon.logMetric({ name: 'mem', peer: 'a', ttl: 10 }), { code: 'ERR_METERKIT_INVALID_METRIC', field: 'limit', message: /limit of 3 .*peer "a" and metric "mem"/ });
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 10 });
+    // a batch: duplicates of one new pair count once; past the limit the whole batch is refused, naming the index
+    assert.throws(() => mon.logMetrics([{ name: 'ping', peer: 'b', ttl: 10 }, { name: 'x', peer: 'c', ttl: 10 }]), { field: 'limit', message: /metric \[1\]/ });
+    assert.equal(mon.window('ping', 'b').length, 1);
+    clock.t += 401;
+    mon.logMetric({ name: 'ping', peer: 'b', ttl: 10 });
+    clock.t += 600;
+    mon.check(); // a: silent 1001 ms: forgotten, its two windows freed
+    assert.equal(mon.logMetrics([{ name: 'x', peer: 'c', ttl: 10 }, { name: 'x', peer: 'c', ttl: 10 }, { name: 'y', peer: 'c', ttl: 10 }]), 3);
+    assert.throws(() => mon.logMetric({ name: 'z', peer: 'c', ttl: 10 }), { field: 'limit' });
   });
 });

@@ -81,6 +81,6 @@ describe('checkMetric', () => {
     assert.equal(sampleValue(text, name, { reason: 'shape' }), 2);
     assert.equal(sampleValue(text, name, { reason: 'value' }), 2);
     assert.equal(mon.window('ping', 'a').length, 1);
-    assert.deepEqual([...INVALID_METRIC_FIELDS].sort(), ['expire', 'name', 'peer', 'shape', 'ttl', 'valid', 'value']);
+    assert.deepEqual([...INVALID_METRIC_FIELDS].sort(), ['expire', 'limit', 'name', 'peer', 'shape', 'ttl', 'valid', 'value']);
   });
 });
