@@ -13,17 +13,22 @@ import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration, checkWhole } from '../core/options.js';
 import type { Recorder } from '../core/recorder.js';
 import { AlertQueue } from './alerts.js';
-import { judge, resolveDetector } from './detector.js';
+import { deadlineOf, judge, phiOf, resolveDetector } from './detector.js';
 import type { ResolvedDetector } from './detector.js';
 import { MonitorMetrics } from './metrics.js';
 import type { Alert, AlertKind, DetectorOptions, Metric, MetricInput, PeerSet, PeerState, PeerStatus } from './types.js';
 import { InvalidMetricError, PEER_ID_RULE, checkMetric, isPeerId } from './validate.js';
-import { Window } from './window.js';
+import { Columns, Window } from './window.js';
 
 /** Options of a {@link Monitor}. */
 export interface MonitorOptions {
   /** Metrics kept per (metric, peer). Default 25 (ipfs-cluster's `DefaultWindowCap`). */
   windowCap?: number;
+  /**
+   * (peer, metric) windows held at most; a metric that would open one more is refused (an
+   * InvalidMetricError with field `limit`, counted) until peers are forgotten. Default 100 000.
+   */
+  maxWindows?: number;
   /** ms between checks once {@link Monitor.start} ran. Default 15 000. */
   checkInterval?: number;
   /** Alerts an iterator's queue holds before dropping. Default 256 (ipfs-cluster's `AlertChannelCap`). */
@@ -48,12 +53,13 @@ export interface MonitorOptions {
 interface Peer {
   readonly id: string;
   readonly windows: Window[];
+  /** When it last sent any metric (its windows update it). */
   lastSeen: number;
   /** The peer-set generation that last listed it (explicit peer sets only). */
   gen: number;
 }
 
-const DEFAULTS = Object.freeze({ windowCap: 25, checkInterval: 15_000, alertQueueCap: 256, forgetAfter: 3_600_000, reAlertInterval: 0 });
+const DEFAULTS = Object.freeze({ windowCap: 25, maxWindows: 100_000, checkInterval: 15_000, alertQueueCap: 256, forgetAfter: 3_600_000, reAlertInterval: 0 });
 
 function defaultOnError(err: Error): void {
   process.emitWarning(err);
@@ -68,6 +74,8 @@ function fn<T>(what: string, v: T | undefined, fallback: T): T {
 /** The peer monitor. See the README's "Peer monitor" section for the model. */
 export class Monitor extends EventEmitter {
   private readonly cap: number;
+  private readonly maxWindows: number;
+  private windowCount = 0;
   private readonly interval: number;
   private readonly queueCap: number;
   private readonly forgetAfter: number;
@@ -79,6 +87,7 @@ export class Monitor extends EventEmitter {
   private readonly metrics: MonitorMetrics | undefined;
 
   private readonly known = new Map<string, Peer>();
+  private readonly cols: Columns;
   private readonly queues = new Set<AlertQueue>();
   private gen = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -89,11 +98,13 @@ export class Monitor extends EventEmitter {
   constructor(options: MonitorOptions = {}) {
     super();
     this.cap = checkWhole('windowCap', options.windowCap ?? DEFAULTS.windowCap, { max: 100_000 });
+    this.maxWindows = checkWhole('maxWindows', options.maxWindows ?? DEFAULTS.maxWindows, { max: 10_000_000 });
     this.interval = checkDuration('checkInterval', options.checkInterval ?? DEFAULTS.checkInterval);
     this.queueCap = checkWhole('alertQueueCap', options.alertQueueCap ?? DEFAULTS.alertQueueCap, { max: 1_000_000 });
     this.forgetAfter = checkDuration('forgetAfter', options.forgetAfter ?? DEFAULTS.forgetAfter);
     this.reAlert = checkDuration('reAlertInterval', options.reAlertInterval ?? DEFAULTS.reAlertInterval, 0);
     this.detector = resolveDetector(options.detector, this.cap);
+    this.cols = new Columns(this.cap);
     const peers = options.peers;
     if (peers !== undefined && typeof peers !== 'function') {
       if (!Array.isArray(peers)) throw new MeterkitError(ErrorCode.InvalidArgument, 'invalid peers: it must be an array of peer ids or a function returning one');
@@ -104,7 +115,7 @@ export class Monitor extends EventEmitter {
     this.peerSet = peers === undefined ? undefined : typeof peers === 'function' ? peers : Object.freeze([...peers]);
     this.now = fn('now', options.now, Date.now);
     this.onError = fn('onError', options.onError, defaultOnError);
-    this.metrics = options.recorder === undefined ? undefined : new MonitorMetrics(options.recorder);
+    this.metrics = options.recorder === undefined ? undefined : new MonitorMetrics(options.recorder, () => this.publishAll());
   }
 
   /** Alerts dropped because an iterator's queue was full (all iterators, since construction). */
@@ -145,6 +156,7 @@ export class Monitor extends EventEmitter {
     let expire: number;
     try {
       expire = checkMetric(m, now, w !== undefined);
+      if (w === undefined && this.windowCount >= this.maxWindows) throw this.full(m as MetricInput);
     } catch (err) {
       this.reject(err);
     }
@@ -162,11 +174,18 @@ export class Monitor extends EventEmitter {
     const n = batch.length;
     const windows = new Array<Window | undefined>(n);
     const expires = new Array<number>(n);
+    // the (peer, metric) pairs the batch would open, so the limit is checked before anything is logged
+    let fresh: Set<string> | undefined;
     try {
       for (let i = 0; i < n; i++) {
         const w = this.windowOf(batch[i]);
         windows[i] = w;
         expires[i] = checkMetric(batch[i], now, w !== undefined, i);
+        if (w === undefined) {
+          const m = batch[i] as MetricInput;
+          (fresh ??= new Set()).add(`${m.peer}\u0000${m.name}`);
+          if (this.windowCount + fresh.size > this.maxWindows) throw this.full(m, i);
+        }
       }
     } catch (err) {
       this.reject(err);
@@ -179,15 +198,22 @@ export class Monitor extends EventEmitter {
     return n;
   }
 
+  private full(m: MetricInput, at?: number): InvalidMetricError {
+    return new InvalidMetricError(
+      'limit',
+      `invalid ${at === undefined ? 'metric' : `metric [${at}]`}: the monitor holds its limit of ${this.maxWindows} (peer, metric) windows (maxWindows), so a new one for peer ${JSON.stringify(m.peer)} and metric ${JSON.stringify(m.name)} is refused until silent peers are forgotten (forgetAfter)`,
+    );
+  }
+
   private store(m: MetricInput, found: Window | undefined, expire: number, now: number): Metric {
     const w = found ?? this.newWindow(m.name, m.peer);
-    const metric: Metric = Object.freeze({ name: w.name, peer: w.peer, value: m.value ?? '', valid: m.valid ?? true, expire, receivedAt: now });
-    w.push(metric);
-    const p = this.known.get(w.peer) as Peer;
-    p.lastSeen = now;
+    const valid = m.valid ?? true;
+    w.push(m.value ?? '', valid, expire, now);
+    w.owner.lastSeen = now;
     w.logged?.increment();
     if (this.detector.kind === 'phi') w.refreshStats();
-    if (metric.valid) {
+    w.setDeadline(deadlineOf(w, this.detector));
+    if (valid) {
       w.state = 'up';
       if (w.outage) {
         w.outage = false;
@@ -197,7 +223,7 @@ export class Monitor extends EventEmitter {
     } else {
       w.state = 'unknown';
     }
-    return metric;
+    return w.metric(w.newest());
   }
 
   private newWindow(name: string, peer: string): Window {
@@ -206,8 +232,9 @@ export class Monitor extends EventEmitter {
       p = { id: peer, windows: [], lastSeen: 0, gen: 0 };
       this.known.set(peer, p);
     }
-    const w = new Window(name, peer, this.cap);
-    this.metrics?.attach(w, this.detector.kind === 'phi');
+    const w = new Window(name, peer, p, this.cols);
+    this.windowCount++;
+    this.metrics?.attach(w);
     p.windows.push(w);
     return w;
   }
@@ -247,8 +274,7 @@ export class Monitor extends EventEmitter {
     for (const p of this.known.values()) {
       if (!this.inSet(p)) continue;
       for (const w of p.windows) {
-        const m = w.latest;
-        if (w.name === name && m !== undefined && m.valid && now <= m.expire) out.push(m);
+        if (w.name === name && w.valid() && now <= w.expire()) out.push(w.metric(w.newest()));
       }
     }
     return out;
@@ -256,7 +282,8 @@ export class Monitor extends EventEmitter {
 
   /** The latest metric logged for (name, peer), valid or not, expired or not. */
   latest(name: string, peer: string): Metric | undefined {
-    return this.windowOf({ name, peer })?.latest;
+    const w = this.windowOf({ name, peer });
+    return w?.metric(w.newest());
   }
 
   /** A copy of the window of (name, peer), newest first ([] when there is none). */
@@ -272,9 +299,7 @@ export class Monitor extends EventEmitter {
     for (const p of this.known.values()) {
       if (!this.inSet(p)) continue;
       for (const w of p.windows) {
-        const m = w.latest as Metric;
-        const state = judge(w, now, this.detector);
-        out.push({ peer: p.id, metric: w.name, value: m.value, lastSeen: m.receivedAt, expire: m.expire, state, phi: w.phi });
+        out.push({ peer: p.id, metric: w.name, value: w.value(w.newest()), lastSeen: w.lastSeen(), expire: w.expire(), state: judge(w, now), phi: phiOf(w, now, this.detector) });
       }
     }
     return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
@@ -292,6 +317,7 @@ export class Monitor extends EventEmitter {
     if (!this.refreshPeers()) return raised;
     const now = this.now();
     const d = this.detector;
+    const publish = this.metrics?.pulls === false;
     let up = 0;
     let down = 0;
     let unknown = 0;
@@ -304,26 +330,24 @@ export class Monitor extends EventEmitter {
       if (!member) continue;
       let worst: PeerState = 'unknown';
       for (const w of p.windows) {
-        const state = judge(w, now, d);
+        const state = judge(w, now);
         w.state = state;
-        const m = w.latest as Metric;
-        w.ageGauge?.set((now - m.receivedAt) / 1000);
-        if (w.phi !== null) w.phiGauge?.set(w.phi);
+        if (publish) this.metrics?.window(w, now, phiOf(w, now, d));
         if (state === 'down') {
           worst = 'down';
           if (!w.outage) {
             w.outage = true;
             w.lastAlert = now;
-            raised.push(this.raise(w, 'down', now, w.phi));
+            raised.push(this.raise(w, 'down', now, phiOf(w, now, d)));
           } else if (this.reAlert > 0 && now - w.lastAlert >= this.reAlert) {
             w.lastAlert = now;
-            raised.push(this.raise(w, 'down', now, w.phi));
+            raised.push(this.raise(w, 'down', now, phiOf(w, now, d)));
           }
         } else if (state === 'up') {
           if (worst === 'unknown') worst = 'up';
           if (w.outage) {
             w.outage = false;
-            raised.push(this.raise(w, 'up', now, w.phi));
+            raised.push(this.raise(w, 'up', now, phiOf(w, now, d)));
           }
         }
       }
@@ -335,13 +359,27 @@ export class Monitor extends EventEmitter {
     return raised;
   }
 
+  /** The collector: every window's gauges, judged at collection time. */
+  private publishAll(): void {
+    const now = this.now();
+    for (const p of this.known.values()) {
+      for (const w of p.windows) {
+        this.metrics?.window(w, now, phiOf(w, now, this.detector));
+      }
+    }
+  }
+
   private forget(p: Peer): void {
     this.known.delete(p.id);
-    for (const w of p.windows) this.metrics?.detach(w);
+    this.windowCount -= p.windows.length;
+    for (const w of p.windows) {
+      w.release();
+      this.metrics?.detach(w);
+    }
   }
 
   private raise(w: Window, kind: AlertKind, now: number, phi: number | null): Alert {
-    const lastSeen = (w.latest as Metric).receivedAt;
+    const lastSeen = w.lastSeen();
     const a: Alert = Object.freeze(phi === null ? { peer: w.peer, metric: w.name, kind, time: now, lastSeen } : { peer: w.peer, metric: w.name, kind, time: now, lastSeen, phi });
     this.metrics?.alert(kind, w.name);
     try {
@@ -402,6 +440,7 @@ export class Monitor extends EventEmitter {
   /** Stops the timer and ends the alert iterators (what they hold can still be taken). */
   close(): Promise<void> {
     this.closed = true;
+    this.metrics?.close();
     clearInterval(this.timer);
     this.timer = undefined;
     for (const q of [...this.queues]) q.end();

@@ -7,11 +7,15 @@ import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration } from '../core/options.js';
 import { MAX_METRIC_NAME_LENGTH, MAX_PEER_ID_LENGTH, MAX_STRING_VALUE_LENGTH, METRIC_NAME_RULE } from './types.js';
 
-/** Which part of a metric broke the rule: the `reason` label of `meterkit_monitor_invalid_metrics_total`. */
-export type InvalidMetricField = 'shape' | 'name' | 'peer' | 'value' | 'valid' | 'ttl' | 'expire';
+/**
+ * Which part of a metric broke the rule: the `reason` label of
+ * `meterkit_monitor_invalid_metrics_total`. `limit`: a valid metric for a new (peer, metric)
+ * when the monitor already holds `maxWindows` windows.
+ */
+export type InvalidMetricField = 'shape' | 'name' | 'peer' | 'value' | 'valid' | 'ttl' | 'expire' | 'limit';
 
-/** Every {@link InvalidMetricField}, in the order the fields are checked. */
-export const INVALID_METRIC_FIELDS: readonly InvalidMetricField[] = Object.freeze(['shape', 'name', 'peer', 'value', 'valid', 'ttl', 'expire']);
+/** Every {@link InvalidMetricField}, in the order they are checked. */
+export const INVALID_METRIC_FIELDS: readonly InvalidMetricField[] = Object.freeze(['shape', 'name', 'peer', 'value', 'valid', 'ttl', 'expire', 'limit']);
 
 /** A metric that breaks the rule: code `ERR_METERKIT_INVALID_METRIC`, with the field at fault. */
 export class InvalidMetricError extends MeterkitError {

@@ -1,6 +1,7 @@
 /** The monitor with an injected clock: windows, ttl expiry, one down per outage then one up, peer sets, forgetting. */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import { DebuggingRecorder } from '../../src/core/debugging.js';
 import { Monitor } from '../../src/monitor/index.js';
 import type { Alert, MonitorOptions } from '../../src/monitor/index.js';
 
@@ -21,7 +22,9 @@ describe('Monitor: windows', () => {
       clock.t += 1000;
       const m = mon.logMetric({ name: 'ping', peer: 'a', value: i, ttl: 5000 });
       assert.deepEqual(m, { name: 'ping', peer: 'a', value: i, valid: true, expire: clock.t + 5000, receivedAt: clock.t });
-      assert.ok(Object.isFrozen(m));
+      // a copy of what is stored: changing it changes nothing inside
+      (m as { value: unknown }).value = 'changed';
+      assert.equal(mon.latest('ping', 'a')?.value, i);
     }
     mon.logMetric({ name: 'cpu', peer: 'a', value: 'hot', ttl: 5000 });
     assert.deepEqual(mon.window('ping', 'a').map((m) => m.value), [4, 3, 2]);
@@ -30,7 +33,6 @@ describe('Monitor: windows', () => {
     assert.deepEqual(mon.window('mem', 'a'), []);
     assert.equal(mon.latest('ping', 'a')?.value, 4);
     assert.equal(mon.latest('ping', 'zz'), undefined);
-    // a copy: changing it changes nothing inside
     const w = mon.window('ping', 'a');
     w.pop();
     assert.equal(mon.window('ping', 'a').length, 3);
@@ -220,6 +222,7 @@ describe('Monitor: options', () => {
     const bad: Array<[MonitorOptions, RegExp]> = [
       [{ windowCap: 0 }, /windowCap 0/],
       [{ windowCap: 1.5 }, /windowCap 1\.5/],
+      [{ maxWindows: 0 }, /maxWindows 0/],
       [{ checkInterval: 0 }, /checkInterval 0/],
       [{ alertQueueCap: -1 }, /alertQueueCap -1/],
       [{ forgetAfter: Infinity }, /forgetAfter Infinity/],
@@ -245,6 +248,9 @@ describe('Monitor: options', () => {
     mon.logMetric({ name: 'ping', peer: 'a', ttl: 5 });
     clock.t += 10;
     const down = new Promise<Alert>((resolve) => mon.once('alert', resolve));
+    // the monitor's timer is unref'd: something must keep the loop alive while the test waits
+    const hold = setInterval(() => {}, 1000);
+    after(() => clearInterval(hold));
     assert.equal(mon.start(), mon);
     mon.start(); // idempotent
     assert.equal((await down).kind, 'down');
@@ -264,10 +270,78 @@ describe('Monitor: options', () => {
     assert.match((errors[0] as Error).message, /listener bug/);
   });
 
+  it('a throwing onError becomes a process warning carrying the reported error', async () => {
+    const mon = new Monitor({ peers: () => { throw new Error('no cluster'); }, onError: () => { throw new Error('handler bug'); } });
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+    mon.check();
+    const w = await warned;
+    assert.match(w.message, /onError threw: Error: handler bug/);
+    assert.match((w.cause as Error).message, /no cluster/);
+  });
+
+  it('the timer reports a check that throws (a failing recorder) instead of crashing', async () => {
+    // a recorder that runs no collectors: the check writes the gauges, and this one throws
+    const rec = new DebuggingRecorder();
+    const register = rec.registerGauge.bind(rec);
+    rec.registerGauge = (name, labels) => {
+      const g = register(name, labels);
+      if (name !== 'meterkit_monitor_last_seen_age_seconds') return g;
+      return { ...g, set: () => { throw new Error('recorder bug'); } };
+    };
+    const errors: Error[] = [];
+    const hold = setInterval(() => {}, 1000);
+    after(() => clearInterval(hold));
+    const reported = new Promise<void>((resolve) => {
+      const mon = new Monitor({ checkInterval: 1, recorder: rec, onError: (e) => { errors.push(e); void mon.close(); resolve(); } });
+      mon.logMetric({ name: 'ping', peer: 'a', ttl: 1000 });
+      mon.start();
+    });
+    await reported;
+    assert.match((errors[0] as Error).message, /recorder bug/);
+  });
+
   it('the default onError is a process warning', async () => {
     const mon = new Monitor({ peers: () => { throw new Error('no cluster'); } });
     const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
     mon.check();
     assert.match((await warned).message, /no cluster/);
+  });
+});
+
+describe('Monitor: window storage', () => {
+  it('grows past its first block of windows and reuses a forgotten peer\'s cells', () => {
+    const { mon, clock } = clocked({ windowCap: 2, forgetAfter: 1000 });
+    for (let p = 0; p < 200; p++) mon.logMetric({ name: 'ping', peer: `p${p}`, value: p % 2 === 0 ? p : `s${p}`, ttl: 10 });
+    mon.logMetric({ name: 'ping', peer: 'p1', value: 7, ttl: 10 });
+    for (let p = 0; p < 200; p++) assert.deepEqual(mon.window('ping', `p${p}`).map((m) => m.value), p === 1 ? [7, 's1'] : [p % 2 === 0 ? p : `s${p}`]);
+    clock.t += 1001;
+    mon.logMetric({ name: 'ping', peer: 'fresh', value: 'x', ttl: 10 });
+    mon.check();
+    assert.deepEqual(mon.status().map((s) => s.peer), ['fresh']);
+    // new peers take the forgotten cells: no old value shows through
+    for (let p = 0; p < 150; p++) mon.logMetric({ name: 'cpu', peer: `q${p}`, value: p, ttl: 10 });
+    for (let p = 0; p < 150; p++) assert.deepEqual(mon.window('cpu', `q${p}`).map((m) => m.value), [p]);
+    assert.deepEqual(mon.window('ping', 'fresh').map((m) => m.value), ['x']);
+  });
+});
+
+describe('Monitor: maxWindows', () => {
+  it('refuses a metric that would open a window past the limit, counted; known windows still log; forgetting frees room', () => {
+    const { mon, clock } = clocked({ maxWindows: 3, forgetAfter: 1000 });
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 10 });
+    mon.logMetric({ name: 'cpu', peer: 'a', ttl: 10 });
+    clock.t += 600;
+    mon.logMetric({ name: 'ping', peer: 'b', ttl: 10 });
+    assert.throws(() => mon.logMetric({ name: 'mem', peer: 'a', ttl: 10 }), { code: 'ERR_METERKIT_INVALID_METRIC', field: 'limit', message: /limit of 3 .*peer "a" and metric "mem"/ });
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 10 });
+    // a batch: duplicates of one new pair count once; past the limit the whole batch is refused, naming the index
+    assert.throws(() => mon.logMetrics([{ name: 'ping', peer: 'b', ttl: 10 }, { name: 'x', peer: 'c', ttl: 10 }]), { field: 'limit', message: /metric \[1\]/ });
+    assert.equal(mon.window('ping', 'b').length, 1);
+    clock.t += 401;
+    mon.logMetric({ name: 'ping', peer: 'b', ttl: 10 });
+    clock.t += 600;
+    mon.check(); // a: silent 1001 ms: forgotten, its two windows freed
+    assert.equal(mon.logMetrics([{ name: 'x', peer: 'c', ttl: 10 }, { name: 'x', peer: 'c', ttl: 10 }, { name: 'y', peer: 'c', ttl: 10 }]), 3);
+    assert.throws(() => mon.logMetric({ name: 'z', peer: 'c', ttl: 10 }), { field: 'limit' });
   });
 });

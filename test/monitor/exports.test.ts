@@ -1,0 +1,32 @@
+/** `meterkit/monitor` as a user imports it: the API and the contract's constants, no internals. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+// a variable, so tsc resolves nothing at build time: dist/ is what the package exports point at
+const load = (spec: string): Promise<Record<string, unknown>> => import(spec) as Promise<Record<string, unknown>>;
+
+describe('meterkit/monitor', () => {
+  it('exports the Monitor, the metric rule, the detector helpers and the contract constants', async () => {
+    const m = await load('meterkit/monitor');
+    assert.deepEqual(Object.keys(m).sort(), [
+      'DEFAULT_NATS_SUBJECT',
+      'INVALID_METRIC_FIELDS',
+      'InvalidMetricError',
+      'MAX_METRIC_NAME_LENGTH',
+      'MAX_PEER_ID_LENGTH',
+      'MAX_STRING_VALUE_LENGTH',
+      'METRIC_NAME_RULE',
+      'MONITOR_HTTP',
+      'MONITOR_METRICS',
+      'Monitor',
+      'PHI_DEFAULTS',
+      'checkMetric',
+      'checkMetricName',
+      'checkPeerId',
+      'phi',
+    ]);
+    for (const internal of ['Window', 'Columns', 'AlertQueue', 'MonitorMetrics', 'judge', 'deadlineOf']) assert.equal(internal in m, false, internal);
+    const { Monitor } = m as { Monitor: new () => { close(): Promise<void> } };
+    await new Monitor().close();
+  });
+});
