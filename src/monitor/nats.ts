@@ -7,6 +7,7 @@
  * rejects with `ERR_METERKIT_NATS` naming the URL (a typo should not hang an agent). Once
  * connected, a lost server is redialled forever (`maxReconnectAttempts: -1`) every
  * `reconnectWait` ms (plus up to 100 ms of jitter); the subscription is renewed on reconnect.
+ * A server gone without closing the socket is noticed after two unanswered pings (every 20 s).
  *
  * Delivery is NATS core's: at most once. Backpressure: a message is handled synchronously in the
  * client's read loop (decode, parse, `onBatch`), so nothing queues in this module; the server's
@@ -51,6 +52,7 @@ const DEFAULT_PORT = 4222;
 const DEFAULT_RECONNECT_WAIT = 2000;
 const DEFAULT_CONNECT_TIMEOUT = 5000;
 const MAX_SUBJECT_LENGTH = 256;
+const PING_INTERVAL = 20_000;
 
 /**
  * Parses `--monitor-nats` / `--report-to` style server lists: comma-separated `nats://host:port`
@@ -204,6 +206,7 @@ async function open(options: NatsOptions, role: string, wildcards: boolean, sett
   const subject = checkSubject(options.subject ?? DEFAULT_NATS_SUBJECT, wildcards);
   const reconnectWait = checkDuration('NATS reconnectWait', options.reconnectWait ?? DEFAULT_RECONNECT_WAIT);
   const connectTimeout = checkDuration('NATS connectTimeout', options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT);
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name.length > MAX_SUBJECT_LENGTH)) throw new MeterkitError(ErrorCode.InvalidArgument, `invalid NATS name ${describeValue(options.name)}: give a string of at most ${MAX_SUBJECT_LENGTH} characters`);
   if (options.onError !== undefined && typeof options.onError !== 'function') throw new MeterkitError(ErrorCode.InvalidArgument, `invalid NATS onError ${describeValue(options.onError)}: give a function`);
   const where = servers.join(',');
   let nc: NatsConnection;
@@ -214,6 +217,9 @@ async function open(options: NatsOptions, role: string, wildcards: boolean, sett
       maxReconnectAttempts: -1,
       reconnectTimeWait: reconnectWait,
       timeout: connectTimeout,
+      // a server gone without a FIN (host down, cable cut) is noticed after maxPingOut (2) unanswered
+      // pings: about a minute, not the client's default four, since peers' heartbeats live seconds
+      pingInterval: PING_INTERVAL,
       // a reporter on one server must not learn and wander to a cluster's gossiped addresses it was not given
       ignoreClusterUpdates: true,
     });
@@ -357,7 +363,12 @@ export class NatsPublisher extends EventEmitter {
       this.#dropped++;
       return false;
     }
-    const data = JSON.stringify(batch);
+    let data: string;
+    try {
+      data = JSON.stringify(batch);
+    } catch (err) {
+      throw new MeterkitError(ErrorCode.InvalidArgument, `invalid batch: it cannot be written as JSON: ${reason(err)}`, { cause: err });
+    }
     try {
       this.link.nc.publish(this.subject, data);
     } catch (err) {
