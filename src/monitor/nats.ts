@@ -230,8 +230,21 @@ async function open(options: NatsOptions, role: string, wildcards: boolean, sett
   return { link, subject };
 }
 
+/** What the ingest and the publisher share: their connection's status, re-emitted as `'status'`. */
+export abstract class NatsEndpoint extends EventEmitter {
+  constructor(readonly link: NatsLink) {
+    super();
+    link.on('status', (s: NatsStatus) => this.emit('status', s));
+  }
+
+  /** The connection's status. */
+  get status(): NatsStatus {
+    return this.link.status;
+  }
+}
+
 /** A running NATS ingest (see {@link startNatsIngest}). Emits `'status'` on connection changes. */
-export class NatsIngest extends EventEmitter {
+export class NatsIngest extends NatsEndpoint {
   #received = 0;
   #rejected = 0;
   readonly #decoder = new TextDecoder('utf-8', { fatal: true });
@@ -239,14 +252,13 @@ export class NatsIngest extends EventEmitter {
 
   /** Use {@link startNatsIngest}. */
   constructor(
-    readonly link: NatsLink,
+    link: NatsLink,
     readonly subject: string,
     readonly onBatch: (batch: unknown) => void,
     hasOnError: boolean,
   ) {
-    super();
+    super(link);
     this.#quietDefault = !hasOnError;
-    link.on('status', (s: NatsStatus) => this.emit('status', s));
     link.nc.subscribe(subject, { callback: (err, msg) => this.#handle(err, msg) });
   }
 
@@ -258,11 +270,6 @@ export class NatsIngest extends EventEmitter {
   /** Messages not logged: undecodable (not UTF-8 JSON) or refused by `onBatch`. */
   get rejected(): number {
     return this.#rejected;
-  }
-
-  /** The connection's status. */
-  get status(): NatsStatus {
-    return this.link.status;
   }
 
   /** The subscription's callback: never throws. */
@@ -320,7 +327,7 @@ export async function startNatsIngest(options: NatsIngestOptions): Promise<NatsI
 }
 
 /** Publishes metric batches to the monitor subject (see {@link connectNatsPublisher}). Emits `'status'`. */
-export class NatsPublisher extends EventEmitter {
+export class NatsPublisher extends NatsEndpoint {
   #published = 0;
   #dropped = 0;
   #closed = false;
@@ -328,11 +335,10 @@ export class NatsPublisher extends EventEmitter {
   /** Use {@link connectNatsPublisher}. */
   constructor(
     readonly subject: string,
-    readonly link: NatsLink,
+    link: NatsLink,
     readonly closeTimeout: number,
   ) {
-    super();
-    link.on('status', (s: NatsStatus) => this.emit('status', s));
+    super(link);
   }
 
   /** Batches handed to the client. */
@@ -343,11 +349,6 @@ export class NatsPublisher extends EventEmitter {
   /** Batches dropped because the connection was down (NATS keeps none across a reconnect). */
   get dropped(): number {
     return this.#dropped;
-  }
-
-  /** The connection's status. */
-  get status(): NatsStatus {
-    return this.link.status;
   }
 
   /**
