@@ -160,8 +160,9 @@ export class NatsLink extends EventEmitter {
           this.report(new MeterkitError(ErrorCode.Nats, `lost the connection to NATS at ${this.where}; reconnecting every ${this.reconnectWait} ms`));
         } else if (s.type === 'reconnect') {
           try {
-            await this.settle();
-            this.#set('connected');
+            // close() does not reject a pending flush: racing closed() keeps close() from hanging here
+            await Promise.race([this.settle(), this.nc.closed()]);
+            if (!this.nc.isClosed()) this.#set('connected');
           } catch (err) {
             // lost again before settling: the next 'reconnect' settles again
             this.report(new MeterkitError(ErrorCode.Nats, `reconnected to NATS at ${this.where} but could not settle: ${reason(err)}`, { cause: err }));
