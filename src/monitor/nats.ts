@@ -7,6 +7,7 @@
  * rejects with `ERR_METERKIT_NATS` naming the URL (a typo should not hang an agent). Once
  * connected, a lost server is redialled forever (`maxReconnectAttempts: -1`) every
  * `reconnectWait` ms (plus up to 100 ms of jitter); the subscription is renewed on reconnect.
+ * A server gone without closing the socket is noticed after two unanswered pings (every 20 s).
  *
  * Delivery is NATS core's: at most once. Backpressure: a message is handled synchronously in the
  * client's read loop (decode, parse, `onBatch`), so nothing queues in this module; the server's
@@ -51,6 +52,7 @@ const DEFAULT_PORT = 4222;
 const DEFAULT_RECONNECT_WAIT = 2000;
 const DEFAULT_CONNECT_TIMEOUT = 5000;
 const MAX_SUBJECT_LENGTH = 256;
+const PING_INTERVAL = 20_000;
 
 /**
  * Parses `--monitor-nats` / `--report-to` style server lists: comma-separated `nats://host:port`
@@ -158,8 +160,9 @@ export class NatsLink extends EventEmitter {
           this.report(new MeterkitError(ErrorCode.Nats, `lost the connection to NATS at ${this.where}; reconnecting every ${this.reconnectWait} ms`));
         } else if (s.type === 'reconnect') {
           try {
-            await this.settle();
-            this.#set('connected');
+            // close() does not reject a pending flush: racing closed() keeps close() from hanging here
+            await Promise.race([this.settle(), this.nc.closed()]);
+            if (!this.nc.isClosed()) this.#set('connected');
           } catch (err) {
             // lost again before settling: the next 'reconnect' settles again
             this.report(new MeterkitError(ErrorCode.Nats, `reconnected to NATS at ${this.where} but could not settle: ${reason(err)}`, { cause: err }));
@@ -204,6 +207,7 @@ async function open(options: NatsOptions, role: string, wildcards: boolean, sett
   const subject = checkSubject(options.subject ?? DEFAULT_NATS_SUBJECT, wildcards);
   const reconnectWait = checkDuration('NATS reconnectWait', options.reconnectWait ?? DEFAULT_RECONNECT_WAIT);
   const connectTimeout = checkDuration('NATS connectTimeout', options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT);
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name.length > MAX_SUBJECT_LENGTH)) throw new MeterkitError(ErrorCode.InvalidArgument, `invalid NATS name ${describeValue(options.name)}: give a string of at most ${MAX_SUBJECT_LENGTH} characters`);
   if (options.onError !== undefined && typeof options.onError !== 'function') throw new MeterkitError(ErrorCode.InvalidArgument, `invalid NATS onError ${describeValue(options.onError)}: give a function`);
   const where = servers.join(',');
   let nc: NatsConnection;
@@ -214,6 +218,9 @@ async function open(options: NatsOptions, role: string, wildcards: boolean, sett
       maxReconnectAttempts: -1,
       reconnectTimeWait: reconnectWait,
       timeout: connectTimeout,
+      // a server gone without a FIN (host down, cable cut) is noticed after maxPingOut (2) unanswered
+      // pings: about a minute, not the client's default four, since peers' heartbeats live seconds
+      pingInterval: PING_INTERVAL,
       // a reporter on one server must not learn and wander to a cluster's gossiped addresses it was not given
       ignoreClusterUpdates: true,
     });
@@ -224,8 +231,21 @@ async function open(options: NatsOptions, role: string, wildcards: boolean, sett
   return { link, subject };
 }
 
+/** What the ingest and the publisher share: their connection's status, re-emitted as `'status'`. */
+export abstract class NatsEndpoint extends EventEmitter {
+  constructor(readonly link: NatsLink) {
+    super();
+    link.on('status', (s: NatsStatus) => this.emit('status', s));
+  }
+
+  /** The connection's status. */
+  get status(): NatsStatus {
+    return this.link.status;
+  }
+}
+
 /** A running NATS ingest (see {@link startNatsIngest}). Emits `'status'` on connection changes. */
-export class NatsIngest extends EventEmitter {
+export class NatsIngest extends NatsEndpoint {
   #received = 0;
   #rejected = 0;
   readonly #decoder = new TextDecoder('utf-8', { fatal: true });
@@ -233,14 +253,13 @@ export class NatsIngest extends EventEmitter {
 
   /** Use {@link startNatsIngest}. */
   constructor(
-    readonly link: NatsLink,
+    link: NatsLink,
     readonly subject: string,
     readonly onBatch: (batch: unknown) => void,
     hasOnError: boolean,
   ) {
-    super();
+    super(link);
     this.#quietDefault = !hasOnError;
-    link.on('status', (s: NatsStatus) => this.emit('status', s));
     link.nc.subscribe(subject, { callback: (err, msg) => this.#handle(err, msg) });
   }
 
@@ -252,11 +271,6 @@ export class NatsIngest extends EventEmitter {
   /** Messages not logged: undecodable (not UTF-8 JSON) or refused by `onBatch`. */
   get rejected(): number {
     return this.#rejected;
-  }
-
-  /** The connection's status. */
-  get status(): NatsStatus {
-    return this.link.status;
   }
 
   /** The subscription's callback: never throws. */
@@ -314,7 +328,7 @@ export async function startNatsIngest(options: NatsIngestOptions): Promise<NatsI
 }
 
 /** Publishes metric batches to the monitor subject (see {@link connectNatsPublisher}). Emits `'status'`. */
-export class NatsPublisher extends EventEmitter {
+export class NatsPublisher extends NatsEndpoint {
   #published = 0;
   #dropped = 0;
   #closed = false;
@@ -322,11 +336,10 @@ export class NatsPublisher extends EventEmitter {
   /** Use {@link connectNatsPublisher}. */
   constructor(
     readonly subject: string,
-    readonly link: NatsLink,
+    link: NatsLink,
     readonly closeTimeout: number,
   ) {
-    super();
-    link.on('status', (s: NatsStatus) => this.emit('status', s));
+    super(link);
   }
 
   /** Batches handed to the client. */
@@ -337,11 +350,6 @@ export class NatsPublisher extends EventEmitter {
   /** Batches dropped because the connection was down (NATS keeps none across a reconnect). */
   get dropped(): number {
     return this.#dropped;
-  }
-
-  /** The connection's status. */
-  get status(): NatsStatus {
-    return this.link.status;
   }
 
   /**
@@ -357,7 +365,12 @@ export class NatsPublisher extends EventEmitter {
       this.#dropped++;
       return false;
     }
-    const data = JSON.stringify(batch);
+    let data: string;
+    try {
+      data = JSON.stringify(batch);
+    } catch (err) {
+      throw new MeterkitError(ErrorCode.InvalidArgument, `invalid batch: it cannot be written as JSON: ${reason(err)}`, { cause: err });
+    }
     try {
       this.link.nc.publish(this.subject, data);
     } catch (err) {

@@ -91,6 +91,8 @@ describe('NATS transport: options', () => {
     await assert.rejects(connectNatsPublisher({ servers: 'nats://127.0.0.1:1', reconnectWait: 0 }), /reconnectWait/);
     await assert.rejects(startNatsIngest({ servers: 'nats://127.0.0.1:1' } as never), /onBatch/);
     await assert.rejects(startNatsIngest({ servers: 'nats://127.0.0.1:1', onBatch: () => {}, onError: 'x' as never }), /onError/);
+    await assert.rejects(connectNatsPublisher({ servers: 'nats://127.0.0.1:1', name: 7 as never }), /NATS name 7/);
+    await assert.rejects(connectNatsPublisher(null as never), /NATS publisher options null/);
   });
 
   it('fails fast, naming the URL, when the first connection fails', async () => {
@@ -128,6 +130,11 @@ describe('NATS transport against nats-server', needs('nats-server'), () => {
       assert.equal(pub.published, 200);
       assert.deepEqual(inbox.errors, []);
       assert.throws(() => pub.publish('nope' as never), { code: 'ERR_METERKIT_INVALID_ARGUMENT' });
+      assert.throws(() => pub.publish([{ name: 'ping', peer: 'a', value: 1n as never }]), /cannot be written as JSON/);
+      // nats-server's max_payload is 1 MiB: a bigger batch is the caller's to split
+      const huge = [{ name: 'big', peer: 'a', value: 'x'.repeat(1_100_000), ttl: 1 }];
+      assert.throws(() => pub.publish(huge), (err: Error & { code?: string }) => err.code === 'ERR_METERKIT_NATS' && /1 metrics \(1100\d+ bytes\).*max_payload/.test(err.message));
+      assert.equal(pub.published, 200);
     } finally {
       await pub.close();
       await ingest.close();
@@ -219,6 +226,9 @@ describe('NATS transport against nats-server', needs('nats-server'), () => {
       await inbox.count(2);
       assert.deepEqual(inbox.batches, [ping('b', 1), ping('b', 3)]);
       assert.equal(ingest.received, 2);
+      // one report per outage and end, however many redials failed meanwhile
+      assert.equal(inbox.errors.filter((e) => /lost the connection/.test(e.message)).length, 2, String(inbox.errors));
+      assert.equal(inbox.errors.length, 2, String(inbox.errors));
     } finally {
       await pub.close();
       await ingest.close();
