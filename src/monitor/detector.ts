@@ -3,15 +3,15 @@
  *
  * - ttl (ipfs-cluster's rule): down when the latest metric is valid and `now > expire`.
  * - phi (phi accrual, Hayashibara et al.; the form Akka and Cassandra use): over the
- *   window's inter-arrival intervals, with μ their mean plus `acceptablePause` and σ their
+ *   window's inter-arrival intervals, with m their mean plus `acceptablePause` and σ their
  *   population standard deviation, at least `minStdDev`,
- *   `phi = −log10(1 − F(now − lastSeen))`, F the normal CDF with mean μ and deviation σ;
+ *   `phi = −log10(1 − F(now − lastSeen))`, F the normal CDF with mean m and deviation σ;
  *   down when phi > `threshold`. Until the window holds `minSamples` intervals, the ttl rule
  *   judges (and phi is null).
  *
  * F is approximated by the logistic function Akka uses (Bowling et al. 2009, "A logistic
  * approximation to the cumulative normal distribution"): F(y) ≈ 1 / (1 + e^(−y(1.5976 +
- * 0.070566 y²))) with y = (t − μ) / σ, whose absolute error is below 1.4 × 10⁻⁴. With
+ * 0.070566 y²))) with y = (t − m) / σ, whose absolute error is below 1.4 × 10⁻⁴. With
  * k = y(1.5976 + 0.070566 y²), 1 − F = 1 / (1 + e^k), so phi = log10(1 + e^k) = softplus(k) / ln 10,
  * computed as `(k + log1p(e^−k)) / ln 10` above the mean and `log1p(e^k) / ln 10` below it: the
  * same value as Akka's two branches, but finite however long the gap (no log of an
@@ -35,7 +35,7 @@ export interface ResolvedDetector {
   acceptablePause: number;
   minSamples: number;
   /**
-   * The y = (gap − μ) / σ above which phi exceeds the threshold. phi is monotonic in y, so a
+   * The y = (gap − m) / σ above which phi exceeds the threshold. phi is monotonic in y, so a
    * window's moment of suspicion is known when a metric arrives (see {@link deadlineOf}).
    */
   yThreshold: number;
@@ -124,7 +124,7 @@ export function phiOf(w: Window, now: number, d: ResolvedDetector): number | nul
 
 /**
  * The moment `w` goes down if nothing arrives, computed when a metric arrives: with the ttl
- * rule its expiry; with phi the time the gap reaches μ + y*·σ, y* the threshold's y. A check
+ * rule its expiry; with phi the time the gap reaches m + y*·σ, y* the threshold's y. A check
  * then compares one number per window, with no logarithm and nothing written.
  */
 export function deadlineOf(w: Window, d: ResolvedDetector): number {

@@ -13,6 +13,7 @@
  */
 import type { Counter, Gauge } from '../core/handles.js';
 import type { Labels } from '../core/labels.js';
+import { describeByKind } from '../core/recorder.js';
 import type { Recorder } from '../core/recorder.js';
 import { Unit } from '../core/units.js';
 import type { AlertKind, PeerState } from './types.js';
@@ -67,10 +68,7 @@ export class MonitorMetrics {
     private readonly r: Recorder,
     publishAll: () => void,
   ) {
-    for (const [name, kind, unit, help] of Object.values(MONITOR_METRICS)) {
-      if (kind === 'counter') r.describeCounter(name, unit, help);
-      else r.describeGauge(name, unit, help);
-    }
+    for (const [name, kind, unit, help] of Object.values(MONITOR_METRICS)) describeByKind(r, kind, name, unit, help);
     const p = MONITOR_METRICS.peers[0];
     this.peers = { up: r.registerGauge(p, { state: 'up' }), down: r.registerGauge(p, { state: 'down' }), unknown: r.registerGauge(p, { state: 'unknown' }) };
     this.dropped = r.registerCounter(MONITOR_METRICS.dropped[0]);

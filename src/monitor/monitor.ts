@@ -266,17 +266,24 @@ export class Monitor extends EventEmitter {
     return this.peerSet === undefined || p.gen === this.gen;
   }
 
+  /**
+   * Calls `fn` for every window of the current peers, with one `now`; nothing when the peer
+   * set cannot be read (that is reported).
+   */
+  private forCurrent(fn: (w: Window, now: number) => void): void {
+    if (!this.refreshPeers()) return;
+    const now = this.now();
+    for (const p of this.known.values()) {
+      if (this.inSet(p)) for (const w of p.windows) fn(w, now);
+    }
+  }
+
   /** The latest valid, unexpired metric of each current peer (none when the peer set cannot be read). */
   lastMetrics(name: string): Metric[] {
     const out: Metric[] = [];
-    if (!this.refreshPeers()) return out;
-    const now = this.now();
-    for (const p of this.known.values()) {
-      if (!this.inSet(p)) continue;
-      for (const w of p.windows) {
-        if (w.name === name && w.valid() && now <= w.expire()) out.push(w.metric(w.newest()));
-      }
-    }
+    this.forCurrent((w, now) => {
+      if (w.name === name && w.valid() && now <= w.expire()) out.push(w.metric(w.newest()));
+    });
     return out;
   }
 
@@ -294,14 +301,9 @@ export class Monitor extends EventEmitter {
   /** Every (peer, metric) of the current peers, judged now; sorted by peer, then metric. */
   status(): PeerStatus[] {
     const out: PeerStatus[] = [];
-    if (!this.refreshPeers()) return out;
-    const now = this.now();
-    for (const p of this.known.values()) {
-      if (!this.inSet(p)) continue;
-      for (const w of p.windows) {
-        out.push({ peer: p.id, metric: w.name, value: w.value(w.newest()), lastSeen: w.lastSeen(), expire: w.expire(), state: judge(w, now), phi: phiOf(w, now, this.detector) });
-      }
-    }
+    this.forCurrent((w, now) => {
+      out.push({ peer: w.peer, metric: w.name, value: w.value(w.newest()), lastSeen: w.lastSeen(), expire: w.expire(), state: judge(w, now), phi: phiOf(w, now, this.detector) });
+    });
     return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
   }
 

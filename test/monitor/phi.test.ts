@@ -9,7 +9,7 @@ function near(actual: number | null | undefined, expected: number, tolerance = 1
 }
 
 describe('phi()', () => {
-  // By hand, with y = (t − μ)/σ, k = y(1.5976 + 0.070566 y²), e = exp(−k), phi = −log10(e/(1+e)):
+  // By hand, with y = (t − m)/σ, k = y(1.5976 + 0.070566 y²), e = exp(−k), phi = −log10(e/(1+e)):
   it('at the mean: y = 0, e = 1, phi = log10 2', () => near(phi(1000, 1000, 500), 0.30103));
   it('one deviation late: k = 1.668166, e = 0.188600, phi = 0.724474 + 0.075035 = 0.79951', () => near(phi(1500, 1000, 500), 0.79951));
   it('two deviations late: k = 3.759728, e = 0.023290, phi = 1.632837 + 0.009998 = 1.64283', () => near(phi(2000, 1000, 500), 1.64283));
