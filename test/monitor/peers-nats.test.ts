@@ -25,8 +25,12 @@ describe('peer monitor over NATS (real processes, real nats-server)', needs('nat
     const server = await startNatsServer();
     nats = server;
     const monitor = await spawnAgent(['--monitor-nats', server.url, '--monitor-check-interval', `${CHECK}ms`], /peer monitor at http:\/\/127\.0\.0\.1:\d+\/monitor\/v1 .*, and from NATS nats:\/\/127\.0\.0\.1:\d+/);
-    const report = (id: string): Promise<AgentProcess> =>
-      spawnAgent(['--report-to', server.url, '--peer-id', id, '--report-interval', '200ms', '--report-ttl', `${TTL}ms`], new RegExp(`reporting as "${id}" to nats://127\\.0\\.0\\.1:\\d+ every 200 ms`));
+    const reporters: AgentProcess[] = [];
+    const report = async (id: string): Promise<AgentProcess> => {
+      const p = await spawnAgent(['--report-to', server.url, '--peer-id', id, '--report-interval', '200ms', '--report-ttl', `${TTL}ms`], new RegExp(`reporting as "${id}" to nats://127\\.0\\.0\\.1:\\d+ every 200 ms`));
+      reporters.push(p);
+      return p;
+    };
     // timers fire late on a loaded machine (other test files run beside this one)
     await outageProof({ monitor, report, ttl: TTL, check: CHECK, lateTick: 1000 });
 
@@ -57,5 +61,12 @@ describe('peer monitor over NATS (real processes, real nats-server)', needs('nat
     };
     await waitFor(async () => (balance().length === 0 ? true : undefined), 30_000, `every outage closed: ${balance().join('; ')}`);
     assert.match(monitor.log(), /meterkit monitor: NATS nats:\/\/127\.0\.0\.1:\d+ reconnecting[\s\S]*meterkit monitor: NATS nats:\/\/127\.0\.0\.1:\d+ connected/);
+    // SIGTERM: the agents close their NATS links and exit 0
+    const running = reporters.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+    assert.equal(running.length, 3);
+    for (const p of [...running, monitor]) {
+      await p.stop();
+      assert.equal(await p.exited, 0, p.log());
+    }
   });
 });
