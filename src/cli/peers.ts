@@ -68,13 +68,14 @@ export async function peersCommand(args: readonly string[], out: (s: string) => 
   }
   if (values.help) return 'help';
   const base = values.url ?? DEFAULT_PEERS_URL;
+  const rule = `invalid --url ${JSON.stringify(base)}: use http://HOST:PORT or https://HOST:PORT`;
   let url: URL;
   try {
     url = new URL(MONITOR_HTTP.peers, base);
-  } catch {
-    url = new URL('invalid:'); // replaced by the usage error below
+  } catch (e) {
+    throw new UsageError(`${rule} (${(e as Error).message})`, { cause: e });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`invalid --url ${JSON.stringify(base)}: use http://HOST:PORT or https://HOST:PORT`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(rule);
   const t = values.timeout;
   const timeout = t === undefined ? 10_000 : asUsage(() => parseDuration('--timeout', t));
   const auth = readAuthFlags(values, env);
