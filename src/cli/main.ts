@@ -270,30 +270,15 @@ export async function main(
       return 0;
     }
     if (cmd === 'agent' || cmd === 'proxy') return await agentCommand(cmd, rest, out, err);
-    if (cmd === 'docker') {
-      const r = await dockerCommand(rest, out, err);
-      if (r === 'help') {
-        out(DOCKER_HELP);
-        return 0;
-      }
-      return r;
-    }
-    if (cmd === 'peers') {
-      const r = await peersCommand(rest, out, err);
-      if (r === 'help') {
-        out(PEERS_HELP);
-        return 0;
-      }
-      return r;
-    }
-    if (cmd === 'observe') {
-      const r = await observeCommand(rest, out, err, untilSignal);
-      if (r === 'help') {
-        out(OBSERVE_HELP);
-        return 0;
-      }
-      return r;
-    }
+    // a command that answers 'help' gets its help printed here, with exit 0
+    const helped = (r: number | 'help', help: string): number => {
+      if (r !== 'help') return r;
+      out(help);
+      return 0;
+    };
+    if (cmd === 'docker') return helped(await dockerCommand(rest, out, err), DOCKER_HELP);
+    if (cmd === 'peers') return helped(await peersCommand(rest, out, err), PEERS_HELP);
+    if (cmd === 'observe') return helped(await observeCommand(rest, out, err, untilSignal), OBSERVE_HELP);
     err(`meterkit: unknown command "${cmd}": run "meterkit --help" for the list of commands\n`);
     return 2;
   } catch (e) {

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
-import { main, parseAgentArgs } from '../../src/cli/main.js';
+import { parseAgentArgs } from '../../src/cli/main.js';
+import { capture } from '../helpers/cli.js';
 import { formatAge, peersTable } from '../../src/cli/peers.js';
 import type { AgentConfig } from '../../src/cli/agent.js';
 import { freePort } from '../helpers/tools.js';
@@ -14,13 +15,6 @@ function parse(args: string[]): AgentConfig {
   const c = parseAgentArgs(['--no-stream', ...args], {});
   assert.notEqual(c, 'help');
   return c as AgentConfig;
-}
-
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, (s) => (out += s), (s) => (err += s));
-  return { code, out, err };
 }
 
 describe('meterkit agent: monitor and reporting flags', () => {
