@@ -16,8 +16,10 @@ import { AlertQueue } from './alerts.js';
 import { deadlineOf, judge, phiOf, resolveDetector } from './detector.js';
 import type { ResolvedDetector } from './detector.js';
 import { MonitorMetrics } from './metrics.js';
-import type { Alert, AlertKind, DetectorOptions, Metric, MetricInput, PeerSet, PeerState, PeerStatus } from './types.js';
+import type { Alert, AlertKind, DetectorOptions, Metric, MetricInput, PeerSet, PeerStatus } from './types.js';
 import { InvalidMetricError, PEER_ID_RULE, checkMetric, isPeerId } from './validate.js';
+import { PeerTable } from './peers.js';
+import type { Peer } from './peers.js';
 import { Columns, Window } from './window.js';
 
 /** Options of a {@link Monitor}. */
@@ -49,15 +51,10 @@ export interface MonitorOptions {
   onError?: (err: Error) => void;
 }
 
-/** A peer the monitor has heard from: its windows, and when it last sent anything. */
-interface Peer {
-  readonly id: string;
-  readonly windows: Window[];
-  /** When it last sent any metric (its windows update it). */
-  lastSeen: number;
-  /** The peer-set generation that last listed it (explicit peer sets only). */
-  gen: number;
-}
+/** Worst-state ranks of a peer's windows at a check (0: not judged, a peer outside the set). */
+const UNKNOWN = 1;
+const UP = 2;
+const DOWN = 3;
 
 const DEFAULTS = Object.freeze({ windowCap: 25, maxWindows: 100_000, checkInterval: 15_000, alertQueueCap: 256, forgetAfter: 3_600_000, reAlertInterval: 0 });
 
@@ -86,7 +83,7 @@ export class Monitor extends EventEmitter {
   private readonly onError: (err: Error) => void;
   private readonly metrics: MonitorMetrics | undefined;
 
-  private readonly known = new Map<string, Peer>();
+  private readonly known = new PeerTable();
   private readonly cols: Columns;
   private readonly queues = new Set<AlertQueue>();
   private gen = 0;
@@ -209,30 +206,21 @@ export class Monitor extends EventEmitter {
     const w = found ?? this.newWindow(m.name, m.peer);
     const valid = m.valid ?? true;
     w.push(m.value ?? '', valid, expire, now);
-    w.owner.lastSeen = now;
+    this.known.lastSeen[w.peerIndex] = now;
     w.logged?.increment();
     if (this.detector.kind === 'phi') w.refreshStats();
     w.setDeadline(deadlineOf(w, this.detector));
-    if (valid) {
-      w.state = 'up';
-      if (w.outage) {
-        w.outage = false;
-        // raised on arrival, not judged: no phi
-        this.raise(w, 'up', now, null);
-      }
-    } else {
-      w.state = 'unknown';
+    if (valid && this.cols.outage[w.slot] === 1) {
+      this.cols.outage[w.slot] = 0;
+      // raised on arrival, not judged: no phi
+      this.raise(w, 'up', now, null);
     }
     return w.metric(w.newest());
   }
 
   private newWindow(name: string, peer: string): Window {
-    let p = this.known.get(peer);
-    if (p === undefined) {
-      p = { id: peer, windows: [], lastSeen: 0, gen: 0 };
-      this.known.set(peer, p);
-    }
-    const w = new Window(name, peer, p, this.cols);
+    const p = this.known.get(peer) ?? this.known.add(peer);
+    const w = new Window(name, peer, p.index, this.cols);
     this.windowCount++;
     this.metrics?.attach(w);
     p.windows.push(w);
@@ -257,13 +245,13 @@ export class Monitor extends EventEmitter {
     const gen = ++this.gen;
     for (const id of list) {
       const p = this.known.get(id);
-      if (p !== undefined) p.gen = gen;
+      if (p !== undefined) this.known.gen[p.index] = gen;
     }
     return true;
   }
 
   private inSet(p: Peer): boolean {
-    return this.peerSet === undefined || p.gen === this.gen;
+    return this.peerSet === undefined || this.known.gen[p.index] === this.gen;
   }
 
   /**
@@ -319,43 +307,54 @@ export class Monitor extends EventEmitter {
     if (!this.refreshPeers()) return raised;
     const now = this.now();
     const d = this.detector;
+    const P = this.known;
+    const C = this.cols;
+    const explicit = this.peerSet !== undefined;
+    const gen = this.gen;
+    // peers first: forget the silent ones (members of an explicit set stay)
+    for (let i = 0; i < P.used; i++) {
+      const p = P.byIndex[i];
+      if (p !== undefined && now - (P.lastSeen[i] as number) > this.forgetAfter && (!explicit || P.gen[i] !== gen)) this.forget(p);
+    }
+    // then every window, in slot order over the columns: a Window object is touched only to raise
     const publish = this.metrics?.pulls === false;
-    let up = 0;
-    let down = 0;
-    let unknown = 0;
-    for (const p of this.known.values()) {
-      const member = this.inSet(p);
-      if (now - p.lastSeen > this.forgetAfter && (this.peerSet === undefined || !member)) {
-        this.forget(p);
-        continue;
-      }
-      if (!member) continue;
-      let worst: PeerState = 'unknown';
-      for (const w of p.windows) {
-        const state = judge(w, now);
-        w.state = state;
-        if (publish) this.metrics?.window(w, now, phiOf(w, now, d));
-        if (state === 'down') {
-          worst = 'down';
-          if (!w.outage) {
-            w.outage = true;
-            w.lastAlert = now;
+    for (let s = 0; s < C.slots; s++) {
+      const w = C.windows[s];
+      if (w === undefined) continue;
+      const pi = C.peer[s] as number;
+      if (explicit && P.gen[pi] !== gen) continue;
+      if (publish) this.metrics?.window(w, now, phiOf(w, now, d));
+      let rank = UNKNOWN;
+      if (C.newestValid[s] === 1) {
+        if (now > (C.deadline[s] as number)) {
+          rank = DOWN;
+          if (C.outage[s] === 0) {
+            C.outage[s] = 1;
+            C.lastAlert[s] = now;
             raised.push(this.raise(w, 'down', now, phiOf(w, now, d)));
-          } else if (this.reAlert > 0 && now - w.lastAlert >= this.reAlert) {
-            w.lastAlert = now;
+          } else if (this.reAlert > 0 && now - (C.lastAlert[s] as number) >= this.reAlert) {
+            C.lastAlert[s] = now;
             raised.push(this.raise(w, 'down', now, phiOf(w, now, d)));
           }
-        } else if (state === 'up') {
-          if (worst === 'unknown') worst = 'up';
-          if (w.outage) {
-            w.outage = false;
+        } else {
+          rank = UP;
+          if (C.outage[s] === 1) {
+            C.outage[s] = 0;
             raised.push(this.raise(w, 'up', now, phiOf(w, now, d)));
           }
         }
       }
-      if (worst === 'down') down++;
-      else if (worst === 'up') up++;
-      else unknown++;
+      if (rank > (P.worst[pi] as number)) P.worst[pi] = rank;
+    }
+    let up = 0;
+    let down = 0;
+    let unknown = 0;
+    for (let i = 0; i < P.used; i++) {
+      const r = P.worst[i];
+      if (r === DOWN) down++;
+      else if (r === UP) up++;
+      else if (r === UNKNOWN) unknown++;
+      P.worst[i] = 0;
     }
     this.metrics?.peerStates(up, down, unknown);
     return raised;
@@ -364,15 +363,11 @@ export class Monitor extends EventEmitter {
   /** The collector: every window's gauges, judged at collection time. */
   private publishAll(): void {
     const now = this.now();
-    for (const p of this.known.values()) {
-      for (const w of p.windows) {
-        this.metrics?.window(w, now, phiOf(w, now, this.detector));
-      }
-    }
+    for (const w of this.cols.windows) if (w !== undefined) this.metrics?.window(w, now, phiOf(w, now, this.detector));
   }
 
   private forget(p: Peer): void {
-    this.known.delete(p.id);
+    this.known.remove(p);
     this.windowCount -= p.windows.length;
     for (const w of p.windows) {
       w.release();
