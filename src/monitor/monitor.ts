@@ -4,69 +4,29 @@
  * `down` per outage and an `up` on recovery, a bounded alert queue per iterator, and peers
  * that leave forgotten with their windows.
  *
- * Costs: `logMetric` for a known (peer, metric) allocates the stored metric only — the name and
- * peer rules ran when its window was made, and the window's strings are reused. `check()` walks
- * the peers and their windows in place, without sorting or allocating (except alerts raised).
+ * Costs: `logMetric` for a known (peer, metric) writes its window's columns and allocates only
+ * the Metric it returns (young garbage) — the name and peer rules ran when the window was made.
+ * `check()` walks the per-window and per-peer columns (window.ts, peers.ts) without sorting or
+ * allocating, except the alerts it raises.
  */
 import { EventEmitter } from 'node:events';
-import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
-import { checkDuration, checkWhole } from '../core/options.js';
-import type { Recorder } from '../core/recorder.js';
+import { ErrorCode, MeterkitError } from '../core/errors.js';
 import { AlertQueue } from './alerts.js';
-import { deadlineOf, judge, phiOf, resolveDetector } from './detector.js';
+import { deadlineOf, judge, phiOf } from './detector.js';
 import type { ResolvedDetector } from './detector.js';
 import { MonitorMetrics } from './metrics.js';
-import type { Alert, AlertKind, DetectorOptions, Metric, MetricInput, PeerSet, PeerStatus } from './types.js';
-import { InvalidMetricError, PEER_ID_RULE, checkMetric, isPeerId } from './validate.js';
+import { resolveOptions } from './options.js';
+import type { MonitorOptions } from './options.js';
+import type { Alert, AlertKind, Metric, MetricInput, PeerSet, PeerStatus } from './types.js';
+import { InvalidMetricError, checkMetric } from './validate.js';
 import { PeerTable } from './peers.js';
 import type { Peer } from './peers.js';
 import { Columns, Window } from './window.js';
-
-/** Options of a {@link Monitor}. */
-export interface MonitorOptions {
-  /** Metrics kept per (metric, peer). Default 25 (ipfs-cluster's `DefaultWindowCap`). */
-  windowCap?: number;
-  /**
-   * (peer, metric) windows held at most; a metric that would open one more is refused (an
-   * InvalidMetricError with field `limit`, counted) until peers are forgotten. Default 100 000.
-   */
-  maxWindows?: number;
-  /** ms between checks once {@link Monitor.start} ran. Default 15 000. */
-  checkInterval?: number;
-  /** Alerts an iterator's queue holds before dropping. Default 256 (ipfs-cluster's `AlertChannelCap`). */
-  alertQueueCap?: number;
-  /** The current peers: a list, or a function called on each check and read. Default: every peer that reported. */
-  peers?: PeerSet;
-  /** ms after a peer's last metric when it is forgotten with its windows, unless it is in an explicit peer set. Default 3 600 000. */
-  forgetAfter?: number;
-  /** Which detector judges. Default `{ kind: 'ttl' }`. */
-  detector?: DetectorOptions;
-  /** ms; 0 (default) = one `down` per outage; > 0 = `down` again at this interval while down. */
-  reAlertInterval?: number;
-  /** Where the monitor's own metrics go. Default: none. */
-  recorder?: Recorder;
-  /** The clock, ms since the epoch. Default `Date.now`. */
-  now?: () => number;
-  /** Background errors (a throwing peer set, dropped alerts, a throwing listener). Default: a process warning. */
-  onError?: (err: Error) => void;
-}
 
 /** Worst-state ranks of a peer's windows at a check (0: not judged, a peer outside the set). */
 const UNKNOWN = 1;
 const UP = 2;
 const DOWN = 3;
-
-const DEFAULTS = Object.freeze({ windowCap: 25, maxWindows: 100_000, checkInterval: 15_000, alertQueueCap: 256, forgetAfter: 3_600_000, reAlertInterval: 0 });
-
-function defaultOnError(err: Error): void {
-  process.emitWarning(err);
-}
-
-function fn<T>(what: string, v: T | undefined, fallback: T): T {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'function') throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what}: it must be a function`);
-  return v;
-}
 
 /** The peer monitor. See the README's "Peer monitor" section for the model. */
 export class Monitor extends EventEmitter {
@@ -94,24 +54,18 @@ export class Monitor extends EventEmitter {
   /** @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` naming the bad option. */
   constructor(options: MonitorOptions = {}) {
     super();
-    this.cap = checkWhole('windowCap', options.windowCap ?? DEFAULTS.windowCap, { max: 100_000 });
-    this.maxWindows = checkWhole('maxWindows', options.maxWindows ?? DEFAULTS.maxWindows, { max: 10_000_000 });
-    this.interval = checkDuration('checkInterval', options.checkInterval ?? DEFAULTS.checkInterval);
-    this.queueCap = checkWhole('alertQueueCap', options.alertQueueCap ?? DEFAULTS.alertQueueCap, { max: 1_000_000 });
-    this.forgetAfter = checkDuration('forgetAfter', options.forgetAfter ?? DEFAULTS.forgetAfter);
-    this.reAlert = checkDuration('reAlertInterval', options.reAlertInterval ?? DEFAULTS.reAlertInterval, 0);
-    this.detector = resolveDetector(options.detector, this.cap);
+    const o = resolveOptions(options);
+    this.cap = o.windowCap;
+    this.maxWindows = o.maxWindows;
+    this.interval = o.checkInterval;
+    this.queueCap = o.alertQueueCap;
+    this.forgetAfter = o.forgetAfter;
+    this.reAlert = o.reAlertInterval;
+    this.detector = o.detector;
+    this.peerSet = o.peers;
+    this.now = o.now;
+    this.onError = o.onError;
     this.cols = new Columns(this.cap);
-    const peers = options.peers;
-    if (peers !== undefined && typeof peers !== 'function') {
-      if (!Array.isArray(peers)) throw new MeterkitError(ErrorCode.InvalidArgument, 'invalid peers: it must be an array of peer ids or a function returning one');
-      peers.forEach((p: unknown, i) => {
-        if (!isPeerId(p)) throw new MeterkitError(ErrorCode.InvalidArgument, `invalid peers[${i}] ${describeValue(p)}: ${PEER_ID_RULE}`);
-      });
-    }
-    this.peerSet = peers === undefined ? undefined : typeof peers === 'function' ? peers : Object.freeze([...peers]);
-    this.now = fn('now', options.now, Date.now);
-    this.onError = fn('onError', options.onError, defaultOnError);
     this.metrics = options.recorder === undefined ? undefined : new MonitorMetrics(options.recorder, () => this.publishAll());
   }
 
