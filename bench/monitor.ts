@@ -17,7 +17,7 @@
  * HTTP ingest throughput (batches over `POST /monitor/v1/metrics`) belongs here too:
  * {@link runMonitorHttpIngest} is its place, for the HTTP transport to fill.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from '../src/core/registry.js';
 import { Monitor } from '../src/monitor/index.js';
@@ -133,10 +133,26 @@ async function checkTicks(inputs: readonly MetricInput[]): Promise<void> {
   }
 }
 
-/** Max event-loop delay (ms) over 1 s of heartbeats arriving in slices, as a transport delivers them, with the monitor ticking or not. */
-async function maxDelay(inputs: readonly MetricInput[], ticking: boolean): Promise<number> {
+/**
+ * Max event-loop delay (ms) over 1 s of heartbeats arriving in slices, as a transport delivers
+ * them, with the monitor ticking or not; and the longest tick among them (the monitor's own
+ * share of a stall: the timer calls `this.check()`, so wrapping the instance's method times it).
+ */
+async function maxDelay(inputs: readonly MetricInput[], ticking: boolean): Promise<{ delay: number; tick: number }> {
   const mon = new Monitor({ recorder: new Registry({ cardinalityLimit: 1_000_000 }), checkInterval: 20 });
   for (const m of inputs) mon.logMetric(m);
+  let tick = 0;
+  const check = mon.check.bind(mon);
+  mon.check = () => {
+    const t0 = performance.now();
+    const raised = check();
+    tick = Math.max(tick, performance.now() - t0);
+    return raised;
+  };
+  // the wrapper gives this monitor a shape of its own, so check() is optimized again for it:
+  // a few ticks first, as a running monitor has had (a fresh process pays the same once)
+  for (let k = 0; k < 5; k++) mon.check();
+  tick = 0;
   // start from a collected heap, so neither run inherits the garbage of the cases before it
   heapUsed();
   const h = monitorEventLoopDelay({ resolution: 1 });
@@ -153,16 +169,17 @@ async function maxDelay(inputs: readonly MetricInput[], ticking: boolean): Promi
   }
   h.disable();
   await mon.close();
-  return h.max / 1e6;
+  return { delay: h.max / 1e6, tick };
 }
 
 async function noStall(inputs: readonly MetricInput[]): Promise<void> {
   // the same load without ticks first: what the machine and the GC add on their own
-  const baseline = await maxDelay(inputs, false);
+  const baseline = (await maxDelay(inputs, false)).delay;
   record(S, 'event-loop delay max, heartbeats only (baseline)', baseline, 'ms');
-  const maxMs = await maxDelay(inputs, true);
-  record(S, 'event-loop delay max, heartbeats + a check every 20 ms', maxMs, 'ms');
-  target('monitor: no event-loop stall while ticking (10 000 × 4)', '≤ 10 ms', `${maxMs.toFixed(1)} ms (baseline without ticks ${baseline.toFixed(1)} ms)`, maxMs <= 10);
+  const { delay, tick } = await maxDelay(inputs, true);
+  record(S, 'event-loop delay max, heartbeats + a check every 20 ms', delay, 'ms');
+  record(S, 'longest check tick among them (cold caches, heartbeats between)', tick, 'ms');
+  target('monitor: no event-loop stall while ticking (10 000 × 4)', '≤ 10 ms', `${delay.toFixed(1)} ms (baseline without ticks ${baseline.toFixed(1)} ms, longest tick ${tick.toFixed(1)} ms)`, delay <= 10);
 }
 
 const CAP = 25;

@@ -1,6 +1,7 @@
 /** `meterkit/monitor`: the peer monitor (ipfs-cluster's): metric windows with TTLs, ttl and phi-accrual detectors, alerts. */
 export { Monitor } from './monitor.js';
-export type { MonitorOptions } from './monitor.js';
+export { MONITOR_DEFAULTS } from './options.js';
+export type { MonitorOptions } from './options.js';
 export { InvalidMetricError, INVALID_METRIC_FIELDS, checkMetric, checkMetricName, checkPeerId } from './validate.js';
 export type { InvalidMetricField } from './validate.js';
 export { PHI_DEFAULTS, phi } from './detector.js';

@@ -4,72 +4,29 @@
  * `down` per outage and an `up` on recovery, a bounded alert queue per iterator, and peers
  * that leave forgotten with their windows.
  *
- * Costs: `logMetric` for a known (peer, metric) allocates the stored metric only — the name and
- * peer rules ran when its window was made, and the window's strings are reused. `check()` walks
- * the peers and their windows in place, without sorting or allocating (except alerts raised).
+ * Costs: `logMetric` for a known (peer, metric) writes its window's columns and allocates only
+ * the Metric it returns (young garbage) — the name and peer rules ran when the window was made.
+ * `check()` walks the per-window and per-peer columns (window.ts, peers.ts) without sorting or
+ * allocating, except the alerts it raises.
  */
 import { EventEmitter } from 'node:events';
-import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
-import { checkDuration, checkWhole } from '../core/options.js';
-import type { Recorder } from '../core/recorder.js';
+import { ErrorCode, MeterkitError } from '../core/errors.js';
 import { AlertQueue } from './alerts.js';
-import { deadlineOf, judge, phiOf, resolveDetector } from './detector.js';
+import { deadlineOf, judge, phiOf } from './detector.js';
 import type { ResolvedDetector } from './detector.js';
 import { MonitorMetrics } from './metrics.js';
-import type { Alert, AlertKind, DetectorOptions, Metric, MetricInput, PeerSet, PeerState, PeerStatus } from './types.js';
-import { InvalidMetricError, PEER_ID_RULE, checkMetric, isPeerId } from './validate.js';
+import { resolveOptions } from './options.js';
+import type { MonitorOptions } from './options.js';
+import type { Alert, AlertKind, Metric, MetricInput, PeerSet, PeerStatus } from './types.js';
+import { InvalidMetricError, checkMetric } from './validate.js';
+import { PeerTable } from './peers.js';
+import type { Peer } from './peers.js';
 import { Columns, Window } from './window.js';
 
-/** Options of a {@link Monitor}. */
-export interface MonitorOptions {
-  /** Metrics kept per (metric, peer). Default 25 (ipfs-cluster's `DefaultWindowCap`). */
-  windowCap?: number;
-  /**
-   * (peer, metric) windows held at most; a metric that would open one more is refused (an
-   * InvalidMetricError with field `limit`, counted) until peers are forgotten. Default 100 000.
-   */
-  maxWindows?: number;
-  /** ms between checks once {@link Monitor.start} ran. Default 15 000. */
-  checkInterval?: number;
-  /** Alerts an iterator's queue holds before dropping. Default 256 (ipfs-cluster's `AlertChannelCap`). */
-  alertQueueCap?: number;
-  /** The current peers: a list, or a function called on each check and read. Default: every peer that reported. */
-  peers?: PeerSet;
-  /** ms after a peer's last metric when it is forgotten with its windows, unless it is in an explicit peer set. Default 3 600 000. */
-  forgetAfter?: number;
-  /** Which detector judges. Default `{ kind: 'ttl' }`. */
-  detector?: DetectorOptions;
-  /** ms; 0 (default) = one `down` per outage; > 0 = `down` again at this interval while down. */
-  reAlertInterval?: number;
-  /** Where the monitor's own metrics go. Default: none. */
-  recorder?: Recorder;
-  /** The clock, ms since the epoch. Default `Date.now`. */
-  now?: () => number;
-  /** Background errors (a throwing peer set, dropped alerts, a throwing listener). Default: a process warning. */
-  onError?: (err: Error) => void;
-}
-
-/** A peer the monitor has heard from: its windows, and when it last sent anything. */
-interface Peer {
-  readonly id: string;
-  readonly windows: Window[];
-  /** When it last sent any metric (its windows update it). */
-  lastSeen: number;
-  /** The peer-set generation that last listed it (explicit peer sets only). */
-  gen: number;
-}
-
-const DEFAULTS = Object.freeze({ windowCap: 25, maxWindows: 100_000, checkInterval: 15_000, alertQueueCap: 256, forgetAfter: 3_600_000, reAlertInterval: 0 });
-
-function defaultOnError(err: Error): void {
-  process.emitWarning(err);
-}
-
-function fn<T>(what: string, v: T | undefined, fallback: T): T {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'function') throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what}: it must be a function`);
-  return v;
-}
+/** Worst-state ranks of a peer's windows at a check (0: not judged, a peer outside the set). */
+const UNKNOWN = 1;
+const UP = 2;
+const DOWN = 3;
 
 /** The peer monitor. See the README's "Peer monitor" section for the model. */
 export class Monitor extends EventEmitter {
@@ -86,7 +43,7 @@ export class Monitor extends EventEmitter {
   private readonly onError: (err: Error) => void;
   private readonly metrics: MonitorMetrics | undefined;
 
-  private readonly known = new Map<string, Peer>();
+  private readonly known = new PeerTable();
   private readonly cols: Columns;
   private readonly queues = new Set<AlertQueue>();
   private gen = 0;
@@ -97,24 +54,18 @@ export class Monitor extends EventEmitter {
   /** @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` naming the bad option. */
   constructor(options: MonitorOptions = {}) {
     super();
-    this.cap = checkWhole('windowCap', options.windowCap ?? DEFAULTS.windowCap, { max: 100_000 });
-    this.maxWindows = checkWhole('maxWindows', options.maxWindows ?? DEFAULTS.maxWindows, { max: 10_000_000 });
-    this.interval = checkDuration('checkInterval', options.checkInterval ?? DEFAULTS.checkInterval);
-    this.queueCap = checkWhole('alertQueueCap', options.alertQueueCap ?? DEFAULTS.alertQueueCap, { max: 1_000_000 });
-    this.forgetAfter = checkDuration('forgetAfter', options.forgetAfter ?? DEFAULTS.forgetAfter);
-    this.reAlert = checkDuration('reAlertInterval', options.reAlertInterval ?? DEFAULTS.reAlertInterval, 0);
-    this.detector = resolveDetector(options.detector, this.cap);
+    const o = resolveOptions(options);
+    this.cap = o.windowCap;
+    this.maxWindows = o.maxWindows;
+    this.interval = o.checkInterval;
+    this.queueCap = o.alertQueueCap;
+    this.forgetAfter = o.forgetAfter;
+    this.reAlert = o.reAlertInterval;
+    this.detector = o.detector;
+    this.peerSet = o.peers;
+    this.now = o.now;
+    this.onError = o.onError;
     this.cols = new Columns(this.cap);
-    const peers = options.peers;
-    if (peers !== undefined && typeof peers !== 'function') {
-      if (!Array.isArray(peers)) throw new MeterkitError(ErrorCode.InvalidArgument, 'invalid peers: it must be an array of peer ids or a function returning one');
-      peers.forEach((p: unknown, i) => {
-        if (!isPeerId(p)) throw new MeterkitError(ErrorCode.InvalidArgument, `invalid peers[${i}] ${describeValue(p)}: ${PEER_ID_RULE}`);
-      });
-    }
-    this.peerSet = peers === undefined ? undefined : typeof peers === 'function' ? peers : Object.freeze([...peers]);
-    this.now = fn('now', options.now, Date.now);
-    this.onError = fn('onError', options.onError, defaultOnError);
     this.metrics = options.recorder === undefined ? undefined : new MonitorMetrics(options.recorder, () => this.publishAll());
   }
 
@@ -209,30 +160,21 @@ export class Monitor extends EventEmitter {
     const w = found ?? this.newWindow(m.name, m.peer);
     const valid = m.valid ?? true;
     w.push(m.value ?? '', valid, expire, now);
-    w.owner.lastSeen = now;
+    this.known.lastSeen[w.peerIndex] = now;
     w.logged?.increment();
     if (this.detector.kind === 'phi') w.refreshStats();
     w.setDeadline(deadlineOf(w, this.detector));
-    if (valid) {
-      w.state = 'up';
-      if (w.outage) {
-        w.outage = false;
-        // raised on arrival, not judged: no phi
-        this.raise(w, 'up', now, null);
-      }
-    } else {
-      w.state = 'unknown';
+    if (valid && this.cols.outage[w.slot] === 1) {
+      this.cols.outage[w.slot] = 0;
+      // raised on arrival, not judged: no phi
+      this.raise(w, 'up', now, null);
     }
     return w.metric(w.newest());
   }
 
   private newWindow(name: string, peer: string): Window {
-    let p = this.known.get(peer);
-    if (p === undefined) {
-      p = { id: peer, windows: [], lastSeen: 0, gen: 0 };
-      this.known.set(peer, p);
-    }
-    const w = new Window(name, peer, p, this.cols);
+    const p = this.known.get(peer) ?? this.known.add(peer);
+    const w = new Window(name, peer, p.index, this.cols);
     this.windowCount++;
     this.metrics?.attach(w);
     p.windows.push(w);
@@ -257,13 +199,13 @@ export class Monitor extends EventEmitter {
     const gen = ++this.gen;
     for (const id of list) {
       const p = this.known.get(id);
-      if (p !== undefined) p.gen = gen;
+      if (p !== undefined) this.known.gen[p.index] = gen;
     }
     return true;
   }
 
   private inSet(p: Peer): boolean {
-    return this.peerSet === undefined || p.gen === this.gen;
+    return this.peerSet === undefined || this.known.gen[p.index] === this.gen;
   }
 
   /**
@@ -319,43 +261,54 @@ export class Monitor extends EventEmitter {
     if (!this.refreshPeers()) return raised;
     const now = this.now();
     const d = this.detector;
+    const P = this.known;
+    const C = this.cols;
+    const explicit = this.peerSet !== undefined;
+    const gen = this.gen;
+    // peers first: forget the silent ones (members of an explicit set stay)
+    for (let i = 0; i < P.used; i++) {
+      const p = P.byIndex[i];
+      if (p !== undefined && now - (P.lastSeen[i] as number) > this.forgetAfter && (!explicit || P.gen[i] !== gen)) this.forget(p);
+    }
+    // then every window, in slot order over the columns: a Window object is touched only to raise
     const publish = this.metrics?.pulls === false;
-    let up = 0;
-    let down = 0;
-    let unknown = 0;
-    for (const p of this.known.values()) {
-      const member = this.inSet(p);
-      if (now - p.lastSeen > this.forgetAfter && (this.peerSet === undefined || !member)) {
-        this.forget(p);
-        continue;
-      }
-      if (!member) continue;
-      let worst: PeerState = 'unknown';
-      for (const w of p.windows) {
-        const state = judge(w, now);
-        w.state = state;
-        if (publish) this.metrics?.window(w, now, phiOf(w, now, d));
-        if (state === 'down') {
-          worst = 'down';
-          if (!w.outage) {
-            w.outage = true;
-            w.lastAlert = now;
+    for (let s = 0; s < C.slots; s++) {
+      const w = C.windows[s];
+      if (w === undefined) continue;
+      const pi = C.peer[s] as number;
+      if (explicit && P.gen[pi] !== gen) continue;
+      if (publish) this.metrics?.window(w, now, phiOf(w, now, d));
+      let rank = UNKNOWN;
+      if (C.newestValid[s] === 1) {
+        if (now > (C.deadline[s] as number)) {
+          rank = DOWN;
+          if (C.outage[s] === 0) {
+            C.outage[s] = 1;
+            C.lastAlert[s] = now;
             raised.push(this.raise(w, 'down', now, phiOf(w, now, d)));
-          } else if (this.reAlert > 0 && now - w.lastAlert >= this.reAlert) {
-            w.lastAlert = now;
+          } else if (this.reAlert > 0 && now - (C.lastAlert[s] as number) >= this.reAlert) {
+            C.lastAlert[s] = now;
             raised.push(this.raise(w, 'down', now, phiOf(w, now, d)));
           }
-        } else if (state === 'up') {
-          if (worst === 'unknown') worst = 'up';
-          if (w.outage) {
-            w.outage = false;
+        } else {
+          rank = UP;
+          if (C.outage[s] === 1) {
+            C.outage[s] = 0;
             raised.push(this.raise(w, 'up', now, phiOf(w, now, d)));
           }
         }
       }
-      if (worst === 'down') down++;
-      else if (worst === 'up') up++;
-      else unknown++;
+      if (rank > (P.worst[pi] as number)) P.worst[pi] = rank;
+    }
+    let up = 0;
+    let down = 0;
+    let unknown = 0;
+    for (let i = 0; i < P.used; i++) {
+      const r = P.worst[i];
+      if (r === DOWN) down++;
+      else if (r === UP) up++;
+      else if (r === UNKNOWN) unknown++;
+      P.worst[i] = 0;
     }
     this.metrics?.peerStates(up, down, unknown);
     return raised;
@@ -364,15 +317,11 @@ export class Monitor extends EventEmitter {
   /** The collector: every window's gauges, judged at collection time. */
   private publishAll(): void {
     const now = this.now();
-    for (const p of this.known.values()) {
-      for (const w of p.windows) {
-        this.metrics?.window(w, now, phiOf(w, now, this.detector));
-      }
-    }
+    for (const w of this.cols.windows) if (w !== undefined) this.metrics?.window(w, now, phiOf(w, now, this.detector));
   }
 
   private forget(p: Peer): void {
-    this.known.delete(p.id);
+    this.known.remove(p);
     this.windowCount -= p.windows.length;
     for (const w of p.windows) {
       w.release();

@@ -11,11 +11,22 @@
  * so a caller can never change what is stored. `bench/monitor.ts` measures the result.
  */
 import type { Counter, Gauge } from '../core/handles.js';
-import type { Metric, PeerState } from './types.js';
+import type { Metric } from './types.js';
 
 const INITIAL_WINDOWS = 64;
 
-/** The columns every window of one monitor lives in; a window owns `cap` consecutive cells. */
+/** A typed array twice as long (or `n` long) holding `old`'s values first. */
+export function grown<T extends Float64Array | Uint8Array | Int32Array>(old: T, n = old.length * 2): T {
+  const a = new (old.constructor as new (n: number) => T)(n);
+  a.set(old);
+  return a;
+}
+
+/**
+ * The columns every window of one monitor lives in. Per cell (a window owns `cap` consecutive
+ * ones, from `slot × cap`): its ring of metrics. Per slot: what a check reads, so a check walks
+ * small contiguous arrays and touches a Window object only to raise an alert.
+ */
 export class Columns {
   /** Expiry, ms since the epoch. */
   expire: Float64Array;
@@ -27,10 +38,22 @@ export class Columns {
   valid: Uint8Array;
   /** The value when it is a string (else undefined). */
   str: Array<string | undefined>;
-  /** Per window (index `base / cap`): when it goes down if nothing arrives (see detector.ts `deadlineOf`). */
+
+  /** Per slot: when the window goes down if nothing arrives (see detector.ts `deadlineOf`). */
   deadline: Float64Array;
+  /** Per slot: 1 when the newest metric is valid. */
+  newestValid: Uint8Array;
+  /** Per slot: 1 while a `down` was raised and no `up` since (the outage that `up` ends). */
+  outage: Uint8Array;
+  /** Per slot: when the last `down` of the outage was raised (for re-alerts). */
+  lastAlert: Float64Array;
+  /** Per slot: the index of the window's peer (see peers.ts). */
+  peer: Int32Array;
+  /** Per slot: the window, or undefined when the slot is free. */
+  readonly windows: Array<Window | undefined> = [];
   private readonly free: number[] = [];
-  private used = 0;
+  /** Slots ever used: a walk over the windows goes from 0 to this. */
+  slots = 0;
 
   constructor(readonly cap: number) {
     const cells = INITIAL_WINDOWS * cap;
@@ -40,51 +63,47 @@ export class Columns {
     this.valid = new Uint8Array(cells);
     this.str = new Array<string | undefined>(cells).fill(undefined);
     this.deadline = new Float64Array(INITIAL_WINDOWS);
+    this.newestValid = new Uint8Array(INITIAL_WINDOWS);
+    this.outage = new Uint8Array(INITIAL_WINDOWS);
+    this.lastAlert = new Float64Array(INITIAL_WINDOWS);
+    this.peer = new Int32Array(INITIAL_WINDOWS);
   }
 
-  /** Windows the columns can hold before they grow. */
-  get capacity(): number {
-    return this.valid.length / this.cap;
+  /** Takes a slot for `w` (growing the columns when all are taken) and returns it. */
+  alloc(w: Window): number {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      if (this.slots === this.deadline.length) this.grow();
+      slot = this.slots++;
+    }
+    this.windows[slot] = w;
+    return slot;
   }
 
-  /** Takes a window's cells and returns the first one's index. */
-  alloc(): number {
-    const reused = this.free.pop();
-    if (reused !== undefined) return reused;
-    if (this.used === this.capacity) this.grow();
-    return this.used++ * this.cap;
-  }
-
-  /** Gives a forgotten window's cells back (its strings are let go). */
-  release(base: number): void {
+  /** Gives a forgotten window's slot back (its strings are let go). */
+  release(slot: number): void {
+    const base = slot * this.cap;
     this.str.fill(undefined, base, base + this.cap);
-    this.free.push(base);
+    this.outage[slot] = 0;
+    this.windows[slot] = undefined;
+    this.free.push(slot);
   }
 
   /** Doubles every column (amortised: a window is made far more rarely than a metric is logged). */
   private grow(): void {
-    const cells = this.valid.length * 2;
-    const bigger = <T extends Float64Array | Uint8Array>(old: T, make: (n: number) => T): T => {
-      const a = make(cells);
-      a.set(old);
-      return a;
-    };
-    this.expire = bigger(this.expire, (n) => new Float64Array(n));
-    this.received = bigger(this.received, (n) => new Float64Array(n));
-    this.num = bigger(this.num, (n) => new Float64Array(n));
-    this.valid = bigger(this.valid, (n) => new Uint8Array(n));
-    const deadline = new Float64Array(cells / this.cap);
-    deadline.set(this.deadline);
-    this.deadline = deadline;
+    this.expire = grown(this.expire);
+    this.received = grown(this.received);
+    this.num = grown(this.num);
+    this.valid = grown(this.valid);
     const from = this.str.length;
-    this.str.length = cells;
+    this.str.length = from * 2;
     this.str.fill(undefined, from);
+    this.deadline = grown(this.deadline);
+    this.newestValid = grown(this.newestValid);
+    this.outage = grown(this.outage);
+    this.lastAlert = grown(this.lastAlert);
+    this.peer = grown(this.peer);
   }
-}
-
-/** Where a window's peer keeps the time of its last metric (any metric name). */
-export interface WindowOwner {
-  lastSeen: number;
 }
 
 /** One (metric name, peer): its ring of metrics in the columns, and what the monitor judged of it. */
@@ -93,22 +112,16 @@ export class Window {
   size = 0;
   /** Offset in the ring of the next metric to write. */
   private next = 0;
-  /** What the last judgement found. */
-  state: PeerState = 'unknown';
-  /** A `down` was raised and no `up` since: the outage that `up` ends. */
-  outage = false;
-  /** When the last `down` of the outage was raised (for re-alerts). */
-  lastAlert = 0;
   /** Intervals between consecutive arrivals held (metrics held − 1); refreshed on each arrival with the phi detector. */
   intervals = 0;
   /** Mean interval, ms. */
   mean = 0;
   /** Population standard deviation of the intervals, ms. */
   stdDev = 0;
-  /** The first cell of this window in the columns. */
-  readonly base: number;
-  /** Its index in the per-window columns. */
-  private readonly slot: number;
+  /** Its index in the per-slot columns. */
+  readonly slot: number;
+  /** The first cell of its ring. */
+  private readonly base: number;
 
   /** The monitor's own series of this window (resolved once; undefined without a recorder). */
   ageGauge: Gauge | undefined;
@@ -118,11 +131,13 @@ export class Window {
   constructor(
     readonly name: string,
     readonly peer: string,
-    readonly owner: WindowOwner,
+    /** Its peer's index (see peers.ts). */
+    readonly peerIndex: number,
     private readonly cols: Columns,
   ) {
-    this.base = cols.alloc();
-    this.slot = this.base / cols.cap;
+    this.slot = cols.alloc(this);
+    this.base = this.slot * cols.cap;
+    cols.peer[this.slot] = peerIndex;
   }
 
   /** When it goes down if nothing arrives. */
@@ -130,6 +145,7 @@ export class Window {
     return this.cols.deadline[this.slot] as number;
   }
 
+  /** Sets {@link deadline} (when a metric arrives). */
   setDeadline(t: number): void {
     this.cols.deadline[this.slot] = t;
   }
@@ -145,6 +161,7 @@ export class Window {
       c.str[i] = value;
     }
     c.valid[i] = valid ? 1 : 0;
+    c.newestValid[this.slot] = valid ? 1 : 0;
     c.expire[i] = expire;
     c.received[i] = now;
     this.next = this.next + 1 === c.cap ? 0 : this.next + 1;
@@ -175,7 +192,7 @@ export class Window {
 
   /** Whether the newest metric is valid. */
   valid(): boolean {
-    return this.cols.valid[this.newest()] === 1;
+    return this.cols.newestValid[this.slot] === 1;
   }
 
   /** The value stored in `cell`. */
@@ -220,8 +237,8 @@ export class Window {
     this.stdDev = Math.sqrt(sq / n);
   }
 
-  /** Lets the window's cells go (its peer was forgotten). */
+  /** Lets the window's slot go (its peer was forgotten). */
   release(): void {
-    this.cols.release(this.base);
+    this.cols.release(this.slot);
   }
 }

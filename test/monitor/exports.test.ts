@@ -37,6 +37,7 @@ describe('meterkit/monitor', () => {
       'MAX_PEER_ID_LENGTH',
       'MAX_STRING_VALUE_LENGTH',
       'METRIC_NAME_RULE',
+      'MONITOR_DEFAULTS',
       'MONITOR_HTTP',
       'MONITOR_METRICS',
       'Monitor',
