@@ -40,6 +40,9 @@ describe('startAgent: monitor and reporter', () => {
     await waitFor(async () => monitor.latest('ping', 'in-process'), 30_000, 'the first heartbeat');
     const metrics = await (await fetch(`${mon.url}/metrics`, { headers: { Authorization: 'Bearer tok' } })).text();
     assert.match(metrics, /^meterkit_monitor_http_rejected_batches_total\{reason="invalid"\} 0$/m);
+    // the monitor's own metrics are on the agent's registry
+    assert.match(metrics, /^meterkit_monitor_metrics_logged_total\{metric="ping"\} [1-9]/m);
+    assert.match(metrics, /^meterkit_monitor_peers\{state="up"\} \d+$/m);
     // meterkit peers with the agent's credentials, from a flag or the environment
     const peers = async (args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | 'help'; out: string; err: string }> => {
       let out = '';
