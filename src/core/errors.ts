@@ -33,6 +33,11 @@ export const ErrorCode = Object.freeze({
   Push: 'ERR_METERKIT_PUSH',
   StreamDecode: 'ERR_METERKIT_STREAM_DECODE',
   ProcessMetrics: 'ERR_METERKIT_PROCESS_METRICS',
+  InvalidMetric: 'ERR_METERKIT_INVALID_METRIC',
+  AlertsDropped: 'ERR_METERKIT_ALERTS_DROPPED',
+  PeerSet: 'ERR_METERKIT_PEER_SET',
+  MonitorReport: 'ERR_METERKIT_MONITOR_REPORT',
+  Nats: 'ERR_METERKIT_NATS',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */
