@@ -8,23 +8,8 @@
  * scrapes; the list is released when the last scrape reading it is done. A scrape that goes
  * away leaves the others alone; when every scrape has gone, the render stops.
  */
-import { once } from 'node:events';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
-
-/**
- * zlib level 1 (BEST_SPEED): measured on 6.8 MB of exposition text (100k series), it compresses
- * in 15 ms to 574 KB where the default level 6 takes 72 ms for 555 KB: 3% more bytes for a
- * compression nearly 5× faster, which is what keeps a gzip scrape close to the render itself.
- */
-const GZIP_LEVEL = 1;
-
-/**
- * Rendered bytes the render may run ahead of the compression: 16 MB at most, on top of the
- * one copy of the body a flight keeps anyway.
- */
-const READ_AHEAD_BYTES = 16 * 1024 * 1024;
+import { Readable } from 'node:stream';
+import { ParallelGzip } from './parallel-gzip.js';
 
 /** A reader of a flight: replays its chunks from the first, then follows. */
 class Replay extends Readable {
@@ -105,15 +90,12 @@ export class Flight {
     const signal = this.abort.signal;
     try {
       if (gzip) {
-        const gz = createGzip({ level: GZIP_LEVEL });
-        const sink = new Writable({
-          write: (chunk: Buffer, _encoding, callback) => {
-            this.keep(chunk);
-            callback();
-          },
-        });
-        // both awaited together, so a failure of either is handled however they interleave
-        await Promise.all([pipeline(gz, sink, { signal }), feed(chunks, gz, signal)]);
+        const gz = new ParallelGzip((bytes) => this.keep(bytes));
+        for await (const chunk of chunks) {
+          if (signal.aborted) break;
+          await gz.write(toBuffer(chunk));
+        }
+        if (!signal.aborted) await gz.end();
       } else {
         for await (const chunk of chunks) {
           if (signal.aborted) break;
@@ -139,25 +121,4 @@ export class Flight {
 function toBuffer(chunk: Uint8Array | string): Buffer {
   if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-}
-
-/**
- * Writes the rendered chunks into the compressor as they come, so the render (this thread) and
- * the compression (zlib's thread) run side by side. Written straight, not through a Readable
- * and a pipe: that hop cost the gzip path a third of its time (measured, see bench/RESULTS.md).
- * The render runs at most READ_AHEAD_BYTES ahead of the compression. Leaving the loop early
- * (abort, a failed compressor) ends the render generator, whose finally blocks run.
- */
-async function feed(chunks: AsyncIterable<Uint8Array | string>, gz: Writable, signal: AbortSignal): Promise<void> {
-  try {
-    for await (const chunk of chunks) {
-      if (signal.aborted || gz.destroyed) return;
-      if (!gz.write(chunk) && gz.writableLength >= READ_AHEAD_BYTES) await once(gz, 'drain', { signal });
-    }
-  } catch (err) {
-    // a failed render fails the compressor too, so the pipeline behind it ends with the reason
-    gz.destroy(err instanceof Error ? err : new Error(String(err)));
-    throw err;
-  }
-  if (!gz.destroyed) gz.end();
 }
