@@ -6,12 +6,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
 import { Registry } from '../../src/index.js';
+import { HttpServer } from '../../src/http/index.js';
+import { createMetricsHandler } from '../../src/prometheus/index.js';
 import { render, renderBuffers } from '../../src/prometheus/render.js';
 import { ParallelGzip, crc32js } from '../../src/prometheus/parallel-gzip.js';
 import { Flight } from '../../src/prometheus/shared-render.js';
+import type { RunningPrometheus } from '../helpers/prometheus.js';
+import { startPrometheus } from '../helpers/prometheus.js';
+import { needs, waitFor } from '../helpers/tools.js';
 
 const hasGzip = spawnSync('gzip', ['--version']).status === 0;
 const needsGzip = hasGzip || process.env.CI === 'true' ? {} : { skip: 'needs GNU gzip on PATH' };
@@ -75,5 +80,33 @@ describe('parallel gzip', () => {
     const r = gunzip(Buffer.concat(chunks));
     assert.equal(r.ok, true, r.err);
     assert.equal(r.out.toString('utf8'), render(reg));
+  });
+});
+
+describe('a real Prometheus reads a gzip body of many pieces', { ...needs('prometheus') }, () => {
+  const registry = new Registry();
+  const server = new HttpServer({ port: 0 });
+  let prom: RunningPrometheus | undefined;
+
+  before(async () => {
+    for (let i = 0; i < 500; i++) registry.counter('pieces_total', { id: String(i) }).increment(i);
+    // 500 series in slices of 7: about 70 pieces in one body (Prometheus always asks for gzip)
+    server.route('/metrics', createMetricsHandler(registry, { sliceSize: 7 }));
+    await server.listen();
+    prom = await startPrometheus(new URL(server.url()).host, 'pieces', { interval: '1s', timeout: '1s' });
+  });
+  after(async () => {
+    await prom?.stop();
+    await server.close();
+  });
+
+  it('stores every series with its value', async () => {
+    const p = prom as RunningPrometheus;
+    const count = await waitFor(() => p.query('count(pieces_total) == 500'), 30_000, '500 series stored');
+    assert.equal(count[0]?.value[1], '500');
+    const sum = await p.query('sum(pieces_total)');
+    assert.equal(sum?.[0]?.value[1], String((499 * 500) / 2));
+    const up = await p.query('up{job="pieces"}');
+    assert.equal(up?.[0]?.value[1], '1');
   });
 });
