@@ -45,10 +45,14 @@ describe('meterkit/monitor', () => {
       'checkMetric',
       'checkMetricName',
       'checkPeerId',
+      'checkSubject',
+      'connectNatsPublisher',
+      'parseNatsServers',
       'phi',
+      'startNatsIngest',
     ]);
     for (const k of wire) assert.ok(k in m, k);
-    for (const internal of ['Window', 'Columns', 'AlertQueue', 'MonitorMetrics', 'judge', 'deadlineOf']) assert.equal(internal in m, false, internal);
+    for (const internal of ['Window', 'Columns', 'AlertQueue', 'MonitorMetrics', 'judge', 'deadlineOf', 'NatsLink', 'NatsEndpoint']) assert.equal(internal in m, false, internal);
     const { Monitor } = m as { Monitor: new () => { close(): Promise<void> } };
     await new Monitor().close();
   });
