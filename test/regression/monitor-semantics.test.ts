@@ -114,3 +114,24 @@ describe('monitor review: an alert listener that checks', () => {
     assert.equal(mon.latest('ping', 'b')?.receivedAt, clock.t, 'b\'s metric was accepted ("logged": 2) but is not stored');
   });
 });
+
+describe('monitor review: phi with the agent\'s reporting defaults', () => {
+  it('one late report (a skipped tick) within the metric\'s ttl raises no down', () => {
+    // `--monitor-detector phi` builds { kind: 'phi' } (acceptablePause 0, minStdDev 500); a peer
+    // with the default --report-interval 5s / --report-ttl 15s whose send of one report is
+    // skipped (the reporter skips a tick while a send is in flight) is 10 s late: phi calls it
+    // down at ~7.6 s though its metric lives 15 s. ipfs-cluster's accrual checker (checker.go
+    // failed(): "A peer is never failed if the latest metric from it has not expired") does not.
+    const { mon, clock, alerts } = clocked({ detector: { kind: 'phi' }, checkInterval: 1000 });
+    for (let i = 0; i < 10; i++) {
+      if (i > 0) clock.t += 5000;
+      mon.logMetric({ name: 'ping', peer: 'web-1', value: '', ttl: 15_000 });
+    }
+    for (let s = 0; s < 10; s++) {
+      clock.t += 1000; // checks every second through a 10 s gap (one report skipped)
+      mon.check();
+    }
+    mon.logMetric({ name: 'ping', peer: 'web-1', value: '', ttl: 15_000 });
+    assert.deepEqual(alerts.map((a) => `${a.kind} after ${a.time - a.lastSeen} ms`), [], 'a live peer (metric unexpired) was called down and up');
+  });
+});
