@@ -135,3 +135,20 @@ describe('monitor review: phi with the agent\'s reporting defaults', () => {
     assert.deepEqual(alerts.map((a) => `${a.kind} after ${a.time - a.lastSeen} ms`), [], 'a live peer (metric unexpired) was called down and up');
   });
 });
+
+describe('monitor review: an outage longer than forgetAfter', () => {
+  it('a peer that was alerted down and comes back after being forgotten gets its up', () => {
+    // the down was raised, then the peer was forgotten with its outage state; when it returns it
+    // is a new window and no up is ever raised: a consumer pairing down/up keeps it down forever
+    const { mon, clock, alerts } = clocked({ forgetAfter: 60_000 });
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 1000 });
+    clock.t += 2000;
+    mon.check();
+    clock.t += 60_000;
+    mon.check(); // forgotten here
+    clock.t += 1000;
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 1000 });
+    mon.check();
+    assert.deepEqual(alerts.map((a) => `${a.kind} ${a.peer}/${a.metric}`), ['down a/ping', 'up a/ping']);
+  });
+});
