@@ -160,10 +160,14 @@ export class Monitor extends EventEmitter {
     const w = found ?? this.newWindow(m.name, m.peer);
     const valid = m.valid ?? true;
     w.push(m.value ?? '', valid, expire, now);
-    this.known.lastSeen[w.peerIndex] = now;
+    const P = this.known;
+    P.lastSeen[w.peerIndex] = now;
     w.logged?.increment();
     if (this.detector.kind === 'phi') w.refreshStats();
-    w.setDeadline(deadlineOf(w, this.detector));
+    const deadline = deadlineOf(w, this.detector);
+    w.setDeadline(deadline);
+    const live = Math.max(now, expire, deadline);
+    if (live > (P.liveUntil[w.peerIndex] as number)) P.liveUntil[w.peerIndex] = live;
     if (valid && this.cols.outage[w.slot] === 1) {
       this.cols.outage[w.slot] = 0;
       // raised on arrival, not judged: no phi
@@ -252,7 +256,8 @@ export class Monitor extends EventEmitter {
   /**
    * One check now (the timer runs the same): judges every window of the current peers, raises
    * `down` on the first tick of an outage (again every `reAlertInterval` if set) and `up` when a
-   * down one is judged up again, forgets peers silent for `forgetAfter` that are not in an
+   * down one is judged up again, then forgets peers silent for `forgetAfter` past their last
+   * live moment (latest arrival, expiry or down deadline) that are not in an
    * explicit peer set, and updates the monitor's own gauges. Returns the alerts it raised.
    * When the peer set cannot be read, it reports that and does nothing else.
    */
@@ -265,12 +270,7 @@ export class Monitor extends EventEmitter {
     const C = this.cols;
     const explicit = this.peerSet !== undefined;
     const gen = this.gen;
-    // peers first: forget the silent ones (members of an explicit set stay)
-    for (let i = 0; i < P.used; i++) {
-      const p = P.byIndex[i];
-      if (p !== undefined && now - (P.lastSeen[i] as number) > this.forgetAfter && (!explicit || P.gen[i] !== gen)) this.forget(p);
-    }
-    // then every window, in slot order over the columns: a Window object is touched only to raise
+    // every window, in slot order over the columns: a Window object is touched only to raise
     const publish = this.metrics?.pulls === false;
     for (let s = 0; s < C.slots; s++) {
       const w = C.windows[s];
@@ -299,6 +299,15 @@ export class Monitor extends EventEmitter {
         }
       }
       if (rank > (P.worst[pi] as number)) P.worst[pi] = rank;
+    }
+    // then forget the silent peers (members of an explicit set stay): after judging, so an expiry
+    // raises its down before its peer can be forgotten; counted from the peer's last live moment
+    for (let i = 0; i < P.used; i++) {
+      const p = P.byIndex[i];
+      if (p !== undefined && now - (P.liveUntil[i] as number) > this.forgetAfter && (!explicit || P.gen[i] !== gen)) {
+        this.forget(p);
+        P.worst[i] = 0;
+      }
     }
     let up = 0;
     let down = 0;
