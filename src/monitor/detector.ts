@@ -6,8 +6,9 @@
  *   window's inter-arrival intervals, with m their mean plus `acceptablePause` and σ their
  *   population standard deviation, at least `minStdDev`,
  *   `phi = −log10(1 − F(now − lastSeen))`, F the normal CDF with mean m and deviation σ;
- *   down when phi > `threshold`. Until the window holds `minSamples` intervals, the ttl rule
- *   judges (and phi is null).
+ *   down when phi > `threshold` and the latest metric has expired (ipfs-cluster's rule: a
+ *   peer is never down while its latest metric is unexpired). Until the window holds
+ *   `minSamples` intervals, the ttl rule judges (and phi is null).
  *
  * F is approximated by the logistic function Akka uses (Bowling et al. 2009, "A logistic
  * approximation to the cumulative normal distribution"): F(y) ≈ 1 / (1 + e^(−y(1.5976 +
@@ -124,12 +125,15 @@ export function phiOf(w: Window, now: number, d: ResolvedDetector): number | nul
 
 /**
  * The moment `w` goes down if nothing arrives, computed when a metric arrives: with the ttl
- * rule its expiry; with phi the time the gap reaches m + y*·σ, y* the threshold's y. A check
- * then compares one number per window, with no logarithm and nothing written.
+ * rule its expiry; with phi the later of its expiry and the time the gap reaches m + y*·σ, y*
+ * the threshold's y: a peer is never down while its latest metric is unexpired (ipfs-cluster's
+ * accrual checker, checker.go `failed()`), so phi only calls a peer down earlier than never,
+ * not earlier than its ttl. A check then compares one number per window, with no logarithm
+ * and nothing written.
  */
 export function deadlineOf(w: Window, d: ResolvedDetector): number {
   if (!byPhi(w, d)) return w.expire();
-  return w.lastSeen() + w.mean + d.acceptablePause + d.yThreshold * Math.max(w.stdDev, d.minStdDev);
+  return Math.max(w.expire(), w.lastSeen() + w.mean + d.acceptablePause + d.yThreshold * Math.max(w.stdDev, d.minStdDev));
 }
 
 /** Judges `w` at `now` (its deadline was set by {@link deadlineOf} when its newest metric arrived). */

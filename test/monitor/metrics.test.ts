@@ -25,8 +25,9 @@ describe('the monitor\'s own metrics', () => {
     const { mon, clock, registry } = setup();
     for (let i = 0; i < 3; i++) {
       if (i > 0) clock.t += 1000;
-      mon.logMetric({ name: 'ping', peer: 'a', ttl: 5000 });
-      mon.logMetric({ name: 'ping', peer: 'b', ttl: 5000 });
+      // a ttl shorter than the phi deadline, so phi decides (a peer is never down before its expiry)
+      mon.logMetric({ name: 'ping', peer: 'a', ttl: 1500 });
+      mon.logMetric({ name: 'ping', peer: 'b', ttl: 1500 });
     }
     mon.logMetric({ name: 'cpu', peer: 'b', ttl: 100, valid: false });
     mon.logMetric({ name: 'cpu', peer: 'c', ttl: 100, valid: false });

@@ -39,18 +39,19 @@ describe('the phi detector in the monitor', () => {
     const alerts: Alert[] = [];
     const mon = new Monitor({ now: () => clock.t, detector: { kind: 'phi', minSamples: 3, threshold: 8, minStdDev: 500, acceptablePause: 1000 } });
     mon.on('alert', (a) => alerts.push(a));
-    // arrivals every 1000 ms, ttl 60 s: ttl alone would wait a minute
-    mon.logMetric({ name: 'ping', peer: 'a', ttl: 60_000 });
+    // arrivals every 1000 ms, ttl 4 s: shorter than the phi deadline, so phi decides once it judges
+    // (a peer is never down before its latest metric expires)
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 4000 });
     for (let i = 0; i < 2; i++) {
       clock.t += 1000;
-      mon.logMetric({ name: 'ping', peer: 'a', ttl: 60_000 });
+      mon.logMetric({ name: 'ping', peer: 'a', ttl: 4000 });
     }
-    clock.t += 5000;
+    clock.t += 3000;
     assert.deepEqual(mon.status().map((s) => [s.state, s.phi]), [['up', null]], '2 intervals: the ttl rule judges');
     assert.deepEqual(mon.check(), []);
-    clock.t -= 5000;
+    clock.t -= 3000;
     clock.t += 1000;
-    mon.logMetric({ name: 'ping', peer: 'a', ttl: 60_000 });
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 4000 });
     // 3 intervals of 1000: mean 1000 + pause 1000 = 2000, deviation 0 → floor 500
     near(mon.status()[0]?.phi, 0, 1e-4, 'just after an arrival'); // y = −4: k = −10.9066, phi = −log10(1 − 1/(1 + e^10.9066)) ≈ 8e-6
     clock.t += 2000;
@@ -67,7 +68,7 @@ describe('the phi detector in the monitor', () => {
     assert.ok((down?.phi as number) > 8);
     assert.deepEqual(mon.check(), []);
     clock.t += 10;
-    mon.logMetric({ name: 'ping', peer: 'a', ttl: 60_000 });
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 4000 });
     assert.deepEqual(alerts.map((a) => [a.kind, 'phi' in a]), [['down', true], ['up', false]]);
     // the long gap is now an interval of the window: mean and deviation grew, phi is small
     assert.ok((mon.status()[0]?.phi as number) < 1);
@@ -106,7 +107,8 @@ describe('the phi detector\'s deadline', () => {
       // intervals 1000 and 3000: mean 2000, deviation 1000
       for (const step of [0, 1000, 3000]) {
         clock.t += step;
-        mon.logMetric({ name: 'ping', peer: 'a', ttl: 1e9 });
+        // expired at once: the phi deadline alone decides (never down before the expiry)
+        mon.logMetric({ name: 'ping', peer: 'a', ttl: 1 });
       }
       const last = clock.t;
       let crossings = 0;
