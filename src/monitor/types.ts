@@ -84,7 +84,7 @@ export interface TtlDetectorOptions {
  */
 export interface PhiDetectorOptions {
   kind: 'phi';
-  /** Down when phi exceeds it. Default 8. */
+  /** Down when phi reaches it (phi ≥ threshold; and the latest metric expired). Default 8. */
   threshold?: number;
   /** Floor of the standard deviation, ms. Default 500. */
   minStdDev?: number;

@@ -73,13 +73,13 @@ describe('the monitor\'s own metrics', () => {
     assert.notEqual(sampleValue(render(registry), 'meterkit_monitor_last_seen_age_seconds', { peer: 'gone', metric: 'ping' }), undefined);
     clock.t += 30_000;
     mon.logMetric({ name: 'ping', peer: 'stays', ttl: 10 });
-    clock.t += 30_561; // forgetAfter counts from gone's down deadline: 3 metrics at once, σ floored to 100, phi 8 at ≈ 5.6σ
+    clock.t += 30_562; // forgetAfter counts from gone's down deadline: 3 metrics at once, σ floored to 100, phi 8 at 5.612σ
     mon.check();
     await registry.collect();
     const text = render(registry);
     assert.equal(sampleValue(text, 'meterkit_monitor_last_seen_age_seconds', { peer: 'gone', metric: 'ping' }), undefined);
     assert.equal(sampleValue(text, 'meterkit_monitor_phi', { peer: 'gone', metric: 'ping' }), undefined);
-    assert.equal(sampleValue(text, 'meterkit_monitor_last_seen_age_seconds', { peer: 'stays', metric: 'ping' }), 30.561);
+    assert.equal(sampleValue(text, 'meterkit_monitor_last_seen_age_seconds', { peer: 'stays', metric: 'ping' }), 30.562);
   });
 
   it('with a recorder that runs no collectors, each check publishes the gauges; forgetting leaves them', () => {
