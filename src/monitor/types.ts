@@ -12,9 +12,9 @@
 export interface MetricInput {
   /** Metric name, e.g. `ping`; see {@link METRIC_NAME_RULE}. */
   name: string;
-  /** Peer id: 1 to {@link MAX_PEER_ID_LENGTH} characters, no control characters. */
+  /** Peer id: 1 to {@link MAX_PEER_ID_LENGTH} characters, no control characters, well-formed Unicode (no lone surrogates). */
   peer: string;
-  /** A finite number or a string (at most {@link MAX_STRING_VALUE_LENGTH} characters). Default `''`. */
+  /** A finite number or a string (at most {@link MAX_STRING_VALUE_LENGTH} characters, well-formed Unicode). Default `''`. */
   value?: number | string;
   /** False when the peer could not produce the metric; default true. Invalid metrics never expire into alerts. */
   valid?: boolean;
