@@ -74,7 +74,7 @@ export class Monitor extends EventEmitter {
     return this.droppedCount;
   }
 
-  /** Listens to every alert, called synchronously as it is raised. */
+  /** Listens to every alert, called synchronously once the logMetric(s)/check that raised it is done. */
   override on(event: 'alert', fn: (a: Alert) => void): this;
   override on(event: string | symbol, fn: (...args: never[]) => void): this;
   override on(event: string | symbol, fn: (...args: never[]) => void): this {
@@ -111,7 +111,10 @@ export class Monitor extends EventEmitter {
     } catch (err) {
       this.reject(err);
     }
-    return this.store(m as MetricInput, w, expire, now);
+    const ups: Alert[] = [];
+    const out = this.store(m as MetricInput, w, expire, now, ups);
+    this.deliver(ups);
+    return out;
   }
 
   /**
@@ -141,11 +144,16 @@ export class Monitor extends EventEmitter {
     } catch (err) {
       this.reject(err);
     }
+    // the `up`s are delivered after the whole batch is stored: a listener may re-enter the
+    // monitor (check() forgetting a peer whose window this loop still holds, a logMetric reusing
+    // its slot), and must find the batch logged, not half of it
+    const ups: Alert[] = [];
     for (let i = 0; i < n; i++) {
       const m = batch[i] as MetricInput;
       // a window made by an earlier metric of this batch is found again here
-      this.store(m, windows[i] ?? this.windowOf(m), expires[i] as number, now);
+      this.store(m, windows[i] ?? this.windowOf(m), expires[i] as number, now, ups);
     }
+    this.deliver(ups);
     return n;
   }
 
@@ -156,7 +164,8 @@ export class Monitor extends EventEmitter {
     );
   }
 
-  private store(m: MetricInput, found: Window | undefined, expire: number, now: number): Metric {
+  /** Stores one checked metric; an `up` it ends an outage with is added to `ups`, for the caller to deliver. */
+  private store(m: MetricInput, found: Window | undefined, expire: number, now: number, ups: Alert[]): Metric {
     const w = found ?? this.newWindow(m.name, m.peer);
     const valid = m.valid ?? true;
     w.push(m.value ?? '', valid, expire, now);
@@ -171,7 +180,7 @@ export class Monitor extends EventEmitter {
     if (valid && this.cols.outage[w.slot] === 1) {
       this.cols.outage[w.slot] = 0;
       // raised on arrival, not judged: no phi
-      this.raise(w, 'up', now, null);
+      ups.push(this.alertOf(w, 'up', now, null));
     }
     return w.metric(w.newest());
   }
@@ -285,16 +294,16 @@ export class Monitor extends EventEmitter {
           if (C.outage[s] === 0) {
             C.outage[s] = 1;
             C.lastAlert[s] = now;
-            raised.push(this.raise(w, 'down', now, phiOf(w, now, d)));
+            raised.push(this.alertOf(w, 'down', now, phiOf(w, now, d)));
           } else if (this.reAlert > 0 && now - (C.lastAlert[s] as number) >= this.reAlert) {
             C.lastAlert[s] = now;
-            raised.push(this.raise(w, 'down', now, phiOf(w, now, d)));
+            raised.push(this.alertOf(w, 'down', now, phiOf(w, now, d)));
           }
         } else {
           rank = UP;
           if (C.outage[s] === 1) {
             C.outage[s] = 0;
-            raised.push(this.raise(w, 'up', now, phiOf(w, now, d)));
+            raised.push(this.alertOf(w, 'up', now, phiOf(w, now, d)));
           }
         }
       }
@@ -320,6 +329,8 @@ export class Monitor extends EventEmitter {
       P.worst[i] = 0;
     }
     this.metrics?.peerStates(up, down, unknown);
+    // delivered once the check is done: a listener that re-enters the monitor finds it consistent
+    this.deliver(raised);
     return raised;
   }
 
@@ -338,18 +349,25 @@ export class Monitor extends EventEmitter {
     }
   }
 
-  private raise(w: Window, kind: AlertKind, now: number, phi: number | null): Alert {
+  /** Makes (and counts) an alert of `w`; {@link deliver} hands it out. */
+  private alertOf(w: Window, kind: AlertKind, now: number, phi: number | null): Alert {
     const lastSeen = w.lastSeen();
     const a: Alert = Object.freeze(phi === null ? { peer: w.peer, metric: w.name, kind, time: now, lastSeen } : { peer: w.peer, metric: w.name, kind, time: now, lastSeen, phi });
     this.metrics?.alert(kind, w.name);
-    try {
-      this.emit('alert', a);
-    } catch (err) {
-      // the listener's own error, as it threw it: the alert was raised and queued all the same
-      this.report(err instanceof Error ? err : new Error(String(err)));
-    }
-    for (const q of this.queues) q.offer(a);
     return a;
+  }
+
+  /** Hands alerts to the listeners and the iterators' queues, once the monitor's state is settled. */
+  private deliver(alerts: readonly Alert[]): void {
+    for (const a of alerts) {
+      try {
+        this.emit('alert', a);
+      } catch (err) {
+        // the listener's own error, as it threw it: the alert was raised and queued all the same
+        this.report(err instanceof Error ? err : new Error(String(err)));
+      }
+      for (const q of this.queues) q.offer(a);
+    }
   }
 
   private report(err: Error): void {
