@@ -46,6 +46,13 @@ export class Monitor extends EventEmitter {
   private readonly known = new PeerTable();
   private readonly cols: Columns;
   private readonly queues = new Set<AlertQueue>();
+  /**
+   * (peer, metric) pairs forgotten in an outage (a `down` raised, no `up` yet), keyed
+   * `peer \0 metric`, oldest first: when the pair reports again its window starts in the outage,
+   * so the `up` that ends it is raised. At most `maxWindows` entries; past that the oldest is
+   * dropped and counted (its `up` will not come).
+   */
+  private readonly forgottenOutages = new Map<string, true>();
   private gen = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -188,6 +195,10 @@ export class Monitor extends EventEmitter {
   private newWindow(name: string, peer: string): Window {
     const p = this.known.get(peer) ?? this.known.add(peer);
     const w = new Window(name, peer, p.index, this.cols);
+    if (this.forgottenOutages.size > 0) {
+      const key = `${peer}\u0000${name}`;
+      if (this.forgottenOutages.delete(key)) this.cols.outage[w.slot] = 1;
+    }
     this.windowCount++;
     this.metrics?.attach(w);
     p.windows.push(w);
@@ -344,9 +355,20 @@ export class Monitor extends EventEmitter {
     this.known.remove(p);
     this.windowCount -= p.windows.length;
     for (const w of p.windows) {
+      if (this.cols.outage[w.slot] === 1) this.rememberOutage(`${w.peer}\u0000${w.name}`);
       w.release();
       this.metrics?.detach(w);
     }
+  }
+
+  private rememberOutage(key: string): void {
+    const record = this.forgottenOutages;
+    if (record.size >= this.maxWindows) {
+      const oldest = record.keys().next().value as string;
+      record.delete(oldest);
+      this.metrics?.outageDropped();
+    }
+    record.set(key, true);
   }
 
   /** Makes (and counts) an alert of `w`; {@link deliver} hands it out. */

@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Registry } from '../../src/core/registry.js';
 import { Monitor } from '../../src/monitor/index.js';
+import { render } from '../../src/prometheus/render.js';
+import { sampleValue } from '../helpers/backends.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -14,5 +17,30 @@ describe('monitor fixes: well-formed strings (#5)', () => {
     const [m] = JSON.parse('[{"name":"note","peer":"a","value":"x\\ud800","ttl":1000}]') as unknown[];
     assert.throws(() => mon.logMetric(m), { code: 'ERR_METERKIT_INVALID_METRIC', field: 'value', message: /lone surrogates/ });
     assert.throws(() => new Monitor({ peers: ['b\udc00'] }), { code: 'ERR_METERKIT_INVALID_ARGUMENT', message: /lone surrogates/ });
+  });
+});
+
+describe('monitor fixes: outages that outlive forgetAfter (#8)', () => {
+  it('the record of pairs forgotten while down is bounded by maxWindows; what it drops is counted', async () => {
+    const clock = { t: T0 };
+    const registry = new Registry();
+    const alerts: string[] = [];
+    const mon = new Monitor({ now: () => clock.t, maxWindows: 1, forgetAfter: 1000, recorder: registry, onError: () => undefined });
+    mon.on('alert', (a) => alerts.push(`${a.kind} ${a.peer}`));
+    for (const peer of ['a', 'b']) {
+      mon.logMetric({ name: 'ping', peer, ttl: 100 });
+      clock.t += 200;
+      mon.check(); // down
+      clock.t += 1000;
+      mon.check(); // forgotten in its outage
+    }
+    mon.logMetric({ name: 'ping', peer: 'b', ttl: 100 }); // b's outage was remembered: up
+    clock.t += 2000;
+    mon.check();
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 100 }); // a's was dropped to make room for b's
+    assert.deepEqual(alerts, ['down a', 'down b', 'up b', 'down b']);
+    await registry.collect();
+    assert.equal(sampleValue(render(registry), 'meterkit_monitor_forgotten_outages_dropped_total', {}), 1);
+    await mon.close();
   });
 });
