@@ -2,6 +2,7 @@
  * The agent's monitor and reporting parts: wires the Monitor to the agent's HTTP server (and
  * NATS), logs its alerts, and runs a Reporter towards another monitor.
  */
+import { ErrorCode, MeterkitError } from '../core/errors.js';
 import type { Recorder } from '../core/recorder.js';
 import type { AuthOptions } from '../http/auth.js';
 import type { HttpServer } from '../http/server.js';
@@ -75,7 +76,7 @@ export async function startMonitorParts(m: MonitorConfig | undefined, r: ReportC
         publisher = pub;
         pub.on('status', (s: string) => log(`meterkit reporter: NATS ${r.to} ${s}`));
         send = async (batch) => {
-          if (!pub.publish(batch)) throw new Error(`NATS ${r.to} is not connected: the batch was dropped`);
+          if (!pub.publish(batch)) throw new MeterkitError(ErrorCode.Nats, `NATS ${r.to} is not connected: the batch was dropped`);
         };
       } else {
         // a send that takes longer than the ttl is too late to keep the peer up anyway

@@ -385,8 +385,8 @@ export class Monitor extends EventEmitter {
       try {
         this.emit('alert', a);
       } catch (err) {
-        // the listener's own error, as it threw it: the alert was raised and queued all the same
-        this.report(err instanceof Error ? err : new Error(String(err)));
+        // the alert was raised and queued all the same; the listener's error is the cause
+        this.report(new MeterkitError(ErrorCode.MonitorHook, `an 'alert' listener threw on ${a.kind} of ${JSON.stringify(a.metric)} for peer ${JSON.stringify(a.peer)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
       }
       for (const q of this.queues) q.offer(a);
     }
@@ -397,7 +397,7 @@ export class Monitor extends EventEmitter {
       this.onError(err);
     } catch (inner) {
       // onError itself failed: the warning carries both, so neither reason is lost
-      process.emitWarning(new Error(`the monitor's onError threw: ${String(inner)}`, { cause: err }));
+      process.emitWarning(new MeterkitError(ErrorCode.MonitorHook, `the monitor's onError threw: ${String(inner)} (while reporting: ${err.message})`, { cause: err }));
     }
   }
 
@@ -429,7 +429,8 @@ export class Monitor extends EventEmitter {
         try {
           this.check();
         } catch (err) {
-          this.report(err as Error);
+          // check() reports what it expects; anything else is a bug, still reported, coded
+          this.report(err instanceof MeterkitError ? err : new MeterkitError(ErrorCode.MonitorCheck, `the monitor's check failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
         }
       }, this.interval);
       this.timer.unref();

@@ -133,7 +133,7 @@ export class Reporter {
       batch = this.batch();
     } catch (err) {
       // an informer's failure is caught in measure(); this is a bug in a custom one's getter
-      this.onError(err instanceof Error ? err : new Error(String(err)));
+      this.onError(new MeterkitError(ErrorCode.MonitorReport, `peer "${this.peer}" could not build its batch: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
       return Promise.resolve(false);
     }
     let started: Promise<void>;

@@ -44,3 +44,19 @@ describe('monitor fixes: outages that outlive forgetAfter (#8)', () => {
     await mon.close();
   });
 });
+
+describe('monitor fixes: coded errors (#12)', () => {
+  it('a throwing alert listener reaches onError as a coded MeterkitError with the listener\'s error as cause', () => {
+    const clock = { t: T0 };
+    const errors: Error[] = [];
+    const mon = new Monitor({ now: () => clock.t, onError: (e) => errors.push(e) });
+    mon.on('alert', () => {
+      throw 'not even an Error';
+    });
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 5 });
+    clock.t += 10;
+    assert.equal(mon.check().length, 1);
+    assert.equal((errors[0] as Error & { code?: string }).code, 'ERR_METERKIT_MONITOR_HOOK');
+    assert.equal(errors[0]?.cause, 'not even an Error');
+  });
+});
