@@ -35,10 +35,14 @@ export interface MonitorParts {
   close(): Promise<void>;
 }
 
-/** The line an alert is logged as: `meterkit monitor: down peer "p1" metric "ping" (last seen 1200 ms before)`. */
+/**
+ * The line an alert is logged as: `meterkit monitor: down peer "p1" metric "ping" (last seen 1200 ms before)`;
+ * an `up` says how long the outage lasted: `… (last seen 0 ms before; down for 8000 ms)`.
+ */
 export function formatAlert(a: Alert): string {
   const phi = a.phi === undefined ? '' : `; phi ${a.phi.toFixed(2)}`;
-  return `meterkit monitor: ${a.kind} peer ${JSON.stringify(a.peer)} metric ${JSON.stringify(a.metric)} (last seen ${a.time - a.lastSeen} ms before${phi})`;
+  const lasted = a.downSince === undefined ? '' : `; down for ${a.time - a.downSince} ms`;
+  return `meterkit monitor: ${a.kind} peer ${JSON.stringify(a.peer)} metric ${JSON.stringify(a.metric)} (last seen ${a.time - a.lastSeen} ms before${lasted}${phi})`;
 }
 
 /**

@@ -65,6 +65,9 @@ export function resolveDetector(d: DetectorOptions | undefined, windowCap: numbe
     throw new MeterkitError(ErrorCode.InvalidArgument, `invalid detector.kind ${describeValue(kind)}: it must be "ttl" or "phi"`);
   }
   if (d.kind === 'ttl') return withK({ kind: 'ttl', ...PHI_DEFAULTS });
+  if (windowCap < 2) {
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid windowCap ${windowCap} for the phi detector: phi judges by the intervals between a window's metrics, and a window of n metrics holds n − 1; give windowCap ≥ 2 (default 25), or the ttl detector`);
+  }
   return withK({
     kind: 'phi',
     threshold: positive('detector.threshold', d.threshold ?? PHI_DEFAULTS.threshold),
@@ -176,8 +179,17 @@ export function deadlineOf(w: Window, d: ResolvedDetector): number {
   return Math.max(w.expire(), w.lastSeen() + w.mean + d.acceptablePause + d.yThreshold * Math.max(w.stdDev, d.minStdDev));
 }
 
-/** Judges `w` at `now` (its deadline was set by {@link deadlineOf} when its newest metric arrived). */
+/**
+ * The one rule of a window's state at `now`, from its newest metric's validity and its deadline
+ * (set by {@link deadlineOf} when that metric arrived). `check()` calls it on the columns,
+ * `status()` through {@link judge}.
+ */
+export function stateAt(valid: boolean, deadline: number, now: number): PeerState {
+  if (!valid) return 'unknown';
+  return now > deadline ? 'down' : 'up';
+}
+
+/** Judges `w` at `now` ({@link stateAt}). */
 export function judge(w: Window, now: number): PeerState {
-  if (!w.valid()) return 'unknown';
-  return now > w.deadline() ? 'down' : 'up';
+  return stateAt(w.valid(), w.deadline(), now);
 }

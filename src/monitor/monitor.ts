@@ -12,7 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import { AlertQueue } from './alerts.js';
-import { deadlineOf, judge, phiOf } from './detector.js';
+import { deadlineOf, judge, phiOf, stateAt } from './detector.js';
 import type { ResolvedDetector } from './detector.js';
 import { MonitorMetrics } from './metrics.js';
 import { resolveOptions } from './options.js';
@@ -48,11 +48,11 @@ export class Monitor extends EventEmitter {
   private readonly queues = new Set<AlertQueue>();
   /**
    * (peer, metric) pairs forgotten in an outage (a `down` raised, no `up` yet), keyed
-   * `peer \0 metric`, oldest first: when the pair reports again its window starts in the outage,
+   * `peer \0 metric`, with when the outage began, oldest first: when the pair reports again its window starts in the outage,
    * so the `up` that ends it is raised. At most `maxWindows` entries; past that the oldest is
    * dropped and counted (its `up` will not come).
    */
-  private readonly forgottenOutages = new Map<string, true>();
+  private readonly forgottenOutages = new Map<string, number>();
   private gen = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -197,7 +197,12 @@ export class Monitor extends EventEmitter {
     const w = new Window(name, peer, p.index, this.cols);
     if (this.forgottenOutages.size > 0) {
       const key = `${peer}\u0000${name}`;
-      if (this.forgottenOutages.delete(key)) this.cols.outage[w.slot] = 1;
+      const since = this.forgottenOutages.get(key);
+      if (since !== undefined) {
+        this.forgottenOutages.delete(key);
+        this.cols.outage[w.slot] = 1;
+        this.cols.downSince[w.slot] = since;
+      }
     }
     this.windowCount++;
     this.metrics?.attach(w);
@@ -299,12 +304,14 @@ export class Monitor extends EventEmitter {
       if (explicit && P.gen[pi] !== gen) continue;
       if (publish) this.metrics?.window(w, now, phiOf(w, now, d));
       let rank = UNKNOWN;
-      if (C.newestValid[s] === 1) {
-        if (now > (C.deadline[s] as number)) {
+      const state = stateAt(C.newestValid[s] === 1, C.deadline[s] as number, now);
+      if (state !== 'unknown') {
+        if (state === 'down') {
           rank = DOWN;
           if (C.outage[s] === 0) {
             C.outage[s] = 1;
             C.lastAlert[s] = now;
+            C.downSince[s] = now;
             raised.push(this.alertOf(w, 'down', now, phiOf(w, now, d)));
           } else if (this.reAlert > 0 && now - (C.lastAlert[s] as number) >= this.reAlert) {
             C.lastAlert[s] = now;
@@ -355,26 +362,29 @@ export class Monitor extends EventEmitter {
     this.known.remove(p);
     this.windowCount -= p.windows.length;
     for (const w of p.windows) {
-      if (this.cols.outage[w.slot] === 1) this.rememberOutage(`${w.peer}\u0000${w.name}`);
+      if (this.cols.outage[w.slot] === 1) this.rememberOutage(`${w.peer}\u0000${w.name}`, this.cols.downSince[w.slot] as number);
       w.release();
       this.metrics?.detach(w);
     }
   }
 
-  private rememberOutage(key: string): void {
+  private rememberOutage(key: string, since: number): void {
     const record = this.forgottenOutages;
     if (record.size >= this.maxWindows) {
       const oldest = record.keys().next().value as string;
       record.delete(oldest);
       this.metrics?.outageDropped();
     }
-    record.set(key, true);
+    record.set(key, since);
   }
 
   /** Makes (and counts) an alert of `w`; {@link deliver} hands it out. */
   private alertOf(w: Window, kind: AlertKind, now: number, phi: number | null): Alert {
     const lastSeen = w.lastSeen();
-    const a: Alert = Object.freeze(phi === null ? { peer: w.peer, metric: w.name, kind, time: now, lastSeen } : { peer: w.peer, metric: w.name, kind, time: now, lastSeen, phi });
+    const a: { -readonly [K in keyof Alert]: Alert[K] } = { peer: w.peer, metric: w.name, kind, time: now, lastSeen };
+    if (phi !== null) a.phi = phi;
+    if (kind === 'up') a.downSince = this.cols.downSince[w.slot] as number;
+    Object.freeze(a);
     this.metrics?.alert(kind, w.name);
     return a;
   }

@@ -50,6 +50,8 @@ export interface Alert {
   readonly lastSeen: number;
   /** The phi value at the time, when the phi detector judged; absent with the ttl detector. */
   readonly phi?: number;
+  /** `up` only: when the outage it ends began (the time of its first `down`), ms since the epoch. */
+  readonly downSince?: number;
 }
 
 /** A peer metric's state: `unknown` until a valid metric arrived or while only invalid ones have. */

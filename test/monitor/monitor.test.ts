@@ -78,7 +78,7 @@ describe('Monitor: ttl detector and alerts', () => {
     }
     clock.t += 10;
     mon.logMetric({ name: 'ping', peer: 'a', ttl: 1000 });
-    assert.deepEqual(alerts, [raised[0], { peer: 'a', metric: 'ping', kind: 'up', time: clock.t, lastSeen: clock.t }]);
+    assert.deepEqual(alerts, [raised[0], { peer: 'a', metric: 'ping', kind: 'up', time: clock.t, lastSeen: clock.t, downSince: raised[0]?.time }]);
     assert.deepEqual(mon.check(), []);
     // a second outage gets its own down
     clock.t += 5000;
@@ -237,7 +237,7 @@ describe('Monitor: options', () => {
       [{ detector: { kind: 'phi', minStdDev: NaN } }, /detector.minStdDev NaN/],
       [{ detector: { kind: 'phi', acceptablePause: -1 } }, /detector.acceptablePause -1/],
       [{ detector: { kind: 'phi', minSamples: 25 } }, /detector.minSamples.* 25/],
-      [{ windowCap: 1, detector: { kind: 'phi' } }, /detector.minSamples/],
+      [{ windowCap: 1, detector: { kind: 'phi' } }, /windowCap 1 for the phi detector: .*windowCap ≥ 2/],
     ];
     for (const [o, message] of bad) assert.throws(() => new Monitor(o), { code: 'ERR_METERKIT_INVALID_ARGUMENT', message }, JSON.stringify(o));
     assert.ok(new Monitor({ detector: { kind: 'ttl' } }));

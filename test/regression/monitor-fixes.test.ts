@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Registry } from '../../src/core/registry.js';
 import { Monitor } from '../../src/monitor/index.js';
+import type { Alert } from '../../src/monitor/index.js';
+import { formatAlert } from '../../src/cli/monitor-agent.js';
 import { render } from '../../src/prometheus/render.js';
 import { sampleValue } from '../helpers/backends.js';
 
@@ -58,5 +60,32 @@ describe('monitor fixes: coded errors (#12)', () => {
     assert.equal(mon.check().length, 1);
     assert.equal((errors[0] as Error & { code?: string }).code, 'ERR_METERKIT_MONITOR_HOOK');
     assert.equal(errors[0]?.cause, 'not even an Error');
+  });
+});
+
+describe('monitor fixes: smaller (#15)', () => {
+  it('an up says how long the outage lasted, also after the pair was forgotten', () => {
+    const clock = { t: T0 };
+    const alerts: Alert[] = [];
+    const mon = new Monitor({ now: () => clock.t, forgetAfter: 60_000, onError: () => undefined });
+    mon.on('alert', (a) => alerts.push(a));
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 1000 });
+    clock.t += 2000;
+    mon.check(); // down at T0 + 2000
+    clock.t += 3000;
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 1000 }); // up at T0 + 5000
+    assert.equal(alerts[1]?.downSince, T0 + 2000);
+    assert.equal(formatAlert(alerts[1] as Alert), 'meterkit monitor: up peer "a" metric "ping" (last seen 0 ms before; down for 3000 ms)');
+    clock.t += 2000;
+    mon.check(); // down at T0 + 7000
+    clock.t += 70_000;
+    mon.check(); // forgotten
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 1000 });
+    assert.equal(alerts[3]?.kind, 'up');
+    assert.equal(alerts[3]?.downSince, T0 + 7000);
+  });
+
+  it('windowCap 1 with the phi detector is refused naming windowCap, not minSamples', () => {
+    assert.throws(() => new Monitor({ windowCap: 1, detector: { kind: 'phi' } }), { code: 'ERR_METERKIT_INVALID_ARGUMENT', message: /^invalid windowCap 1 for the phi detector/ });
   });
 });
