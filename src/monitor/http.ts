@@ -2,8 +2,9 @@
  * The monitor's HTTP transport: handlers the agent mounts on its {@link HttpServer} (so the
  * agent's auth, concurrency cap and timeouts apply) under `/monitor/v1`:
  * - `POST /monitor/v1/metrics`: a JSON array of {@link MetricInput}, logged all or nothing;
- *   200 `{"logged": n}`, 400 naming the index and field of the first bad metric, 413 over the
- *   body limit, 415 without `Content-Type: application/json`;
+ *   200 `{"logged": n}`, 400 naming the index and field of the first bad metric (or a body
+ *   that is not UTF-8 JSON), 413 over the body limit, 415 without `Content-Type:
+ *   application/json` or with a charset other than utf-8;
  * - `GET /monitor/v1/peers`: `status()`, an array of {@link PeerStatus};
  * - `GET /monitor/v1/metrics/:name`: `lastMetrics(name)`, an array of {@link Metric}.
  *

@@ -20,6 +20,7 @@ import { connect } from '@nats-io/transport-node';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration } from '../core/options.js';
+import { parseJsonBytes } from '../http/body.js';
 import { DEFAULT_NATS_SUBJECT } from './types.js';
 import type { MetricInput } from './types.js';
 
@@ -248,7 +249,6 @@ export abstract class NatsEndpoint extends EventEmitter {
 export class NatsIngest extends NatsEndpoint {
   #received = 0;
   #rejected = 0;
-  readonly #decoder = new TextDecoder('utf-8', { fatal: true });
   readonly #quietDefault: boolean;
 
   /** Use {@link startNatsIngest}. */
@@ -282,7 +282,7 @@ export class NatsIngest extends NatsEndpoint {
     this.#received++;
     let batch: unknown;
     try {
-      batch = JSON.parse(this.#decoder.decode(msg.data));
+      batch = parseJsonBytes(msg.data);
     } catch (cause) {
       this.#reject(`an undecodable message on ${msg.subject} (${msg.data.length} bytes, not UTF-8 JSON): ${reason(cause)}`, cause);
       return;

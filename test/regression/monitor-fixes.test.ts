@@ -3,9 +3,10 @@
  * each test fails on the code before its fix.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { Registry } from '../../src/core/registry.js';
-import { Monitor } from '../../src/monitor/index.js';
+import { HttpServer } from '../../src/http/server.js';
+import { MONITOR_HTTP_BASE, Monitor, createMonitorApi } from '../../src/monitor/index.js';
 import type { Alert } from '../../src/monitor/index.js';
 import { formatAlert } from '../../src/cli/monitor-agent.js';
 import { render } from '../../src/prometheus/render.js';
@@ -87,5 +88,31 @@ describe('monitor fixes: smaller (#15)', () => {
 
   it('windowCap 1 with the phi detector is refused naming windowCap, not minSamples', () => {
     assert.throws(() => new Monitor({ windowCap: 1, detector: { kind: 'phi' } }), { code: 'ERR_METERKIT_INVALID_ARGUMENT', message: /^invalid windowCap 1 for the phi detector/ });
+  });
+});
+
+describe('monitor fixes: one byte rule for HTTP and NATS (#7)', () => {
+  const monitor = new Monitor({ onError: () => undefined });
+  const server = new HttpServer({ port: 0 });
+  before(async () => {
+    server.routeTree(MONITOR_HTTP_BASE, createMonitorApi(monitor));
+    await server.listen();
+  });
+  after(async () => {
+    await monitor.close();
+    await server.close();
+  });
+
+  it('a body declared in a charset other than utf-8 is refused with 415 naming it; utf-8 (any spelling) and a BOM pass', async () => {
+    const post = (type: string, body: string | Buffer): Promise<Response> => fetch(`${server.url()}/monitor/v1/metrics`, { method: 'POST', headers: { 'Content-Type': type }, body });
+    const res = await post('application/json; charset=iso-8859-1', Buffer.from('[{"name":"ping","peer":"caf\xe9","ttl":60000}]', 'latin1'));
+    assert.equal(res.status, 415);
+    assert.match(await res.text(), /charset=\\"iso-8859-1\\"/);
+    assert.deepEqual(monitor.status(), []);
+    for (const type of ['application/json; charset=UTF-8', 'application/json;charset="utf-8"']) {
+      const ok = await post(type, '\ufeff[{"name":"ping","peer":"café","ttl":60000}]');
+      assert.equal(ok.status, 200, await ok.text());
+    }
+    assert.deepEqual(monitor.status().map((s) => s.peer), ['café']);
   });
 });
