@@ -68,7 +68,7 @@ export async function startMonitorParts(m: MonitorConfig | undefined, r: ReportC
       mon.on('alert', (a) => log(formatAlert(a)));
       ctx.server.routeTree(MONITOR_HTTP_BASE, createMonitorApi(mon, { metrics: ctx.recorder }));
       if (m.nats !== undefined) {
-        ingest = await startNatsIngest({ servers: m.nats, name: 'meterkit monitor', onBatch: (batch) => void mon.logMetrics(batch), onError: (err) => log(`meterkit monitor: ${err.message}`) });
+        ingest = await startNatsIngest({ servers: m.nats, name: 'meterkit monitor', onBatch: (batch) => void mon.logMetrics(batch), metrics: ctx.recorder, onError: (err) => log(`meterkit monitor: ${err.message}`) });
         ingest.on('status', (s: string) => log(`meterkit monitor: NATS ${m.nats ?? ''} ${s}`));
       }
       mon.start();

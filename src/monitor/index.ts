@@ -36,5 +36,5 @@ export type { HttpSenderOptions } from './http-sender.js';
 export { CPU_METRIC, EVENT_LOOP_LAG_METRIC, PING_METRIC, RSS_METRIC, cpuInformer, defaultInformers, eventLoopLagInformer, rssInformer } from './informers.js';
 export type { Informer } from './informers.js';
 // the NATS transport (h11-nats)
-export { checkSubject, connectNatsPublisher, parseNatsServers, startNatsIngest } from './nats.js';
-export type { NatsIngest, NatsIngestOptions, NatsOptions, NatsPublisher, NatsStatus } from './nats.js';
+export { MONITOR_NATS_REJECTED_METRIC, checkSubject, connectNatsPublisher, parseNatsServers, startNatsIngest } from './nats.js';
+export type { NatsIngest, NatsIngestOptions, NatsOptions, NatsPublisher, NatsRejectReason, NatsStatus } from './nats.js';

@@ -40,6 +40,7 @@ describe('meterkit/monitor', () => {
       'MONITOR_DEFAULTS',
       'MONITOR_HTTP',
       'MONITOR_METRICS',
+      'MONITOR_NATS_REJECTED_METRIC',
       'Monitor',
       'PHI_DEFAULTS',
       'checkMetric',
