@@ -37,6 +37,18 @@ export function monitorIngestUrl(url: string): URL {
   return u;
 }
 
+/** A signal that aborts with `signal` (when given) or after `timeout` ms. */
+function anySignal(signal: AbortSignal | undefined, timeout: number): AbortSignal {
+  const t = AbortSignal.timeout(timeout);
+  if (signal === undefined) return t;
+  const both = new AbortController();
+  const abort = (s: AbortSignal): void => both.abort(s.reason);
+  if (signal.aborted) abort(signal);
+  signal.addEventListener('abort', () => abort(signal), { once: true });
+  t.addEventListener('abort', () => abort(t), { once: true });
+  return both.signal;
+}
+
 /**
  * A {@link Sender} that POSTs each batch as JSON. A reply other than 2xx rejects with the
  * status and the start of the monitor's message (`ERR_METERKIT_MONITOR_REPORT`), as does a
@@ -49,10 +61,11 @@ export function httpSender(options: HttpSenderOptions): Sender {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (options.auth !== undefined) headers.Authorization = authorizationHeader(options.auth);
   const where = url.toString();
-  return async (batch) => {
+  return async (batch, signal) => {
     let res: Response;
     try {
-      res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(batch), signal: AbortSignal.timeout(timeout) });
+      // the reporter's close (signal) or the timeout, whichever comes first, aborts the request
+      res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(batch), signal: anySignal(signal, timeout) });
     } catch (err) {
       const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
       throw new MeterkitError(ErrorCode.MonitorReport, `POST ${where} failed: ${err instanceof Error ? err.message : String(err)}${cause}`, { cause: err });

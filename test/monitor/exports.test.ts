@@ -43,6 +43,7 @@ describe('meterkit/monitor', () => {
       'MONITOR_NATS_REJECTED_METRIC',
       'Monitor',
       'PHI_DEFAULTS',
+      'REPORTER_CLOSE_WAIT',
       'checkMetric',
       'checkMetricName',
       'checkPeerId',

@@ -3,10 +3,14 @@
  * each test fails on the code before its fix.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from '../../src/core/registry.js';
 import { HttpServer } from '../../src/http/server.js';
-import { MONITOR_HTTP_BASE, Monitor, createMonitorApi } from '../../src/monitor/index.js';
+import { MONITOR_HTTP_BASE, Monitor, Reporter, createMonitorApi, httpSender } from '../../src/monitor/index.js';
 import type { Alert } from '../../src/monitor/index.js';
 import { formatAlert } from '../../src/cli/monitor-agent.js';
 import { render } from '../../src/prometheus/render.js';
@@ -114,5 +118,30 @@ describe('monitor fixes: one byte rule for HTTP and NATS (#7)', () => {
       assert.equal(ok.status, 200, await ok.text());
     }
     assert.deepEqual(monitor.status().map((s) => s.peer), ['café']);
+  });
+});
+
+describe('monitor fixes: Reporter.close() is bounded and aborts the HTTP send (#9)', () => {
+  it('close() aborts the request in flight to a monitor that never answers', async () => {
+    const held: IncomingMessage[] = [];
+    const server = createServer((req) => held.push(req)); // never answers
+    const arrived = new Promise<IncomingMessage>((resolve) => {
+      server.once('request', resolve);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const r = new Reporter({ peer: 'p1', send: httpSender({ url: `http://127.0.0.1:${port}`, timeout: 60_000 }), interval: 1000, ttl: 3000, informers: [] });
+      void r.report();
+      const req = await arrived;
+      const gone = once(req.socket, 'close'); // the request itself errors with ECONNRESET: aborted
+      await r.close(); // waits at most REPORTER_CLOSE_WAIT, then aborts
+      await gone; // the client dropped the request: nothing is left open
+      assert.equal(held.length, 1);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
