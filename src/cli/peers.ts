@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../core/options.js';
 import { authorizationHeader } from '../http/auth.js';
+import { checkMonitorUrl, fetchFailure, shownUrl } from '../monitor/http-sender.js';
 import { MONITOR_HTTP } from '../monitor/types.js';
 import type { PeerStatus } from '../monitor/types.js';
 import { AUTH_OPTIONS, readAuthFlags } from './secrets.js';
@@ -67,15 +68,9 @@ export async function peersCommand(args: readonly string[], out: (s: string) => 
     throw new UsageError((e as Error).message);
   }
   if (values.help) return 'help';
-  const base = values.url ?? DEFAULT_PEERS_URL;
-  const rule = `invalid --url ${JSON.stringify(base)}: use http://HOST:PORT or https://HOST:PORT`;
-  let url: URL;
-  try {
-    url = new URL(MONITOR_HTTP.peers, base);
-  } catch (e) {
-    throw new UsageError(`${rule} (${(e as Error).message})`, { cause: e });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(rule);
+  const base = asUsage(() => checkMonitorUrl(values.url ?? DEFAULT_PEERS_URL, '--url'));
+  const url = new URL(MONITOR_HTTP.peers, base);
+  const where = shownUrl(url);
   const t = values.timeout;
   const timeout = t === undefined ? 10_000 : asUsage(() => parseDuration('--timeout', t));
   const auth = readAuthFlags(values, env);
@@ -87,16 +82,15 @@ export async function peersCommand(args: readonly string[], out: (s: string) => 
     res = await fetch(url, { headers, signal: AbortSignal.timeout(timeout) });
     text = await res.text();
   } catch (e) {
-    const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
-    err(`meterkit peers: cannot ask ${url.toString()}: ${e instanceof Error ? e.message : String(e)}${cause}\n`);
+    err(`meterkit peers: cannot ask ${where}: ${fetchFailure(e, url)}\n`);
     return 1;
   }
   if (res.status === 404) {
-    err(`meterkit peers: ${base} does not run the monitor (start the agent with --monitor)\n`);
+    err(`meterkit peers: ${shownUrl(base)} does not run the monitor (start the agent with --monitor)\n`);
     return 1;
   }
   if (!res.ok) {
-    err(`meterkit peers: ${url.toString()} answered ${res.status}: ${text.slice(0, 500).trim()}\n`);
+    err(`meterkit peers: ${where} answered ${res.status}: ${text.slice(0, 500).trim()}\n`);
     return 1;
   }
   if (values.json) {
@@ -108,7 +102,7 @@ export async function peersCommand(args: readonly string[], out: (s: string) => 
     rows = JSON.parse(text) as PeerStatus[];
     if (!Array.isArray(rows)) throw new Error(`got ${typeof rows}, not an array`);
   } catch (e) {
-    err(`meterkit peers: ${url.toString()} did not answer a JSON array: ${(e as Error).message}\n`);
+    err(`meterkit peers: ${where} did not answer a JSON array: ${(e as Error).message}\n`);
     return 1;
   }
   out(rows.length === 0 ? 'no peers have reported yet\n' : peersTable(rows, Date.now()));

@@ -145,3 +145,19 @@ describe('monitor fixes: Reporter.close() is bounded and aborts the HTTP send (#
     }
   });
 });
+
+describe('monitor fixes: one URL rule, URLs masked in every message (#2)', () => {
+  it('httpSender\'s failure names the monitor without the URL\'s query', async () => {
+    const send = httpSender({ url: 'http://127.0.0.1:1/monitor/v1/metrics?token=hunter2-do-not-print', timeout: 5000 });
+    await assert.rejects(send([{ name: 'ping', peer: 'p', ttl: 1000 }]), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_METERKIT_MONITOR_REPORT');
+      assert.match(err.message, /^POST http:\/\/127\.0\.0\.1:1\/monitor\/v1\/metrics failed/);
+      assert.ok(!err.message.includes('hunter2'), err.message);
+      return true;
+    });
+  });
+
+  it('a URL that does not parse is shown with what could be credentials masked', () => {
+    assert.throws(() => httpSender({ url: 'http://admin:hunter2@[::1' }), (err: Error) => !err.message.includes('hunter2') && /\*\*\*@/.test(err.message));
+  });
+});
