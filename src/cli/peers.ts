@@ -43,12 +43,26 @@ export function formatAge(ms: number): string {
   return `${Math.floor(ms / 3_600_000)}h${Math.floor((ms % 3_600_000) / 60_000)}m`;
 }
 
-/** The table `meterkit peers` prints: a header, then one aligned row per peer and metric. */
+// control (Cc), format (Cf: bidi overrides, zero-width), surrogate, private-use and unassigned
+// characters, line and paragraph separators, and the backslash that starts an escape
+const NOT_PRINTABLE = /[\p{C}\p{Zl}\p{Zp}\\]/gu;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
+
+/**
+ * Text from the network as a terminal may show it: every non-printable character escaped
+ * (`\n`, `\t`, `\u{1b}`, and `\\` for a backslash), so a peer's value can neither move the
+ * cursor, clear the screen nor forge a row.
+ */
+export function printable(s: string): string {
+  return s.replace(NOT_PRINTABLE, (c) => SHORT_ESCAPES[c] ?? `\\u{${(c.codePointAt(0) as number).toString(16)}}`);
+}
+
+/** The table `meterkit peers` prints: a header, then one aligned row per peer and metric (cells escaped by {@link printable}). */
 export function peersTable(rows: readonly PeerStatus[], now: number): string {
   const cells = [['PEER', 'METRIC', 'VALUE', 'AGE', 'STATE', 'PHI']];
   for (const r of rows) {
-    const value = typeof r.value === 'number' ? String(Math.round(r.value * 1000) / 1000) : r.value === '' ? '-' : r.value;
-    cells.push([r.peer, r.metric, value, formatAge(now - r.lastSeen), r.state, r.phi === null ? '-' : r.phi.toFixed(2)]);
+    const value = typeof r.value === 'number' ? String(Math.round(r.value * 1000) / 1000) : r.value === '' ? '-' : String(r.value);
+    cells.push([printable(String(r.peer)), printable(String(r.metric)), printable(value), formatAge(now - r.lastSeen), printable(String(r.state)), typeof r.phi === 'number' ? r.phi.toFixed(2) : '-']);
   }
   const widths = (cells[0] as string[]).map((_, i) => Math.max(...cells.map((c) => (c[i] as string).length)));
   return cells.map((c) => c.map((s, i) => (i === c.length - 1 ? s : s.padEnd(widths[i] as number))).join('  ')).join('\n') + '\n';
@@ -90,7 +104,7 @@ export async function peersCommand(args: readonly string[], out: (s: string) => 
     return 1;
   }
   if (!res.ok) {
-    err(`meterkit peers: ${where} answered ${res.status}: ${text.slice(0, 500).trim()}\n`);
+    err(`meterkit peers: ${where} answered ${res.status}: ${printable(text.slice(0, 500).trim())}\n`);
     return 1;
   }
   if (values.json) {
@@ -102,7 +116,7 @@ export async function peersCommand(args: readonly string[], out: (s: string) => 
     rows = JSON.parse(text) as PeerStatus[];
     if (!Array.isArray(rows)) throw new Error(`got ${typeof rows}, not an array`);
   } catch (e) {
-    err(`meterkit peers: ${where} did not answer a JSON array: ${(e as Error).message}\n`);
+    err(`meterkit peers: ${where} did not answer a JSON array: ${printable((e as Error).message)}\n`);
     return 1;
   }
   out(rows.length === 0 ? 'no peers have reported yet\n' : peersTable(rows, Date.now()));

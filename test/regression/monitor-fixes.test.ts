@@ -13,6 +13,7 @@ import { HttpServer } from '../../src/http/server.js';
 import { MONITOR_HTTP_BASE, Monitor, Reporter, createMonitorApi, httpSender } from '../../src/monitor/index.js';
 import type { Alert } from '../../src/monitor/index.js';
 import { formatAlert } from '../../src/cli/monitor-agent.js';
+import { peersTable } from '../../src/cli/peers.js';
 import { render } from '../../src/prometheus/render.js';
 import { sampleValue } from '../helpers/backends.js';
 
@@ -159,5 +160,12 @@ describe('monitor fixes: one URL rule, URLs masked in every message (#2)', () =>
 
   it('a URL that does not parse is shown with what could be credentials masked', () => {
     assert.throws(() => httpSender({ url: 'http://admin:hunter2@[::1' }), (err: Error) => !err.message.includes('hunter2') && /\*\*\*@/.test(err.message));
+  });
+});
+
+describe('monitor fixes: meterkit peers escapes non-printables (#10)', () => {
+  it('escapes controls, bidi overrides, separators and backslashes in every cell', () => {
+    const table = peersTable([{ peer: 'a\u202eb', metric: 'm', value: 'x\\y\u2028z\u0007', lastSeen: 0, expire: 0, state: 'up', phi: null }], 0);
+    assert.equal(table.split('\n')[1], 'a\\u{202e}b  m       x\\\\y\\u{2028}z\\u{7}  0ms  up     -');
   });
 });
