@@ -21,6 +21,7 @@ export interface MonitorPartsContext {
   server: HttpServer;
   /** Where the monitor's own metrics go (the agent's registry, and the stream when on). */
   recorder: Recorder;
+  /** The agent's inbound credentials (what its server requires); never sent by the reporter, which has its own (ReportConfig.auth). */
   auth: AuthOptions | undefined;
   log: (line: string) => void;
 }
@@ -83,8 +84,9 @@ export async function startMonitorParts(m: MonitorConfig | undefined, r: ReportC
           if (!pub.publish(batch)) throw new MeterkitError(ErrorCode.Nats, `NATS ${r.to} is not connected: the batch was dropped`);
         };
       } else {
-        // a send that takes longer than the ttl is too late to keep the peer up anyway
-        send = httpSender({ url: r.to, auth: ctx.auth, timeout: r.ttl });
+        // a send that takes longer than the ttl is too late to keep the peer up anyway; the
+        // credentials are the reporter's own (--report-auth-*), never the agent's inbound ones
+        send = httpSender({ url: r.to, auth: r.auth, timeout: r.ttl });
       }
       reporter = new Reporter({ peer: r.peer, interval: r.interval, ttl: r.ttl, send, onError: (err) => log(`meterkit reporter: ${err.message}`) });
     }

@@ -12,7 +12,10 @@ import { Registry } from '../../src/core/registry.js';
 import { HttpServer } from '../../src/http/server.js';
 import { MONITOR_HTTP_BASE, Monitor, Reporter, createMonitorApi, httpSender } from '../../src/monitor/index.js';
 import type { Alert } from '../../src/monitor/index.js';
-import { formatAlert } from '../../src/cli/monitor-agent.js';
+import { formatAlert, startMonitorParts } from '../../src/cli/monitor-agent.js';
+import { parseAgentArgs } from '../../src/cli/main.js';
+import type { AgentConfig } from '../../src/cli/agent.js';
+import { capture } from '../helpers/cli.js';
 import { peersTable } from '../../src/cli/peers.js';
 import { render } from '../../src/prometheus/render.js';
 import { sampleValue } from '../helpers/backends.js';
@@ -167,5 +170,39 @@ describe('monitor fixes: meterkit peers escapes non-printables (#10)', () => {
   it('escapes controls, bidi overrides, separators and backslashes in every cell', () => {
     const table = peersTable([{ peer: 'a\u202eb', metric: 'm', value: 'x\\y\u2028z\u0007', lastSeen: 0, expire: 0, state: 'up', phi: null }], 0);
     assert.equal(table.split('\n')[1], 'a\\u{202e}b  m       x\\\\y\\u{2028}z\\u{7}  0ms  up     -');
+  });
+});
+
+describe('monitor fixes: the reporter has its own credentials (#14)', () => {
+  const parse = (args: string[], env: NodeJS.ProcessEnv = {}): AgentConfig => parseAgentArgs(['--no-stream', ...args], env) as AgentConfig;
+
+  it('--report-to never sends the agent\'s inbound --auth-token; --report-auth-token and the variables do', async () => {
+    assert.equal(parse(['--report-to', 'http://127.0.0.1:1', '--auth-token', 'inbound']).report?.auth, undefined);
+    assert.deepEqual(parse(['--report-to', 'http://127.0.0.1:1', '--auth-token', 'inbound', '--report-auth-token', 'outbound']).report?.auth, { token: 'outbound' });
+    assert.deepEqual(parse(['--report-to', 'http://127.0.0.1:1'], { METERKIT_REPORT_BASIC_AUTH: 'u:p', METERKIT_AUTH_TOKEN: 'inbound' }).report?.auth, { basic: { username: 'u', password: 'p' } });
+    for (const args of [['--report-to', 'http://127.0.0.1:1', '--report-basic-auth', 'nocolon-hunter2'], ['--report-to', 'nats://127.0.0.1:1', '--report-auth-token', 'hunter2'], ['--report-auth-token', 'hunter2']]) {
+      const r = await capture(['agent', '--no-stream', ...args]);
+      assert.equal(r.code, 2, r.err);
+      assert.ok(!`${r.out}${r.err}`.includes('hunter2'), r.err);
+    }
+    // what goes on the wire
+    const seen: Array<string | undefined> = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      req.resume();
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"logged":1}');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const report = parse(['--report-to', `http://127.0.0.1:${port}`, '--peer-id', 'p', '--report-auth-token', 'outbound']).report;
+    const parts = await startMonitorParts(undefined, report, { server: new HttpServer({ port: 0 }), recorder: new Registry(), auth: { token: 'inbound' }, log: () => undefined });
+    try {
+      assert.equal(await parts.reporter?.report(), true);
+      assert.deepEqual(seen, ['Bearer outbound']);
+    } finally {
+      await parts.close();
+      server.close();
+    }
   });
 });
