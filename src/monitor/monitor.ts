@@ -271,11 +271,29 @@ export class Monitor extends EventEmitter {
 
   /** Every (peer, metric) of the current peers, judged now; sorted by peer, then metric. */
   status(): PeerStatus[] {
-    const out: PeerStatus[] = [];
-    this.forCurrent((w, now) => {
-      out.push({ peer: w.peer, metric: w.name, value: w.value(w.newest()), lastSeen: w.lastSeen(), expire: w.expire(), state: judge(w, now), phi: phiOf(w, now, this.detector) });
-    });
-    return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
+    return Array.from(this.statusRows());
+  }
+
+  /**
+   * `status()` as a generator: the current peers are listed and sorted (by id: 25 000 ids sort in
+   * a fraction of the time 100 000 rows would) on the first `next()`, each row is made when it is
+   * taken, all judged at that first moment. A consumer may pause between rows (the HTTP handler
+   * writes slices with turns of the event loop between them): a window forgotten meanwhile is
+   * skipped, never read from a slot another window took.
+   */
+  *statusRows(): Generator<PeerStatus, void, undefined> {
+    if (!this.refreshPeers()) return;
+    const now = this.now();
+    const peers: Peer[] = [];
+    for (const p of this.known.values()) if (this.inSet(p)) peers.push(p);
+    peers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const p of peers) {
+      const windows = p.windows.length > 1 ? [...p.windows].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : [...p.windows];
+      for (const w of windows) {
+        if (this.cols.windows[w.slot] !== w) continue; // forgotten since the listing
+        yield { peer: w.peer, metric: w.name, value: w.value(w.newest()), lastSeen: w.lastSeen(), expire: w.expire(), state: judge(w, now), phi: phiOf(w, now, this.detector) };
+      }
+    }
   }
 
   /**

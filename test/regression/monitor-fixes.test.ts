@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from '../../src/core/registry.js';
@@ -203,6 +203,54 @@ describe('monitor fixes: the reporter has its own credentials (#14)', () => {
     } finally {
       await parts.close();
       server.close();
+    }
+  });
+});
+
+describe('monitor fixes: GET /monitor/v1/peers on many windows (#13)', () => {
+  it('is compact JSON written in slices, with turns of the event loop between them', async () => {
+    const monitor = new Monitor({ now: () => T0, onError: () => undefined });
+    for (let p = 0; p < 5000; p++) monitor.logMetrics(['ping', 'cpu', 'rss', 'lag'].map((name) => ({ name, peer: `p${p}`, value: p, ttl: 60_000 })));
+    const api = createMonitorApi(monitor);
+    let turns = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const writtenAt: number[] = [];
+    const server = createServer((req, res) => {
+      const write = res.write.bind(res) as (chunk: unknown) => boolean;
+      res.write = ((chunk: unknown) => {
+        writtenAt.push(turns);
+        return write(chunk);
+      }) as typeof res.write;
+      const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
+      res.end = ((chunk?: unknown) => {
+        writtenAt.push(turns);
+        return end(chunk);
+      }) as typeof res.end;
+      void api(req, res);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/monitor/v1/peers`);
+      const text = await res.text();
+      assert.equal(res.status, 200);
+      assert.ok(!text.includes('\n '), 'compact JSON, no indentation');
+      const rows = JSON.parse(text) as Array<{ peer: string; metric: string }>;
+      assert.equal(rows.length, 20_000);
+      assert.deepEqual(rows.slice(0, 4).map((r) => `${r.peer}/${r.metric}`), ['p0/cpu', 'p0/lag', 'p0/ping', 'p0/rss']);
+      // 20 000 rows in slices of 2 000: ten writes, each on a later turn of the loop than the one before
+      assert.ok(writtenAt.length >= 10, `${writtenAt.length} writes`);
+      assert.ok(writtenAt.every((t, i) => i === 0 || t > (writtenAt[i - 1] as number)), `written at turns ${writtenAt.join(',')}`);
+    } finally {
+      ticking = false;
+      server.close();
+      await monitor.close();
     }
   });
 });
