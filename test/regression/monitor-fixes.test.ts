@@ -101,15 +101,12 @@ describe('monitor fixes: smaller (#15)', () => {
 
 describe('monitor fixes: one byte rule for HTTP and NATS (#7)', () => {
   const monitor = new Monitor({ onError: () => undefined });
-  const server = new HttpServer({ port: 0 });
+  let server: HttpServer;
   before(async () => {
-    server.routeTree(MONITOR_HTTP_BASE, createMonitorApi(monitor));
+    server = new HttpServer({ port: 0 }).routeTree(MONITOR_HTTP_BASE, createMonitorApi(monitor));
     await server.listen();
   });
-  after(async () => {
-    await monitor.close();
-    await server.close();
-  });
+  after(() => Promise.all([monitor.close(), server.close()]).then(() => undefined));
 
   it('a body declared in a charset other than utf-8 is refused with 415 naming it; utf-8 (any spelling) and a BOM pass', async () => {
     const post = (type: string, body: string | Buffer): Promise<Response> => fetch(`${server.url()}/monitor/v1/metrics`, { method: 'POST', headers: { 'Content-Type': type }, body });
