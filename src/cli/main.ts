@@ -198,7 +198,7 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   else if (values['docker-naming'] !== undefined) throw new UsageError('--docker-naming needs --docker');
   const proxy = parseProxyFlags(values, readPem);
   if (proxy !== undefined) config.proxy = proxy;
-  const { monitor, report } = parseMonitorFlags(values);
+  const { monitor, report } = parseMonitorFlags(values, env);
   if (monitor !== undefined) config.monitor = monitor;
   if (report !== undefined) config.report = report;
   return config;

@@ -2,6 +2,7 @@
  * The agent's monitor and reporting parts: wires the Monitor to the agent's HTTP server (and
  * NATS), logs its alerts, and runs a Reporter towards another monitor.
  */
+import { ErrorCode, MeterkitError } from '../core/errors.js';
 import type { Recorder } from '../core/recorder.js';
 import type { AuthOptions } from '../http/auth.js';
 import type { HttpServer } from '../http/server.js';
@@ -20,6 +21,7 @@ export interface MonitorPartsContext {
   server: HttpServer;
   /** Where the monitor's own metrics go (the agent's registry, and the stream when on). */
   recorder: Recorder;
+  /** The agent's inbound credentials (what its server requires); never sent by the reporter, which has its own (ReportConfig.auth). */
   auth: AuthOptions | undefined;
   log: (line: string) => void;
 }
@@ -34,10 +36,14 @@ export interface MonitorParts {
   close(): Promise<void>;
 }
 
-/** The line an alert is logged as: `meterkit monitor: down peer "p1" metric "ping" (last seen 1200 ms before)`. */
+/**
+ * The line an alert is logged as: `meterkit monitor: down peer "p1" metric "ping" (last seen 1200 ms before)`;
+ * an `up` says how long the outage lasted: `… (last seen 0 ms before; down for 8000 ms)`.
+ */
 export function formatAlert(a: Alert): string {
   const phi = a.phi === undefined ? '' : `; phi ${a.phi.toFixed(2)}`;
-  return `meterkit monitor: ${a.kind} peer ${JSON.stringify(a.peer)} metric ${JSON.stringify(a.metric)} (last seen ${a.time - a.lastSeen} ms before${phi})`;
+  const lasted = a.downSince === undefined ? '' : `; down for ${a.time - a.downSince} ms`;
+  return `meterkit monitor: ${a.kind} peer ${JSON.stringify(a.peer)} metric ${JSON.stringify(a.metric)} (last seen ${a.time - a.lastSeen} ms before${lasted}${phi})`;
 }
 
 /**
@@ -63,7 +69,7 @@ export async function startMonitorParts(m: MonitorConfig | undefined, r: ReportC
       mon.on('alert', (a) => log(formatAlert(a)));
       ctx.server.routeTree(MONITOR_HTTP_BASE, createMonitorApi(mon, { metrics: ctx.recorder }));
       if (m.nats !== undefined) {
-        ingest = await startNatsIngest({ servers: m.nats, name: 'meterkit monitor', onBatch: (batch) => void mon.logMetrics(batch), onError: (err) => log(`meterkit monitor: ${err.message}`) });
+        ingest = await startNatsIngest({ servers: m.nats, name: 'meterkit monitor', onBatch: (batch) => void mon.logMetrics(batch), metrics: ctx.recorder, onError: (err) => log(`meterkit monitor: ${err.message}`) });
         ingest.on('status', (s: string) => log(`meterkit monitor: NATS ${m.nats ?? ''} ${s}`));
       }
       mon.start();
@@ -75,11 +81,12 @@ export async function startMonitorParts(m: MonitorConfig | undefined, r: ReportC
         publisher = pub;
         pub.on('status', (s: string) => log(`meterkit reporter: NATS ${r.to} ${s}`));
         send = async (batch) => {
-          if (!pub.publish(batch)) throw new Error(`NATS ${r.to} is not connected: the batch was dropped`);
+          if (!pub.publish(batch)) throw new MeterkitError(ErrorCode.Nats, `NATS ${r.to} is not connected: the batch was dropped`);
         };
       } else {
-        // a send that takes longer than the ttl is too late to keep the peer up anyway
-        send = httpSender({ url: r.to, auth: ctx.auth, timeout: r.ttl });
+        // a send that takes longer than the ttl is too late to keep the peer up anyway; the
+        // credentials are the reporter's own (--report-auth-*), never the agent's inbound ones
+        send = httpSender({ url: r.to, auth: r.auth, timeout: r.ttl });
       }
       reporter = new Reporter({ peer: r.peer, interval: r.interval, ttl: r.ttl, send, onError: (err) => log(`meterkit reporter: ${err.message}`) });
     }

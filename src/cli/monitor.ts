@@ -10,6 +10,8 @@ import { monitorIngestUrl } from '../monitor/http-sender.js';
 import { MeterkitError } from '../core/errors.js';
 import { parseNatsServers } from '../monitor/nats.js';
 import { PEER_ID_RULE, isPeerId } from '../monitor/validate.js';
+import type { AuthOptions } from '../http/auth.js';
+import { authFrom, readSecret } from './secrets.js';
 import { UsageError, asUsage } from './usage.js';
 
 /** The monitor part of an agent's config (`--monitor`). */
@@ -33,6 +35,8 @@ export interface ReportConfig {
   interval: number;
   /** ms each reported metric lives. */
   ttl: number;
+  /** Credentials the monitor agent requires (`--report-auth-token`, `--report-basic-auth`); HTTP only. */
+  auth?: AuthOptions;
 }
 
 /** parseArgs options of the monitor and reporting flags. */
@@ -46,6 +50,10 @@ export const MONITOR_OPTIONS = {
   'peer-id': { type: 'string' },
   'report-interval': { type: 'string' },
   'report-ttl': { type: 'string' },
+  'report-auth-token': { type: 'string' },
+  'report-auth-token-file': { type: 'string' },
+  'report-basic-auth': { type: 'string' },
+  'report-basic-auth-file': { type: 'string' },
 } as const;
 
 /** The help lines of the monitor and reporting flags. */
@@ -59,8 +67,13 @@ export const MONITOR_HELP = `Monitor (a peer monitor: alerts when a peer's heart
   --monitor-peers <a,b,c>   The peers expected (default: every peer that reports,
                             forgotten an hour after its last metric)
 Reporting (send a heartbeat and this process's CPU, memory and event-loop lag):
-  --report-to <url>         A monitor: http://HOST:PORT (an agent with --monitor; this
-                            agent's --auth-token/--basic-auth are sent) or nats://HOST:PORT
+  --report-to <url>         A monitor: http://HOST:PORT (an agent with --monitor) or
+                            nats://HOST:PORT; no credentials in the URL
+  --report-auth-token <t>   Credentials the monitor agent requires (or
+  --report-auth-token-file <path>  METERKIT_REPORT_AUTH_TOKEN); --report-basic-auth
+                            <user:pass>, --report-basic-auth-file <path> (or
+                            METERKIT_REPORT_BASIC_AUTH) likewise. Never this agent's own
+                            --auth-token/--basic-auth: those guard its inbound side
   --peer-id <id>            This peer's id (default HOSTNAME:PID, new on every start)
   --report-interval <dur>   Time between reports (default 5s)
   --report-ttl <dur>        How long each report counts as alive (default 15s, or three
@@ -90,6 +103,13 @@ function peerId(flag: string, text: string): string {
   return text;
 }
 
+/** The reporter's outbound credentials: its own flags, files and variables, never the agent's inbound ones. */
+function reportAuth(v: Values, env: NodeJS.ProcessEnv): AuthOptions | undefined {
+  const token = readSecret({ flag: '--report-auth-token', value: v['report-auth-token'], fileFlag: '--report-auth-token-file', file: v['report-auth-token-file'], envName: 'METERKIT_REPORT_AUTH_TOKEN', env });
+  const basic = readSecret({ flag: '--report-basic-auth', value: v['report-basic-auth'], fileFlag: '--report-basic-auth-file', file: v['report-basic-auth-file'], envName: 'METERKIT_REPORT_BASIC_AUTH', env });
+  return authFrom(token, basic);
+}
+
 function detector(text: string | undefined): DetectorOptions {
   if (text === undefined || text === 'ttl') return { kind: 'ttl' };
   if (text === 'phi') return { kind: 'phi' };
@@ -100,7 +120,7 @@ function detector(text: string | undefined): DetectorOptions {
  * Turns the monitor flags into the monitor and reporting configs (each undefined when not
  * asked for). Every value is checked here, so a bad one is a usage error naming the flag.
  */
-export function parseMonitorFlags(v: Values): { monitor?: MonitorConfig; report?: ReportConfig } {
+export function parseMonitorFlags(v: Values, env: NodeJS.ProcessEnv = process.env): { monitor?: MonitorConfig; report?: ReportConfig } {
   const out: { monitor?: MonitorConfig; report?: ReportConfig } = {};
   const nats = v['monitor-nats'];
   if (v.monitor === true || nats !== undefined) {
@@ -119,7 +139,7 @@ export function parseMonitorFlags(v: Values): { monitor?: MonitorConfig; report?
   }
   const to = v['report-to'];
   if (to === undefined) {
-    const given = (['peer-id', 'report-interval', 'report-ttl'] as const).find((k) => v[k] !== undefined);
+    const given = (['peer-id', 'report-interval', 'report-ttl', 'report-auth-token', 'report-auth-token-file', 'report-basic-auth', 'report-basic-auth-file'] as const).find((k) => v[k] !== undefined);
     if (given !== undefined) throw new UsageError(`--${given} needs --report-to: the monitor to report to`);
     return out;
   }
@@ -136,5 +156,10 @@ export function parseMonitorFlags(v: Values): { monitor?: MonitorConfig; report?
   );
   const peer = peerId('--peer-id', v['peer-id'] ?? defaultPeerId());
   out.report = { to: transport === 'nats' ? natsUrl('--report-to', to) : to, transport, peer, interval, ttl };
+  const auth = reportAuth(v, env);
+  if (auth !== undefined) {
+    if (transport === 'nats') throw new UsageError('--report-auth-token and --report-basic-auth (or their files and variables) are for an http:// monitor, not NATS');
+    out.report.auth = auth;
+  }
   return out;
 }

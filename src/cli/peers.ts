@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../core/options.js';
 import { authorizationHeader } from '../http/auth.js';
+import { checkMonitorUrl, fetchFailure, shownUrl } from '../monitor/http-sender.js';
 import { MONITOR_HTTP } from '../monitor/types.js';
 import type { PeerStatus } from '../monitor/types.js';
 import { AUTH_OPTIONS, readAuthFlags } from './secrets.js';
@@ -42,12 +43,26 @@ export function formatAge(ms: number): string {
   return `${Math.floor(ms / 3_600_000)}h${Math.floor((ms % 3_600_000) / 60_000)}m`;
 }
 
-/** The table `meterkit peers` prints: a header, then one aligned row per peer and metric. */
+// control (Cc), format (Cf: bidi overrides, zero-width), surrogate, private-use and unassigned
+// characters, line and paragraph separators, and the backslash that starts an escape
+const NOT_PRINTABLE = /[\p{C}\p{Zl}\p{Zp}\\]/gu;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
+
+/**
+ * Text from the network as a terminal may show it: every non-printable character escaped
+ * (`\n`, `\t`, `\u{1b}`, and `\\` for a backslash), so a peer's value can neither move the
+ * cursor, clear the screen nor forge a row.
+ */
+export function printable(s: string): string {
+  return s.replace(NOT_PRINTABLE, (c) => SHORT_ESCAPES[c] ?? `\\u{${(c.codePointAt(0) as number).toString(16)}}`);
+}
+
+/** The table `meterkit peers` prints: a header, then one aligned row per peer and metric (cells escaped by {@link printable}). */
 export function peersTable(rows: readonly PeerStatus[], now: number): string {
   const cells = [['PEER', 'METRIC', 'VALUE', 'AGE', 'STATE', 'PHI']];
   for (const r of rows) {
-    const value = typeof r.value === 'number' ? String(Math.round(r.value * 1000) / 1000) : r.value === '' ? '-' : r.value;
-    cells.push([r.peer, r.metric, value, formatAge(now - r.lastSeen), r.state, r.phi === null ? '-' : r.phi.toFixed(2)]);
+    const value = typeof r.value === 'number' ? String(Math.round(r.value * 1000) / 1000) : r.value === '' ? '-' : String(r.value);
+    cells.push([printable(String(r.peer)), printable(String(r.metric)), printable(value), formatAge(now - r.lastSeen), printable(String(r.state)), typeof r.phi === 'number' ? r.phi.toFixed(2) : '-']);
   }
   const widths = (cells[0] as string[]).map((_, i) => Math.max(...cells.map((c) => (c[i] as string).length)));
   return cells.map((c) => c.map((s, i) => (i === c.length - 1 ? s : s.padEnd(widths[i] as number))).join('  ')).join('\n') + '\n';
@@ -67,15 +82,9 @@ export async function peersCommand(args: readonly string[], out: (s: string) => 
     throw new UsageError((e as Error).message);
   }
   if (values.help) return 'help';
-  const base = values.url ?? DEFAULT_PEERS_URL;
-  const rule = `invalid --url ${JSON.stringify(base)}: use http://HOST:PORT or https://HOST:PORT`;
-  let url: URL;
-  try {
-    url = new URL(MONITOR_HTTP.peers, base);
-  } catch (e) {
-    throw new UsageError(`${rule} (${(e as Error).message})`, { cause: e });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(rule);
+  const base = asUsage(() => checkMonitorUrl(values.url ?? DEFAULT_PEERS_URL, '--url'));
+  const url = new URL(MONITOR_HTTP.peers, base);
+  const where = shownUrl(url);
   const t = values.timeout;
   const timeout = t === undefined ? 10_000 : asUsage(() => parseDuration('--timeout', t));
   const auth = readAuthFlags(values, env);
@@ -87,16 +96,15 @@ export async function peersCommand(args: readonly string[], out: (s: string) => 
     res = await fetch(url, { headers, signal: AbortSignal.timeout(timeout) });
     text = await res.text();
   } catch (e) {
-    const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
-    err(`meterkit peers: cannot ask ${url.toString()}: ${e instanceof Error ? e.message : String(e)}${cause}\n`);
+    err(`meterkit peers: cannot ask ${where}: ${fetchFailure(e, url)}\n`);
     return 1;
   }
   if (res.status === 404) {
-    err(`meterkit peers: ${base} does not run the monitor (start the agent with --monitor)\n`);
+    err(`meterkit peers: ${shownUrl(base)} does not run the monitor (start the agent with --monitor)\n`);
     return 1;
   }
   if (!res.ok) {
-    err(`meterkit peers: ${url.toString()} answered ${res.status}: ${text.slice(0, 500).trim()}\n`);
+    err(`meterkit peers: ${where} answered ${res.status}: ${printable(text.slice(0, 500).trim())}\n`);
     return 1;
   }
   if (values.json) {
@@ -108,7 +116,7 @@ export async function peersCommand(args: readonly string[], out: (s: string) => 
     rows = JSON.parse(text) as PeerStatus[];
     if (!Array.isArray(rows)) throw new Error(`got ${typeof rows}, not an array`);
   } catch (e) {
-    err(`meterkit peers: ${url.toString()} did not answer a JSON array: ${(e as Error).message}\n`);
+    err(`meterkit peers: ${where} did not answer a JSON array: ${printable((e as Error).message)}\n`);
     return 1;
   }
   out(rows.length === 0 ? 'no peers have reported yet\n' : peersTable(rows, Date.now()));

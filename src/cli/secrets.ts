@@ -52,6 +52,14 @@ export const AUTH_OPTIONS = {
 export function readAuthFlags(values: { [K in keyof typeof AUTH_OPTIONS]?: string }, env: NodeJS.ProcessEnv): AuthOptions | undefined {
   const token = readSecret({ flag: '--auth-token', value: values['auth-token'], fileFlag: '--auth-token-file', file: values['auth-token-file'], envName: 'METERKIT_AUTH_TOKEN', env });
   const basic = readSecret({ flag: '--basic-auth', value: values['basic-auth'], fileFlag: '--basic-auth-file', file: values['basic-auth-file'], envName: 'METERKIT_BASIC_AUTH', env });
+  return authFrom(token, basic);
+}
+
+/**
+ * Credentials from a token and a `user:password` (each undefined when not given), checked;
+ * undefined when neither is given. Messages never show them.
+ */
+export function authFrom(token: string | undefined, basic: string | undefined): AuthOptions | undefined {
   if (token === undefined && basic === undefined) return undefined;
   const auth: AuthOptions = {};
   if (token !== undefined) auth.token = token;

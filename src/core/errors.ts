@@ -38,6 +38,9 @@ export const ErrorCode = Object.freeze({
   PeerSet: 'ERR_METERKIT_PEER_SET',
   MonitorReport: 'ERR_METERKIT_MONITOR_REPORT',
   Nats: 'ERR_METERKIT_NATS',
+  AlertsBusy: 'ERR_METERKIT_ALERTS_BUSY',
+  MonitorHook: 'ERR_METERKIT_MONITOR_HOOK',
+  MonitorCheck: 'ERR_METERKIT_MONITOR_CHECK',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

@@ -7,6 +7,7 @@
  * a new alert is dropped (the oldest ones stay: they are the start of the story), `onDrop` counts
  * it, and the first drop of a burst is reported; the burst ends when the consumer takes one.
  */
+import { ErrorCode, MeterkitError } from '../core/errors.js';
 import type { Alert } from './types.js';
 
 type Resolve = (r: IteratorResult<Alert, undefined>) => void;
@@ -62,7 +63,7 @@ export class AlertQueue implements AsyncIterableIterator<Alert, undefined> {
       return Promise.resolve({ done: false, value: a });
     }
     if (this.ended) return Promise.resolve(DONE);
-    if (this.waiting !== undefined) return Promise.reject(new Error('alerts(): next() called again before the previous one settled'));
+    if (this.waiting !== undefined) return Promise.reject(new MeterkitError(ErrorCode.AlertsBusy, 'alerts(): next() called again before the previous one settled: await each next() (a for await loop does)'));
     return new Promise<IteratorResult<Alert, undefined>>((resolve) => {
       this.waiting = resolve;
     });

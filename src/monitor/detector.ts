@@ -6,18 +6,22 @@
  *   window's inter-arrival intervals, with m their mean plus `acceptablePause` and σ their
  *   population standard deviation, at least `minStdDev`,
  *   `phi = −log10(1 − F(now − lastSeen))`, F the normal CDF with mean m and deviation σ;
- *   down when phi > `threshold`. Until the window holds `minSamples` intervals, the ttl rule
- *   judges (and phi is null).
+ *   down when phi ≥ `threshold` and the latest metric has expired (ipfs-cluster's rule: a
+ *   peer is never down while its latest metric is unexpired). Until the window holds
+ *   `minSamples` intervals, the ttl rule judges (and phi is null).
  *
- * F is approximated by the logistic function Akka uses (Bowling et al. 2009, "A logistic
- * approximation to the cumulative normal distribution"): F(y) ≈ 1 / (1 + e^(−y(1.5976 +
- * 0.070566 y²))) with y = (t − m) / σ, whose absolute error is below 1.4 × 10⁻⁴. With
- * k = y(1.5976 + 0.070566 y²), 1 − F = 1 / (1 + e^k), so phi = log10(1 + e^k) = softplus(k) / ln 10,
- * computed as `(k + log1p(e^−k)) / ln 10` above the mean and `log1p(e^k) / ln 10` below it: the
- * same value as Akka's two branches, but finite however long the gap (no log of an
- * underflowed 0) and exact to the last digits just after an arrival (no 1 − x cancellation).
- * The logistic tail is heavier than the normal one: phi 8 is reached at y ≈ 5.23 (the exact
- * normal reaches it at y ≈ 5.61), as in Akka, whose threshold of 8 was tuned with it.
+ * F is the normal CDF itself (the issue's formula, and ipfs-cluster's prob.go), not Akka's
+ * logistic approximation (whose tail is far heavier: phi 8 at y ≈ 5.23 instead of 5.61, i.e. a
+ * peer suspected about 0.4σ early). With y = (t − m) / σ and Q(y) = 1 − Φ(y) the standard normal
+ * upper tail, phi = −log10 Q(y) = −ln Q(y) / ln 10, and ln Q is computed without ever forming
+ * 1 − Φ by subtraction where that would cancel:
+ * - y < 0: Q(y) = 1 − Q(−y), so ln Q(y) = log1p(−Q(−y)) (exact near 0, where phi → 0);
+ * - 0 ≤ y < 3: Q(y) = 1/2 − φ(y)·S(y), S(y) = Σ y^(2n+1) / (1·3·…·(2n+1)) (Marsaglia 2004),
+ *   every term positive; at y < 3, Q ≥ 1.3 × 10⁻³, so the subtraction loses under 3 digits;
+ * - y ≥ 3: ln Q(y) = −y²/2 − ln √(2π) + ln R(y), R the Mills ratio by its continued fraction
+ *   R(y) = 1/(y + 1/(y + 2/(y + 3/(y + …)))) (modified Lentz): in log space, so it neither
+ *   underflows nor loses digits however long the gap (y = 40 gives phi ≈ 349.1, exact to ~1e-14).
+ * Down when phi ≥ `threshold` (Akka's and ipfs-cluster's comparison).
  *
  * A latest metric that is not valid (the peer could not produce it) is `unknown`: it never
  * expires into an alert.
@@ -35,7 +39,7 @@ export interface ResolvedDetector {
   acceptablePause: number;
   minSamples: number;
   /**
-   * The y = (gap − m) / σ above which phi exceeds the threshold. phi is monotonic in y, so a
+   * The y = (gap − m) / σ from which phi reaches the threshold. phi is monotonic in y, so a
    * window's moment of suspicion is known when a metric arrives (see {@link deadlineOf}).
    */
   yThreshold: number;
@@ -61,6 +65,9 @@ export function resolveDetector(d: DetectorOptions | undefined, windowCap: numbe
     throw new MeterkitError(ErrorCode.InvalidArgument, `invalid detector.kind ${describeValue(kind)}: it must be "ttl" or "phi"`);
   }
   if (d.kind === 'ttl') return withK({ kind: 'ttl', ...PHI_DEFAULTS });
+  if (windowCap < 2) {
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid windowCap ${windowCap} for the phi detector: phi judges by the intervals between a window's metrics, and a window of n metrics holds n − 1; give windowCap ≥ 2 (default 25), or the ttl detector`);
+  }
   return withK({
     kind: 'phi',
     threshold: positive('detector.threshold', d.threshold ?? PHI_DEFAULTS.threshold),
@@ -70,46 +77,83 @@ export function resolveDetector(d: DetectorOptions | undefined, windowCap: numbe
   });
 }
 
-/** Adds the threshold's y: the smallest y (to double precision) whose phi exceeds the threshold. */
+/**
+ * Adds the threshold's y: the smallest y (to double precision) whose phi reaches the threshold,
+ * found by bisection once per monitor (phi is increasing in y).
+ */
 function withK(d: Omit<ResolvedDetector, 'yThreshold'>): ResolvedDetector {
-  // phi > T ⟺ k > ln(10^T − 1), written so that 10^T cannot overflow
-  const kt = d.threshold * Math.LN10 + Math.log1p(-Math.pow(10, -d.threshold));
-  // k(y) = y(a + b y²) is increasing: solve k(y) = kt by bisection (once per monitor)
+  // phi ≥ T ⟺ ln Q(y) ≤ −T·ln 10
+  const reached = (y: number): boolean => logNormalTail(y) <= -d.threshold * Math.LN10;
   let lo = -1;
   let hi = 1;
-  while (logistic(lo) > kt) lo *= 2;
-  while (logistic(hi) <= kt) hi *= 2;
-  for (let i = 0; i < 200 && lo < hi; i++) {
+  while (reached(lo)) lo *= 2;
+  while (!reached(hi)) hi *= 2;
+  for (let i = 0; i < 200; i++) {
     const mid = (lo + hi) / 2;
     if (mid === lo || mid === hi) break;
-    if (logistic(mid) > kt) hi = mid;
+    if (reached(mid)) hi = mid;
     else lo = mid;
   }
   return { ...d, yThreshold: hi };
 }
 
-function logistic(y: number): number {
-  return y * (1.5976 + 0.070566 * y * y);
+const LN_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+/** Where the upper tail switches from the series to the continued fraction. */
+const TAIL_SPLIT = 3;
+
+/** Q(y) = 1 − Φ(y) for 0 ≤ y < {@link TAIL_SPLIT}: 1/2 − φ(y)·Σ y^(2n+1)/(2n+1)!! (all terms positive). */
+function upperTailSeries(y: number): number {
+  const y2 = y * y;
+  let term = y;
+  let sum = y;
+  for (let n = 1; n < 200; n++) {
+    term *= y2 / (2 * n + 1);
+    const next = sum + term;
+    if (next === sum) break;
+    sum = next;
+  }
+  return 0.5 - Math.exp(-0.5 * y2 - LN_SQRT_2PI) * sum;
 }
 
-const LOG10E = Math.LOG10E;
-
-/** The logistic exponent k = y(1.5976 + 0.070566 y²) of a gap, y = (elapsed − mean) / stdDev. */
-export function logisticExponent(elapsed: number, mean: number, stdDev: number): number {
-  return logistic((elapsed - mean) / stdDev);
+/** The Mills ratio R(y) = Q(y)/φ(y) for y ≥ {@link TAIL_SPLIT}, by its continued fraction (modified Lentz). */
+function millsRatio(y: number): number {
+  const tiny = 1e-300;
+  let f = y;
+  let c = y;
+  let dd = 0;
+  for (let j = 1; j < 500; j++) {
+    dd = y + j * dd;
+    dd = dd === 0 ? 1 / tiny : 1 / dd;
+    c = y + j / c;
+    if (c === 0) c = tiny;
+    const delta = c * dd;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return 1 / f;
 }
 
-/** phi from the logistic exponent: softplus(k) / ln 10, stable on both sides. */
-export function phiOfExponent(k: number): number {
-  return (k > 0 ? k + Math.log1p(Math.exp(-k)) : Math.log1p(Math.exp(k))) * LOG10E;
+/** Q(y) = 1 − Φ(y) for y ≥ 0 (it underflows to 0 past y ≈ 38; {@link logNormalTail} does not). */
+function upperTail(y: number): number {
+  return y < TAIL_SPLIT ? upperTailSeries(y) : Math.exp(-0.5 * y * y - LN_SQRT_2PI) * millsRatio(y);
+}
+
+/** ln(1 − Φ(y)), Φ the standard normal CDF: accurate for every finite y (see the file's comment). */
+export function logNormalTail(y: number): number {
+  if (y < 0) return Math.log1p(-upperTail(-y));
+  if (y < TAIL_SPLIT) return Math.log(upperTailSeries(y));
+  return -0.5 * y * y - LN_SQRT_2PI + Math.log(millsRatio(y));
 }
 
 /**
  * phi for a gap of `elapsed` ms after the last arrival, given the mean and standard deviation of
- * the intervals (the deviation already floored, the pause already added to the mean).
+ * the intervals (the deviation already floored, the pause already added to the mean):
+ * −log10(1 − Φ((elapsed − mean) / stdDev)).
  */
 export function phi(elapsed: number, mean: number, stdDev: number): number {
-  return phiOfExponent(logisticExponent(elapsed, mean, stdDev));
+  const v = -logNormalTail((elapsed - mean) / stdDev) * Math.LOG10E;
+  // −0 just after an arrival far ahead of the mean reads as 0
+  return v === 0 ? 0 : v;
 }
 
 /** True when phi judges `w` (phi detector, enough intervals); else the ttl rule does. */
@@ -124,16 +168,28 @@ export function phiOf(w: Window, now: number, d: ResolvedDetector): number | nul
 
 /**
  * The moment `w` goes down if nothing arrives, computed when a metric arrives: with the ttl
- * rule its expiry; with phi the time the gap reaches m + y*·σ, y* the threshold's y. A check
- * then compares one number per window, with no logarithm and nothing written.
+ * rule its expiry; with phi the later of its expiry and the time the gap reaches m + y*·σ, y*
+ * the threshold's y: a peer is never down while its latest metric is unexpired (ipfs-cluster's
+ * accrual checker, checker.go `failed()`), so phi only calls a peer down earlier than never,
+ * not earlier than its ttl. A check then compares one number per window, with no logarithm
+ * and nothing written.
  */
 export function deadlineOf(w: Window, d: ResolvedDetector): number {
   if (!byPhi(w, d)) return w.expire();
-  return w.lastSeen() + w.mean + d.acceptablePause + d.yThreshold * Math.max(w.stdDev, d.minStdDev);
+  return Math.max(w.expire(), w.lastSeen() + w.mean + d.acceptablePause + d.yThreshold * Math.max(w.stdDev, d.minStdDev));
 }
 
-/** Judges `w` at `now` (its deadline was set by {@link deadlineOf} when its newest metric arrived). */
+/**
+ * The one rule of a window's state at `now`, from its newest metric's validity and its deadline
+ * (set by {@link deadlineOf} when that metric arrived). `check()` calls it on the columns,
+ * `status()` through {@link judge}.
+ */
+export function stateAt(valid: boolean, deadline: number, now: number): PeerState {
+  if (!valid) return 'unknown';
+  return now > deadline ? 'down' : 'up';
+}
+
+/** Judges `w` at `now` ({@link stateAt}). */
 export function judge(w: Window, now: number): PeerState {
-  if (!w.valid()) return 'unknown';
-  return now > w.deadline() ? 'down' : 'up';
+  return stateAt(w.valid(), w.deadline(), now);
 }

@@ -18,23 +18,67 @@ export interface HttpSenderOptions {
   timeout?: number;
 }
 
-/** The URL batches are posted to; credentials in the URL are refused (give `auth`). */
-export function monitorIngestUrl(url: string): URL {
+/** A URL as messages show it: scheme, host and path; never credentials, a query or a fragment. */
+export function shownUrl(u: URL): string {
+  return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+}
+
+/** URL text that did not parse, as messages show it: what could be credentials, a query or a fragment masked. */
+function maskedText(text: string): string {
+  return text.replace(/\/\/[^/]*@/, '//***@').replace(/[?#].*$/s, '?…');
+}
+
+/**
+ * The one rule for the URL of a monitor agent (the reporter's `--report-to`, `meterkit peers
+ * --url`): http or https, and no credentials in it (they belong in auth options, as they would
+ * end up in logs and process lists). Every message shows the URL masked (see {@link shownUrl}).
+ * `what` names it in messages (a flag, an option).
+ * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT`
+ */
+export function checkMonitorUrl(text: string, what = 'monitor url'): URL {
   let u: URL;
   try {
-    u = new URL(url);
+    u = new URL(text);
   } catch (err) {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid monitor url ${describeValue(url)}: use http://HOST:PORT`, { cause: err });
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid monitor url ${describeValue(url)}: the scheme must be http or https`);
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what} ${describeValue(typeof text === 'string' ? maskedText(text) : text)}: use http://HOST:PORT or https://HOST:PORT`, { cause: err });
   }
   if (u.username !== '' || u.password !== '') {
     // the message must not repeat the secret
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid monitor url (credentials not shown) for host ${describeValue(u.host)}: give credentials as auth options (--auth-token, --basic-auth), not in the URL`);
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what} ${describeValue(`${u.protocol}//***@${u.host}`)} (credentials not shown): give credentials as auth options (--report-auth-token, --report-basic-auth; --auth-token, --basic-auth for meterkit peers), not in the URL`);
   }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what} ${describeValue(shownUrl(u))}: the scheme must be http or https`);
+  }
+  return u;
+}
+
+/**
+ * Why a fetch of `u` failed, for a message: the error's message and its cause's, with the URL
+ * masked wherever the error repeated it (fetch and undici may echo the URL they were given).
+ */
+export function fetchFailure(err: unknown, u: URL): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  const text = `${err instanceof Error ? err.message : String(err)}${cause}`;
+  return text.split(u.href).join(shownUrl(u));
+}
+
+/** The URL batches are posted to ({@link checkMonitorUrl}'s rule; a bare host gets `/monitor/v1/metrics`). */
+export function monitorIngestUrl(url: string): URL {
+  const u = checkMonitorUrl(url);
   if (u.pathname === '/' || u.pathname === '') u.pathname = MONITOR_HTTP.metrics;
   return u;
+}
+
+/** A signal that aborts with `signal` (when given) or after `timeout` ms. */
+function anySignal(signal: AbortSignal | undefined, timeout: number): AbortSignal {
+  const t = AbortSignal.timeout(timeout);
+  if (signal === undefined) return t;
+  const both = new AbortController();
+  const abort = (s: AbortSignal): void => both.abort(s.reason);
+  if (signal.aborted) abort(signal);
+  signal.addEventListener('abort', () => abort(signal), { once: true });
+  t.addEventListener('abort', () => abort(t), { once: true });
+  return both.signal;
 }
 
 /**
@@ -48,14 +92,14 @@ export function httpSender(options: HttpSenderOptions): Sender {
   const timeout = options.timeout === undefined ? 10_000 : checkDuration('monitor send timeout', options.timeout);
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (options.auth !== undefined) headers.Authorization = authorizationHeader(options.auth);
-  const where = url.toString();
-  return async (batch) => {
+  const where = shownUrl(url);
+  return async (batch, signal) => {
     let res: Response;
     try {
-      res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(batch), signal: AbortSignal.timeout(timeout) });
+      // the reporter's close (signal) or the timeout, whichever comes first, aborts the request
+      res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(batch), signal: anySignal(signal, timeout) });
     } catch (err) {
-      const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-      throw new MeterkitError(ErrorCode.MonitorReport, `POST ${where} failed: ${err instanceof Error ? err.message : String(err)}${cause}`, { cause: err });
+      throw new MeterkitError(ErrorCode.MonitorReport, `POST ${where} failed: ${fetchFailure(err, url)}`, { cause: err });
     }
     let text: string;
     try {

@@ -2,10 +2,15 @@
  * The monitor's HTTP transport: handlers the agent mounts on its {@link HttpServer} (so the
  * agent's auth, concurrency cap and timeouts apply) under `/monitor/v1`:
  * - `POST /monitor/v1/metrics`: a JSON array of {@link MetricInput}, logged all or nothing;
- *   200 `{"logged": n}`, 400 naming the index and field of the first bad metric, 413 over the
- *   body limit, 415 without `Content-Type: application/json`;
+ *   200 `{"logged": n}`, 400 naming the index and field of the first bad metric (or a body
+ *   that is not UTF-8 JSON), 413 over the body limit, 415 without `Content-Type:
+ *   application/json` or with a charset other than utf-8;
  * - `GET /monitor/v1/peers`: `status()`, an array of {@link PeerStatus};
  * - `GET /monitor/v1/metrics/:name`: `lastMetrics(name)`, an array of {@link Metric}.
+ *
+ * The two GETs answer compact JSON written in slices of 2 000 rows (`JSON_SLICE`) with a turn of
+ * the event loop between them (`sendJsonArray`); the peers' rows are computed as they are
+ * written (`Monitor.statusRows()`), so 100 000 windows never block the loop for long.
  *
  * **Backpressure.** A batch is read whole (at most `bodyLimit` bytes) and logged in one turn of
  * the event loop; the server's `maxConcurrent` bounds how many are read at once. A refused
@@ -16,7 +21,7 @@ import { MeterkitError } from '../core/errors.js';
 import { checkWhole } from '../core/options.js';
 import type { Counter } from '../core/handles.js';
 import type { Recorder } from '../core/recorder.js';
-import { BadRequest, readJson, sendError, sendJson } from '../http/body.js';
+import { BadRequest, readJson, sendError, sendJson, sendJsonArray } from '../http/body.js';
 import { allowMethods } from '../http/health.js';
 import type { Handler } from '../http/server.js';
 import type { Metric, PeerStatus } from './types.js';
@@ -28,6 +33,8 @@ export interface MonitorSource {
   logMetrics(batch: unknown): number;
   status(): PeerStatus[];
   lastMetrics(name: string): Metric[];
+  /** `status()`'s rows computed as they are written (a Monitor has it); `status()` when absent. */
+  statusRows?(): Iterable<PeerStatus>;
 }
 
 /** Bytes of a `POST /monitor/v1/metrics` body accepted by default (about 5 000 metrics). */
@@ -86,7 +93,7 @@ export function createMonitorApi(monitor: MonitorSource, options: MonitorApiOpti
       }
       if (path === MONITOR_HTTP.peers) {
         if (!allowMethods(req, res)) return;
-        return sendJson(res, 200, monitor.status());
+        return await sendJsonArray(res, monitor.statusRows?.() ?? monitor.status());
       }
       if (path.startsWith(MONITOR_HTTP.metricsByName)) {
         // every character a metric name may hold is URL-safe, so the raw segment is the name
@@ -98,7 +105,7 @@ export function createMonitorApi(monitor: MonitorSource, options: MonitorApiOpti
           throw err;
         }
         if (!allowMethods(req, res)) return;
-        return sendJson(res, 200, monitor.lastMetrics(name));
+        return await sendJsonArray(res, monitor.lastMetrics(name));
       }
       throw new BadRequest(404, `no such resource: ${path} (the monitor serves ${MONITOR_HTTP.metrics}, ${MONITOR_HTTP.peers} and ${MONITOR_HTTP.metricsByName}NAME)`);
     } catch (err) {

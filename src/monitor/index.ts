@@ -29,12 +29,12 @@ export type {
 // the HTTP transport and the reporting side (h11-wire)
 export { DEFAULT_MONITOR_BODY_LIMIT, MONITOR_HTTP_BASE, MONITOR_HTTP_REJECTED_METRIC, createMonitorApi } from './http.js';
 export type { MonitorApiOptions, MonitorRejectReason, MonitorSource } from './http.js';
-export { DEFAULT_REPORT_INTERVAL, DEFAULT_REPORT_TTL, Reporter, reportTiming } from './reporter.js';
+export { DEFAULT_REPORT_INTERVAL, DEFAULT_REPORT_TTL, REPORTER_CLOSE_WAIT, Reporter, reportTiming } from './reporter.js';
 export type { ReporterOptions, Sender } from './reporter.js';
 export { httpSender, monitorIngestUrl } from './http-sender.js';
 export type { HttpSenderOptions } from './http-sender.js';
 export { CPU_METRIC, EVENT_LOOP_LAG_METRIC, PING_METRIC, RSS_METRIC, cpuInformer, defaultInformers, eventLoopLagInformer, rssInformer } from './informers.js';
 export type { Informer } from './informers.js';
 // the NATS transport (h11-nats)
-export { checkSubject, connectNatsPublisher, parseNatsServers, startNatsIngest } from './nats.js';
-export type { NatsIngest, NatsIngestOptions, NatsOptions, NatsPublisher, NatsStatus } from './nats.js';
+export { MONITOR_NATS_REJECTED_METRIC, checkSubject, connectNatsPublisher, parseNatsServers, startNatsIngest } from './nats.js';
+export type { NatsIngest, NatsIngestOptions, NatsOptions, NatsPublisher, NatsRejectReason, NatsStatus } from './nats.js';

@@ -29,6 +29,7 @@ export const MONITOR_METRICS = {
   invalid: ['meterkit_monitor_invalid_metrics_total', 'counter', Unit.Count, 'Metrics rejected by validation, by reason (the field at fault).'],
   alerts: ['meterkit_monitor_alerts_total', 'counter', Unit.Count, 'Alerts raised, by kind (down, up) and metric name.'],
   dropped: ['meterkit_monitor_alerts_dropped_total', 'counter', Unit.Count, 'Alerts dropped because an alert iterator\'s queue was full.'],
+  outagesDropped: ['meterkit_monitor_forgotten_outages_dropped_total', 'counter', Unit.Count, 'Outages of forgotten (peer, metric) pairs dropped from the bounded record (maxWindows): their up will not be raised.'],
   age: ['meterkit_monitor_last_seen_age_seconds', 'gauge', Unit.Seconds, 'Seconds since the peer\'s metric was last received (at collection with a Registry, else at the last check).'],
   phi: ['meterkit_monitor_phi', 'gauge', undefined, 'The phi-accrual suspicion of the peer\'s metric (phi detector, once the window holds enough intervals; at collection with a Registry, else at the last check).'],
 } as const satisfies Record<string, Row>;
@@ -57,6 +58,7 @@ let monitors = 0;
 export class MonitorMetrics {
   private readonly peers: Record<PeerState, Gauge>;
   private readonly dropped: Counter;
+  private readonly outagesDropped: Counter;
   private readonly invalid = new Map<InvalidMetricField, Counter>();
 
   /** True when the per-window gauges are published by a collector, not by each check. */
@@ -72,6 +74,7 @@ export class MonitorMetrics {
     const p = MONITOR_METRICS.peers[0];
     this.peers = { up: r.registerGauge(p, { state: 'up' }), down: r.registerGauge(p, { state: 'down' }), unknown: r.registerGauge(p, { state: 'unknown' }) };
     this.dropped = r.registerCounter(MONITOR_METRICS.dropped[0]);
+    this.outagesDropped = r.registerCounter(MONITOR_METRICS.outagesDropped[0]);
     this.pulls = canCollect(r);
     this.removeCollector = canCollect(r) ? r.addCollector(`meterkit_monitor_${++monitors}`, publishAll) : undefined;
   }
@@ -121,6 +124,10 @@ export class MonitorMetrics {
 
   drop(): void {
     this.dropped.increment();
+  }
+
+  outageDropped(): void {
+    this.outagesDropped.increment();
   }
 
   peerStates(up: number, down: number, unknown: number): void {

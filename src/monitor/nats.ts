@@ -20,6 +20,9 @@ import { connect } from '@nats-io/transport-node';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration } from '../core/options.js';
+import { parseJsonBytes } from '../http/body.js';
+import type { Counter } from '../core/handles.js';
+import type { Recorder } from '../core/recorder.js';
 import { DEFAULT_NATS_SUBJECT } from './types.js';
 import type { MetricInput } from './types.js';
 
@@ -46,7 +49,15 @@ export interface NatsOptions {
 export interface NatsIngestOptions extends NatsOptions {
   /** Called with each message's parsed JSON. Throwing rejects the batch: counted and reported, never a crash. */
   onBatch(batch: unknown): void;
+  /** Where {@link MONITOR_NATS_REJECTED_METRIC} is counted (e.g. the agent's Registry). */
+  metrics?: Recorder;
 }
+
+/** Counter of NATS messages the ingest refused, by `reason` (beside HTTP's `meterkit_monitor_http_rejected_batches_total`). */
+export const MONITOR_NATS_REJECTED_METRIC = 'meterkit_monitor_nats_rejected_messages_total';
+
+/** Why a message was refused: `undecodable` (not UTF-8 JSON) or `invalid` (`onBatch` threw: the batch broke the rule). */
+export type NatsRejectReason = 'undecodable' | 'invalid';
 
 const DEFAULT_PORT = 4222;
 const DEFAULT_RECONNECT_WAIT = 2000;
@@ -248,18 +259,23 @@ export abstract class NatsEndpoint extends EventEmitter {
 export class NatsIngest extends NatsEndpoint {
   #received = 0;
   #rejected = 0;
-  readonly #decoder = new TextDecoder('utf-8', { fatal: true });
-  readonly #quietDefault: boolean;
+  /** Rejecting since the last accepted message: the next rejection is only counted. */
+  #rejecting = false;
+  readonly #counters: Record<NatsRejectReason, Counter> | undefined;
 
   /** Use {@link startNatsIngest}. */
   constructor(
     link: NatsLink,
     readonly subject: string,
     readonly onBatch: (batch: unknown) => void,
-    hasOnError: boolean,
+    metrics?: Recorder,
   ) {
     super(link);
-    this.#quietDefault = !hasOnError;
+    if (metrics !== undefined) {
+      metrics.describeCounter(MONITOR_NATS_REJECTED_METRIC, undefined, 'NATS messages the monitor ingest refused, by reason');
+      // present from the start, so rate() and alerts see them
+      this.#counters = { undecodable: metrics.registerCounter(MONITOR_NATS_REJECTED_METRIC, { reason: 'undecodable' }), invalid: metrics.registerCounter(MONITOR_NATS_REJECTED_METRIC, { reason: 'invalid' }) };
+    }
     link.nc.subscribe(subject, { callback: (err, msg) => this.#handle(err, msg) });
   }
 
@@ -282,24 +298,27 @@ export class NatsIngest extends NatsEndpoint {
     this.#received++;
     let batch: unknown;
     try {
-      batch = JSON.parse(this.#decoder.decode(msg.data));
+      batch = parseJsonBytes(msg.data);
     } catch (cause) {
-      this.#reject(`an undecodable message on ${msg.subject} (${msg.data.length} bytes, not UTF-8 JSON): ${reason(cause)}`, cause);
+      this.#reject('undecodable', `an undecodable message on ${msg.subject} (${msg.data.length} bytes, not UTF-8 JSON): ${reason(cause)}`, cause);
       return;
     }
     try {
       this.onBatch(batch);
     } catch (cause) {
-      this.#reject(`a batch on ${msg.subject} was rejected: ${reason(cause)}`, cause);
+      this.#reject('invalid', `a batch on ${msg.subject} was rejected: ${reason(cause)}`, cause);
+      return;
     }
+    this.#rejecting = false;
   }
 
-  #reject(message: string, cause: unknown): void {
+  #reject(why: NatsRejectReason, message: string, cause: unknown): void {
     this.#rejected++;
-    // the default (a process warning) speaks once; a flood from the network must not flood the log
-    if (this.#quietDefault && this.#rejected > 1) return;
-    const tail = this.#quietDefault ? ' (further rejections are only counted)' : '';
-    this.link.report(new MeterkitError(ErrorCode.Nats, `${message}${tail}`, { cause }));
+    this.#counters?.[why].increment(1);
+    // once per burst (until a message is accepted): a flood from the network must not flood the log
+    if (this.#rejecting) return;
+    this.#rejecting = true;
+    this.link.report(new MeterkitError(ErrorCode.Nats, `${message} (further rejections are only counted, in rejected and ${MONITOR_NATS_REJECTED_METRIC}, until a message is accepted)`, { cause }));
   }
 
   /** Unsubscribes and closes the connection. */
@@ -317,7 +336,7 @@ export async function startNatsIngest(options: NatsIngestOptions): Promise<NatsI
   if (typeof options?.onBatch !== 'function') throw new MeterkitError(ErrorCode.InvalidArgument, `invalid NATS ingest onBatch ${describeValue(options?.onBatch)}: give a function`);
   // flush: the server has processed the (re)subscription once its PONG is back
   const { link, subject } = await open(options, 'ingest', true, (nc) => nc.flush());
-  const ingest = new NatsIngest(link, subject, options.onBatch, options.onError !== undefined);
+  const ingest = new NatsIngest(link, subject, options.onBatch, options.metrics);
   try {
     await link.nc.flush();
   } catch (err) {

@@ -22,7 +22,10 @@ export interface MonitorOptions {
   alertQueueCap?: number;
   /** The current peers: a list, or a function called on each check and read. Default: every peer that reported. */
   peers?: PeerSet;
-  /** ms after a peer's last metric when it is forgotten with its windows, unless it is in an explicit peer set. Default 3 600 000. */
+  /**
+   * ms a peer is kept after its last live moment (the latest arrival, expiry or down deadline of
+   * its metrics), then forgotten with its windows, unless it is in an explicit peer set. Default 3 600 000.
+   */
   forgetAfter?: number;
   /** Which detector judges. Default `{ kind: 'ttl' }`. */
   detector?: DetectorOptions;

@@ -19,6 +19,12 @@ const INITIAL_PEERS = 64;
 export class PeerTable {
   /** When each peer last sent any metric, ms since the epoch. */
   lastSeen = new Float64Array(INITIAL_PEERS);
+  /**
+   * The latest moment any of its metrics counts as live: the latest of their arrivals, expiries
+   * and down deadlines. `forgetAfter` counts from here, so a peer is never forgotten while a
+   * metric of it is live, nor before its expiry had a check to raise its `down`.
+   */
+  liveUntil = new Float64Array(INITIAL_PEERS);
   /** The peer-set generation that last listed each peer (explicit peer sets only). */
   gen = new Int32Array(INITIAL_PEERS);
   /** Scratch for a check: the worst state rank of each peer's windows (0 = not judged). */
@@ -44,6 +50,7 @@ export class PeerTable {
     if (index === undefined) {
       if (this.used === this.lastSeen.length) {
         this.lastSeen = grown(this.lastSeen);
+        this.liveUntil = grown(this.liveUntil);
         this.gen = grown(this.gen);
         this.worst = grown(this.worst);
       }
@@ -51,6 +58,7 @@ export class PeerTable {
     }
     const p: Peer = { id, index, windows: [] };
     this.gen[index] = 0;
+    this.liveUntil[index] = 0;
     this.worst[index] = 0;
     this.byIndex[index] = p;
     this.byId.set(id, p);

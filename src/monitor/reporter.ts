@@ -16,8 +16,14 @@ import { PING_METRIC, defaultInformers } from './informers.js';
 import type { MetricInput } from './types.js';
 import { PEER_ID_RULE, isPeerId } from './validate.js';
 
-/** Sends one batch (a JSON array of metrics) to a monitor; rejects when it could not. */
-export type Sender = (batch: MetricInput[]) => Promise<void>;
+/**
+ * Sends one batch (a JSON array of metrics) to a monitor; rejects when it could not. `signal`
+ * aborts when the reporter closes: a sender should give up its request then.
+ */
+export type Sender = (batch: MetricInput[], signal?: AbortSignal) => Promise<void>;
+
+/** ms `Reporter.close()` waits for a send in flight before it aborts it and returns. */
+export const REPORTER_CLOSE_WAIT = 1000;
 
 /** Default ms between reports (the CLI's `--report-interval`). */
 export const DEFAULT_REPORT_INTERVAL = 5000;
@@ -74,6 +80,7 @@ export class Reporter {
   private readonly failingInformers = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
+  private abort: AbortController | null = null;
   private failing = false;
   private closed = false;
   private counts = { sent: 0, failed: 0, skipped: 0 };
@@ -133,13 +140,15 @@ export class Reporter {
       batch = this.batch();
     } catch (err) {
       // an informer's failure is caught in measure(); this is a bug in a custom one's getter
-      this.onError(err instanceof Error ? err : new Error(String(err)));
+      this.onError(new MeterkitError(ErrorCode.MonitorReport, `peer "${this.peer}" could not build its batch: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
       return Promise.resolve(false);
     }
     let started: Promise<void>;
+    const abort = new AbortController();
+    this.abort = abort;
     try {
       // called now, so the send is under way when report() returns
-      started = Promise.resolve(this.send(batch));
+      started = Promise.resolve(this.send(batch, abort.signal));
     } catch (err) {
       started = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -160,6 +169,7 @@ export class Reporter {
       )
       .finally(() => {
         this.inFlight = null;
+        if (this.abort === abort) this.abort = null;
       });
     this.inFlight = sending;
     return sending.then(() => true);
@@ -174,13 +184,27 @@ export class Reporter {
     return this;
   }
 
-  /** Stops the timer, waits for a send in flight, releases the informers. */
+  /**
+   * Stops the timer, waits for a send in flight at most {@link REPORTER_CLOSE_WAIT} ms (so the
+   * last report can land), then aborts it through its signal and returns without waiting more: a
+   * monitor that never answers cannot hold a shutdown. Releases the informers.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    await this.inFlight;
+    const sending = this.inFlight;
+    if (sending !== null) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, REPORTER_CLOSE_WAIT);
+        timer.unref();
+      });
+      await Promise.race([sending, late]);
+      clearTimeout(timer);
+      this.abort?.abort(new MeterkitError(ErrorCode.MonitorReport, `peer "${this.peer}" closed: the send in flight was aborted`));
+    }
     for (const inf of this.informers) inf.close?.();
   }
 }

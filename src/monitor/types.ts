@@ -12,9 +12,9 @@
 export interface MetricInput {
   /** Metric name, e.g. `ping`; see {@link METRIC_NAME_RULE}. */
   name: string;
-  /** Peer id: 1 to {@link MAX_PEER_ID_LENGTH} characters, no control characters. */
+  /** Peer id: 1 to {@link MAX_PEER_ID_LENGTH} characters, no control characters, well-formed Unicode (no lone surrogates). */
   peer: string;
-  /** A finite number or a string (at most {@link MAX_STRING_VALUE_LENGTH} characters). Default `''`. */
+  /** A finite number or a string (at most {@link MAX_STRING_VALUE_LENGTH} characters, well-formed Unicode). Default `''`. */
   value?: number | string;
   /** False when the peer could not produce the metric; default true. Invalid metrics never expire into alerts. */
   valid?: boolean;
@@ -50,6 +50,8 @@ export interface Alert {
   readonly lastSeen: number;
   /** The phi value at the time, when the phi detector judged; absent with the ttl detector. */
   readonly phi?: number;
+  /** `up` only: when the outage it ends began (the time of its first `down`), ms since the epoch. */
+  readonly downSince?: number;
 }
 
 /** A peer metric's state: `unknown` until a valid metric arrived or while only invalid ones have. */
@@ -84,7 +86,7 @@ export interface TtlDetectorOptions {
  */
 export interface PhiDetectorOptions {
   kind: 'phi';
-  /** Down when phi exceeds it. Default 8. */
+  /** Down when phi reaches it (phi ≥ threshold; and the latest metric expired). Default 8. */
   threshold?: number;
   /** Floor of the standard deviation, ms. Default 500. */
   minStdDev?: number;

@@ -32,6 +32,16 @@ export class InvalidMetricError extends MeterkitError {
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
+/**
+ * True when `s` is well-formed UTF-16 (no lone surrogate). A lone surrogate has no UTF-8 form:
+ * written out (a label in /metrics, a log line, a terminal) it becomes U+FFFD, so two distinct
+ * ids ("a\ud800", "a\udc00") would render as one series. (`String.prototype.isWellFormed`,
+ * Node ≥ 20; ES2024, so not in this project's ES2022 lib typings.)
+ */
+export function isWellFormed(s: string): boolean {
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
 function where(at: number | undefined): string {
   return at === undefined ? 'metric' : `metric [${at}]`;
 }
@@ -49,11 +59,11 @@ export function checkMetricName(name: unknown, at?: number): string {
 }
 
 /** The peer id rule, for the callers that throw it with their own code. */
-export const PEER_ID_RULE = `it must be a string of 1 to ${MAX_PEER_ID_LENGTH} characters with no control characters`;
+export const PEER_ID_RULE = `it must be a string of 1 to ${MAX_PEER_ID_LENGTH} characters with no control characters and no lone surrogates (well-formed Unicode)`;
 
 /** True when `peer` is a valid peer id ({@link PEER_ID_RULE}). */
 export function isPeerId(peer: unknown): peer is string {
-  return typeof peer === 'string' && peer.length > 0 && peer.length <= MAX_PEER_ID_LENGTH && !CONTROL.test(peer);
+  return typeof peer === 'string' && peer.length > 0 && peer.length <= MAX_PEER_ID_LENGTH && !CONTROL.test(peer) && isWellFormed(peer);
 }
 
 /** Checks a peer id. */
@@ -80,8 +90,8 @@ export function checkMetric(m: unknown, now: number, knownIds: boolean, at?: num
   if (value !== undefined) {
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) fail('value', at, value, 'a number must be finite');
-    } else if (typeof value !== 'string' || value.length > MAX_STRING_VALUE_LENGTH) {
-      fail('value', at, value, `it must be a finite number or a string of at most ${MAX_STRING_VALUE_LENGTH} characters`);
+    } else if (typeof value !== 'string' || value.length > MAX_STRING_VALUE_LENGTH || !isWellFormed(value)) {
+      fail('value', at, value, `it must be a finite number or a string of at most ${MAX_STRING_VALUE_LENGTH} characters, well-formed Unicode (no lone surrogates)`);
     }
   }
   if (input.valid !== undefined && typeof input.valid !== 'boolean') fail('valid', at, input.valid, 'it must be true or false');

@@ -47,6 +47,8 @@ export class Columns {
   outage: Uint8Array;
   /** Per slot: when the last `down` of the outage was raised (for re-alerts). */
   lastAlert: Float64Array;
+  /** Per slot: when the first `down` of the outage was raised (an `up` says how long it lasted). */
+  downSince: Float64Array;
   /** Per slot: the index of the window's peer (see peers.ts). */
   peer: Int32Array;
   /** Per slot: the window, or undefined when the slot is free. */
@@ -66,6 +68,7 @@ export class Columns {
     this.newestValid = new Uint8Array(INITIAL_WINDOWS);
     this.outage = new Uint8Array(INITIAL_WINDOWS);
     this.lastAlert = new Float64Array(INITIAL_WINDOWS);
+    this.downSince = new Float64Array(INITIAL_WINDOWS);
     this.peer = new Int32Array(INITIAL_WINDOWS);
   }
 
@@ -102,6 +105,7 @@ export class Columns {
     this.newestValid = grown(this.newestValid);
     this.outage = grown(this.outage);
     this.lastAlert = grown(this.lastAlert);
+    this.downSince = grown(this.downSince);
     this.peer = grown(this.peer);
   }
 }

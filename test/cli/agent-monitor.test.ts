@@ -28,9 +28,9 @@ describe('startAgent: monitor and reporter', () => {
     const rep = await startAgent({
       listen: '127.0.0.1:0',
       process: false,
-      // the reporter sends the agent's own credentials: both agents share the token
-      auth: { token: 'tok' },
-      report: { to: mon.url, transport: 'http', peer: 'in-process', interval: 50, ttl: 300 },
+      // the reporter sends its own credentials (--report-auth-token), not this agent's inbound ones
+      auth: { token: 'not-the-monitors' },
+      report: { to: mon.url, transport: 'http', peer: 'in-process', interval: 50, ttl: 300, auth: { token: 'tok' } },
       log: (l) => repLines.push(l),
     });
     agents.push(rep);

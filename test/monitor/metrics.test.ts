@@ -25,8 +25,9 @@ describe('the monitor\'s own metrics', () => {
     const { mon, clock, registry } = setup();
     for (let i = 0; i < 3; i++) {
       if (i > 0) clock.t += 1000;
-      mon.logMetric({ name: 'ping', peer: 'a', ttl: 5000 });
-      mon.logMetric({ name: 'ping', peer: 'b', ttl: 5000 });
+      // a ttl shorter than the phi deadline, so phi decides (a peer is never down before its expiry)
+      mon.logMetric({ name: 'ping', peer: 'a', ttl: 1500 });
+      mon.logMetric({ name: 'ping', peer: 'b', ttl: 1500 });
     }
     mon.logMetric({ name: 'cpu', peer: 'b', ttl: 100, valid: false });
     mon.logMetric({ name: 'cpu', peer: 'c', ttl: 100, valid: false });
@@ -72,13 +73,13 @@ describe('the monitor\'s own metrics', () => {
     assert.notEqual(sampleValue(render(registry), 'meterkit_monitor_last_seen_age_seconds', { peer: 'gone', metric: 'ping' }), undefined);
     clock.t += 30_000;
     mon.logMetric({ name: 'ping', peer: 'stays', ttl: 10 });
-    clock.t += 30_001;
+    clock.t += 30_562; // forgetAfter counts from gone's down deadline: 3 metrics at once, σ floored to 100, phi 8 at 5.612σ
     mon.check();
     await registry.collect();
     const text = render(registry);
     assert.equal(sampleValue(text, 'meterkit_monitor_last_seen_age_seconds', { peer: 'gone', metric: 'ping' }), undefined);
     assert.equal(sampleValue(text, 'meterkit_monitor_phi', { peer: 'gone', metric: 'ping' }), undefined);
-    assert.equal(sampleValue(text, 'meterkit_monitor_last_seen_age_seconds', { peer: 'stays', metric: 'ping' }), 30.001);
+    assert.equal(sampleValue(text, 'meterkit_monitor_last_seen_age_seconds', { peer: 'stays', metric: 'ping' }), 30.562);
   });
 
   it('with a recorder that runs no collectors, each check publishes the gauges; forgetting leaves them', () => {
@@ -93,7 +94,7 @@ describe('the monitor\'s own metrics', () => {
     const snap = (): ReturnType<ReturnType<DebuggingRecorder['snapshotter']>['snapshot']> => rec.snapshotter().snapshot();
     assert.equal(snap().gauge('meterkit_monitor_last_seen_age_seconds', { peer: 'a', metric: 'ping' }), 1);
     near(snap().gauge('meterkit_monitor_phi', { peer: 'a', metric: 'ping' }), 0.30103);
-    clock.t += 10_001;
+    clock.t += 12_000; // forgetAfter 10 s after the down deadline (≈ 1.56 s after the last metric)
     mon.check();
     assert.deepEqual(mon.status(), []);
     assert.equal(snap().counter('meterkit_monitor_metrics_logged_total', { metric: 'ping' }), 2);

@@ -78,7 +78,7 @@ describe('Monitor: ttl detector and alerts', () => {
     }
     clock.t += 10;
     mon.logMetric({ name: 'ping', peer: 'a', ttl: 1000 });
-    assert.deepEqual(alerts, [raised[0], { peer: 'a', metric: 'ping', kind: 'up', time: clock.t, lastSeen: clock.t }]);
+    assert.deepEqual(alerts, [raised[0], { peer: 'a', metric: 'ping', kind: 'up', time: clock.t, lastSeen: clock.t, downSince: raised[0]?.time }]);
     assert.deepEqual(mon.check(), []);
     // a second outage gets its own down
     clock.t += 5000;
@@ -198,9 +198,9 @@ describe('Monitor: lastMetrics, status and the peer set', () => {
     mon.logMetric({ name: 'cpu', peer: 'gone', ttl: 10 });
     clock.t += 30_000;
     mon.logMetric({ name: 'ping', peer: 'stays', ttl: 10 });
-    clock.t += 30_000;
+    clock.t += 30_010; // forgetAfter counts from the expiry (ttl 10)
     mon.check();
-    assert.equal(mon.window('ping', 'gone').length, 1, 'exactly forgetAfter: still held');
+    assert.equal(mon.window('ping', 'gone').length, 1, 'exactly forgetAfter after the expiry: still held');
     clock.t += 1;
     mon.check();
     assert.deepEqual(mon.window('ping', 'gone'), []);
@@ -237,7 +237,7 @@ describe('Monitor: options', () => {
       [{ detector: { kind: 'phi', minStdDev: NaN } }, /detector.minStdDev NaN/],
       [{ detector: { kind: 'phi', acceptablePause: -1 } }, /detector.acceptablePause -1/],
       [{ detector: { kind: 'phi', minSamples: 25 } }, /detector.minSamples.* 25/],
-      [{ windowCap: 1, detector: { kind: 'phi' } }, /detector.minSamples/],
+      [{ windowCap: 1, detector: { kind: 'phi' } }, /windowCap 1 for the phi detector: .*windowCap ≥ 2/],
     ];
     for (const [o, message] of bad) assert.throws(() => new Monitor(o), { code: 'ERR_METERKIT_INVALID_ARGUMENT', message }, JSON.stringify(o));
     assert.ok(new Monitor({ detector: { kind: 'ttl' } }));
@@ -314,7 +314,7 @@ describe('Monitor: window storage', () => {
     for (let p = 0; p < 200; p++) mon.logMetric({ name: 'ping', peer: `p${p}`, value: p % 2 === 0 ? p : `s${p}`, ttl: 10 });
     mon.logMetric({ name: 'ping', peer: 'p1', value: 7, ttl: 10 });
     for (let p = 0; p < 200; p++) assert.deepEqual(mon.window('ping', `p${p}`).map((m) => m.value), p === 1 ? [7, 's1'] : [p % 2 === 0 ? p : `s${p}`]);
-    clock.t += 1001;
+    clock.t += 1011; // forgetAfter 1000 after the expiry (ttl 10)
     mon.logMetric({ name: 'ping', peer: 'fresh', value: 'x', ttl: 10 });
     mon.check();
     assert.deepEqual(mon.status().map((s) => s.peer), ['fresh']);
@@ -339,8 +339,8 @@ describe('Monitor: maxWindows', () => {
     assert.equal(mon.window('ping', 'b').length, 1);
     clock.t += 401;
     mon.logMetric({ name: 'ping', peer: 'b', ttl: 10 });
-    clock.t += 600;
-    mon.check(); // a: silent 1001 ms: forgotten, its two windows freed
+    clock.t += 610;
+    mon.check(); // a: 1001 ms past its last expiry: forgotten, its two windows freed
     assert.equal(mon.logMetrics([{ name: 'x', peer: 'c', ttl: 10 }, { name: 'x', peer: 'c', ttl: 10 }, { name: 'y', peer: 'c', ttl: 10 }]), 3);
     assert.throws(() => mon.logMetric({ name: 'z', peer: 'c', ttl: 10 }), { field: 'limit' });
   });

@@ -7,6 +7,7 @@ import { connect } from '@nats-io/transport-node';
 import { checkSubject, connectNatsPublisher, parseNatsServers, startNatsIngest } from '../../src/monitor/nats.js';
 import type { NatsStatus } from '../../src/monitor/nats.js';
 import { DEFAULT_NATS_SUBJECT } from '../../src/monitor/types.js';
+import { DebuggingRecorder } from '../../src/core/debugging.js';
 import type { MetricInput } from '../../src/monitor/types.js';
 import { startNatsServer } from '../helpers/nats.js';
 import type { NatsServer } from '../helpers/nats.js';
@@ -145,10 +146,12 @@ describe('NATS transport against nats-server', needs('nats-server'), () => {
     await pub.close(); // twice is fine
   });
 
-  it('counts and reports undecodable messages and batches onBatch refuses, and goes on', async () => {
+  it('counts and reports undecodable messages and batches onBatch refuses (once per burst), and goes on', async () => {
     const inbox = new Inbox();
     const subject = 'meterkit.test.rejects';
+    const rec = new DebuggingRecorder();
     const ingest = await startNatsIngest({
+      metrics: rec,
       servers: server.url,
       subject,
       onBatch: (b) => {
@@ -163,15 +166,20 @@ describe('NATS transport against nats-server', needs('nats-server'), () => {
       raw.publish(subject, new Uint8Array([0x5b, 0xff, 0xfe, 0x5d])); // [ then invalid UTF-8
       raw.publish(subject, '["bad"]');
       raw.publish(subject, '[1]');
-      await inbox.count(1);
-      assert.deepEqual(inbox.batches, [[1]]);
-      assert.equal(ingest.received, 4);
-      assert.equal(ingest.rejected, 3);
-      assert.equal(inbox.errors.length, 3);
+      raw.publish(subject, '["bad"]');
+      raw.publish(subject, '[2]');
+      await inbox.count(2);
+      assert.deepEqual(inbox.batches, [[1], [2]]);
+      assert.equal(ingest.received, 6);
+      assert.equal(ingest.rejected, 4);
+      // one report per burst: the first of the three before [1], and the one after it
+      assert.equal(inbox.errors.length, 2);
       assert.ok(inbox.errors.every((e) => (e as Error & { code?: string }).code === 'ERR_METERKIT_NATS'));
-      assert.match(inbox.errors[0]?.message ?? '', /undecodable message on meterkit\.test\.rejects \(9 bytes/);
-      assert.match(inbox.errors[1]?.message ?? '', /undecodable/);
-      assert.match(inbox.errors[2]?.message ?? '', /rejected: element 0 is "bad"/);
+      assert.match(inbox.errors[0]?.message ?? '', /undecodable message on meterkit\.test\.rejects \(9 bytes.*only counted/);
+      assert.match(inbox.errors[1]?.message ?? '', /rejected: element 0 is "bad"/);
+      const snap = rec.snapshotter().snapshot();
+      assert.equal(snap.counter('meterkit_monitor_nats_rejected_messages_total', { reason: 'undecodable' }), 2);
+      assert.equal(snap.counter('meterkit_monitor_nats_rejected_messages_total', { reason: 'invalid' }), 2);
     } finally {
       await raw.close();
       await ingest.close();

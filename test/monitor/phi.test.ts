@@ -9,17 +9,21 @@ function near(actual: number | null | undefined, expected: number, tolerance = 1
 }
 
 describe('phi()', () => {
-  // By hand, with y = (t − m)/σ, k = y(1.5976 + 0.070566 y²), e = exp(−k), phi = −log10(e/(1+e)):
-  it('at the mean: y = 0, e = 1, phi = log10 2', () => near(phi(1000, 1000, 500), 0.30103));
-  it('one deviation late: k = 1.668166, e = 0.188600, phi = 0.724474 + 0.075035 = 0.79951', () => near(phi(1500, 1000, 500), 0.79951));
-  it('two deviations late: k = 3.759728, e = 0.023290, phi = 1.632837 + 0.009998 = 1.64283', () => near(phi(2000, 1000, 500), 1.64283));
-  it('one deviation early: y = −1, e = 5.302270, phi = −log10(1 − 1/6.302270) = 0.07503', () => near(phi(500, 1000, 500), 0.07503));
-  it('six deviations late: k = 24.8279, phi = k·log10(e) = 10.78260 (the logistic tail outgrows the exact 9.006)', () => near(phi(4000, 1000, 500), 10.7826));
+  // By hand, with y = (t − m)/σ and the standard normal tail Q(y) = 1 − Φ(y) = erfc(y/√2)/2 from
+  // tables (Abramowitz & Stegun 26.2), phi = −log10 Q(y):
+  it('at the mean: Q(0) = 1/2, phi = log10 2', () => near(phi(1000, 1000, 500), 0.30103));
+  it('one deviation late: Q(1) = 0.158655254, phi = 0.799546', () => near(phi(1500, 1000, 500), 0.799546));
+  it('two deviations late: Q(2) = 0.0227501319, phi = 1.643016', () => near(phi(2000, 1000, 500), 1.643016));
+  it('one deviation early: Q(−1) = 0.841344746, phi = 0.075026', () => near(phi(500, 1000, 500), 0.075026));
+  it('six deviations late: Q(6) = 9.8658765e−10, phi = 9.005864 (the logistic approximation said 10.78)', () => near(phi(4000, 1000, 500), 9.005864));
+  it('in the far tail, in log space: Q(10) = 7.6198530e−24, phi = 23.118053; Q(20) = 2.7536241e−89, phi = 88.560095', () => {
+    near(phi(10, 0, 1), 23.118053);
+    near(phi(20, 0, 1), 88.560095);
+  });
 
-  it('is within 1.4e-4 of the exact normal CDF near the mean, and never Infinity far out', () => {
-    // exact −log10(1 − Φ(y)) at y = 1 and 2: 0.79955, 1.64302
-    assert.ok(Math.abs(phi(1500, 1000, 500) - 0.79955) < 1e-3);
-    assert.ok(Math.abs(phi(2000, 1000, 500) - 1.64302) < 1e-3);
+  it('is continuous where the series hands over to the continued fraction (y = 3), and never Infinity far out', () => {
+    near(phi(3, 0, 1), 2.869699, 1e-6); // Q(3) = 1.3498980e−3
+    assert.ok(Math.abs(phi(3 - 1e-9, 0, 1) - phi(3 + 1e-9, 0, 1)) < 1e-7);
     const far = phi(1e9, 1000, 500);
     assert.ok(Number.isFinite(far) && far > 1e6);
     assert.equal(phi(-1e9, 1000, 500), 0);
@@ -39,35 +43,36 @@ describe('the phi detector in the monitor', () => {
     const alerts: Alert[] = [];
     const mon = new Monitor({ now: () => clock.t, detector: { kind: 'phi', minSamples: 3, threshold: 8, minStdDev: 500, acceptablePause: 1000 } });
     mon.on('alert', (a) => alerts.push(a));
-    // arrivals every 1000 ms, ttl 60 s: ttl alone would wait a minute
-    mon.logMetric({ name: 'ping', peer: 'a', ttl: 60_000 });
+    // arrivals every 1000 ms, ttl 4 s: shorter than the phi deadline, so phi decides once it judges
+    // (a peer is never down before its latest metric expires)
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 4000 });
     for (let i = 0; i < 2; i++) {
       clock.t += 1000;
-      mon.logMetric({ name: 'ping', peer: 'a', ttl: 60_000 });
+      mon.logMetric({ name: 'ping', peer: 'a', ttl: 4000 });
     }
-    clock.t += 5000;
+    clock.t += 3000;
     assert.deepEqual(mon.status().map((s) => [s.state, s.phi]), [['up', null]], '2 intervals: the ttl rule judges');
     assert.deepEqual(mon.check(), []);
-    clock.t -= 5000;
+    clock.t -= 3000;
     clock.t += 1000;
-    mon.logMetric({ name: 'ping', peer: 'a', ttl: 60_000 });
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 4000 });
     // 3 intervals of 1000: mean 1000 + pause 1000 = 2000, deviation 0 → floor 500
-    near(mon.status()[0]?.phi, 0, 1e-4, 'just after an arrival'); // y = −4: k = −10.9066, phi = −log10(1 − 1/(1 + e^10.9066)) ≈ 8e-6
+    near(mon.status()[0]?.phi, 0, 1e-4, 'just after an arrival'); // y = −4: phi = −log10(1 − Q(4)) = −log10(1 − 3.17e−5) ≈ 1.4e−5
     clock.t += 2000;
     near(mon.status()[0]?.phi, 0.30103, 1e-4, 'at mean + pause');
     clock.t += 500;
-    near(mon.status()[0]?.phi, 0.79951, 1e-4, 'one floored deviation later');
+    near(mon.status()[0]?.phi, 0.799546, 1e-4, 'one floored deviation later');
     assert.deepEqual(mon.check(), []);
-    // phi > 8 needs y with k·log10 e > 8: k > 18.42, y ≈ 5.35, i.e. 2000 + 2675 ms
-    clock.t = clock.t - 2500 + 4600;
+    // phi ≥ 8 needs Q(y) ≤ 1e−8: y ≥ 5.6120, i.e. 2000 + 2806 ms (Q(5.6) = 1.0718e−8: phi 7.9699)
+    clock.t = clock.t - 2500 + 4800;
     assert.equal(mon.status()[0]?.state, 'up');
-    clock.t += 200;
+    clock.t += 10;
     const [down] = mon.check();
     assert.equal(down?.kind, 'down');
-    assert.ok((down?.phi as number) > 8);
+    assert.ok((down?.phi as number) >= 8);
     assert.deepEqual(mon.check(), []);
     clock.t += 10;
-    mon.logMetric({ name: 'ping', peer: 'a', ttl: 60_000 });
+    mon.logMetric({ name: 'ping', peer: 'a', ttl: 4000 });
     assert.deepEqual(alerts.map((a) => [a.kind, 'phi' in a]), [['down', true], ['up', false]]);
     // the long gap is now an interval of the window: mean and deviation grew, phi is small
     assert.ok((mon.status()[0]?.phi as number) < 1);
@@ -82,7 +87,7 @@ describe('the phi detector in the monitor', () => {
       mon.logMetric({ name: 'ping', peer: 'a', ttl: 100_000 });
     }
     clock.t += 3000;
-    near(mon.status()[0]?.phi, 0.79951, 1e-4, 'one deviation past the mean');
+    near(mon.status()[0]?.phi, 0.799546, 1e-4, 'one deviation past the mean');
   });
 
   it('the window bounds the history: old intervals leave it', () => {
@@ -99,14 +104,15 @@ describe('the phi detector in the monitor', () => {
 });
 
 describe('the phi detector\'s deadline', () => {
-  it('a window is down exactly when phi exceeds the threshold, for small, default and huge thresholds', () => {
+  it('a window is down exactly when phi reaches the threshold, for small, default and huge thresholds', () => {
     for (const threshold of [0.1, 1, 3, 8, 16, 100, 400]) {
       const clock = { t: 0 };
       const mon = new Monitor({ now: () => clock.t, detector: { kind: 'phi', threshold, minSamples: 2, minStdDev: 1 } });
       // intervals 1000 and 3000: mean 2000, deviation 1000
       for (const step of [0, 1000, 3000]) {
         clock.t += step;
-        mon.logMetric({ name: 'ping', peer: 'a', ttl: 1e9 });
+        // expired at once: the phi deadline alone decides (never down before the expiry)
+        mon.logMetric({ name: 'ping', peer: 'a', ttl: 1 });
       }
       const last = clock.t;
       let crossings = 0;
@@ -115,7 +121,7 @@ describe('the phi detector\'s deadline', () => {
         clock.t = last + gap;
         const [s] = mon.status();
         const down = s?.state === 'down';
-        assert.equal(down, (s?.phi as number) > threshold, `threshold ${threshold}, gap ${gap}: phi ${String(s?.phi)}, state ${String(s?.state)}`);
+        assert.equal(down, (s?.phi as number) >= threshold, `threshold ${threshold}, gap ${gap}: phi ${String(s?.phi)}, state ${String(s?.state)}`);
         if (down !== wasDown) crossings++;
         wasDown = down;
       }
