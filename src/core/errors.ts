@@ -33,6 +33,9 @@ export const ErrorCode = Object.freeze({
   Push: 'ERR_METERKIT_PUSH',
   StreamDecode: 'ERR_METERKIT_STREAM_DECODE',
   ProcessMetrics: 'ERR_METERKIT_PROCESS_METRICS',
+  InvalidEvent: 'ERR_METERKIT_INVALID_EVENT',
+  NotifyQueueFull: 'ERR_METERKIT_NOTIFY_QUEUE_FULL',
+  NotifyQueue: 'ERR_METERKIT_NOTIFY_QUEUE',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

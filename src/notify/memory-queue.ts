@@ -1,0 +1,167 @@
+/**
+ * The in-memory queue: distribution's behaviour. Fast, and LOSSY: every event not yet
+ * delivered, and every dead letter, is gone when the process stops or crashes. Bounded per
+ * endpoint (`maxPending`): a write that would pass the bound is refused, not dropped.
+ */
+import { ErrorCode, MeterkitError } from '../core/errors.js';
+import { checkWhole } from '../core/options.js';
+import type { NotifyEvent } from './event.js';
+import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
+import { DEFAULT_MAX_PENDING, QueueState } from './queue-state.js';
+
+/** Options of {@link MemoryQueue}. */
+export interface MemoryQueueOptions {
+  /** Most events held per endpoint. Default 1 000 000. */
+  maxPending?: number;
+  /** Time source for `enqueuedAt` and dead letters. Default `Date.now`. */
+  now?: () => number;
+}
+
+interface List {
+  items: QueuedEvent[];
+  head: number;
+}
+
+/**
+ * Settles the first leased events of a list: the endpoint's one consumer settles batches in
+ * the order it took them, so they are always at the head.
+ */
+export function checkHead(kind: string, endpoint: string, head: QueuedEvent | undefined, first: QueuedEvent | undefined): void {
+  if (first !== undefined && head?.key !== first.key) {
+    throw new MeterkitError(ErrorCode.NotifyQueue, `${kind} queue of endpoint "${endpoint}": events must be settled in the order they were taken`);
+  }
+}
+
+/** See the file comment. */
+export class MemoryQueue implements NotifyQueue {
+  readonly kind = 'memory';
+  readonly durable = false;
+  private readonly state: QueueState;
+  private readonly lists = new Map<string, List>();
+  private dead: DeadLetter[] = [];
+  private seq = 0;
+  private readonly now: () => number;
+
+  constructor(options: MemoryQueueOptions = {}) {
+    this.state = new QueueState('memory', checkWhole('maxPending', options.maxPending ?? DEFAULT_MAX_PENDING));
+    this.now = options.now ?? Date.now;
+  }
+
+  private list(endpoint: string): List {
+    let l = this.lists.get(endpoint);
+    if (l === undefined) {
+      l = { items: [], head: 0 };
+      this.lists.set(endpoint, l);
+    }
+    return l;
+  }
+
+  private push(endpoint: string, events: readonly NotifyEvent[], at: number): void {
+    const l = this.list(endpoint);
+    for (const e of events) l.items.push({ key: ++this.seq, id: e.id, action: e.action, json: JSON.stringify(e), enqueuedAt: at });
+    this.state.added(endpoint, events.length);
+  }
+
+  append(batches: readonly EndpointEvents[]): Promise<void> {
+    try {
+      this.state.checkRoom(batches);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const at = this.now();
+    for (const b of batches) this.push(b.endpoint, b.events, at);
+    return Promise.resolve();
+  }
+
+  take(endpoint: string, max: number): Promise<QueuedEvent[]> {
+    this.state.checkOpen();
+    const l = this.list(endpoint);
+    const from = l.head + (this.state.pending(endpoint) - this.state.available(endpoint));
+    const out = l.items.slice(from, from + max);
+    this.state.leased(endpoint, out.length);
+    return Promise.resolve(out);
+  }
+
+  private settle(endpoint: string, events: readonly QueuedEvent[]): void {
+    this.state.checkOpen();
+    const l = this.list(endpoint);
+    checkHead(this.kind, endpoint, l.items[l.head], events[0]);
+    l.head += events.length;
+    if (l.head > 1024 && l.head * 2 > l.items.length) {
+      l.items = l.items.slice(l.head);
+      l.head = 0;
+    }
+  }
+
+  ack(endpoint: string, events: readonly QueuedEvent[]): Promise<void> {
+    this.settle(endpoint, events);
+    this.state.removed(endpoint, events.length, false);
+    return Promise.resolve();
+  }
+
+  release(endpoint: string, events: readonly QueuedEvent[]): Promise<void> {
+    this.state.checkOpen();
+    this.state.released(endpoint, events.length);
+    return Promise.resolve();
+  }
+
+  deadLetter(endpoint: string, events: readonly QueuedEvent[], reason: DeadLetterReason): Promise<void> {
+    this.settle(endpoint, events);
+    const at = this.now();
+    for (const e of events) this.dead.push({ endpoint, event: JSON.parse(e.json) as NotifyEvent, reason, at });
+    this.state.removed(endpoint, events.length, true);
+    return Promise.resolve();
+  }
+
+  private matching(q: DeadLetterQuery): (d: DeadLetter) => boolean {
+    const ids = q.ids === undefined ? undefined : new Set(q.ids);
+    return (d) => (q.endpoint === undefined || d.endpoint === q.endpoint) && (ids === undefined || ids.has(d.event.id));
+  }
+
+  deadLetters(query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
+    this.state.checkOpen();
+    const limit = checkWhole('limit', query.limit ?? 1000);
+    return Promise.resolve(this.dead.filter(this.matching(query)).slice(0, limit));
+  }
+
+  replay(query: DeadLetterQuery = {}): Promise<number> {
+    this.state.checkOpen();
+    const match = this.matching(query);
+    const keep: DeadLetter[] = [];
+    const back = new Map<string, NotifyEvent[]>();
+    for (const d of this.dead) {
+      if (!match(d)) keep.push(d);
+      else {
+        let list = back.get(d.endpoint);
+        if (list === undefined) back.set(d.endpoint, (list = []));
+        list.push(d.event);
+      }
+    }
+    this.dead = keep;
+    const at = this.now();
+    let n = 0;
+    for (const [endpoint, events] of back) {
+      this.state.undead(endpoint, events.length);
+      this.push(endpoint, events, at);
+      n += events.length;
+    }
+    return Promise.resolve(n);
+  }
+
+  deadLetterCount(endpoint: string): number {
+    return this.state.deadLetterCount(endpoint);
+  }
+
+  pending(endpoint: string): number {
+    return this.state.pending(endpoint);
+  }
+
+  waitFor(endpoint: string, count: number, signal: AbortSignal): Promise<void> {
+    return this.state.waitFor(endpoint, count, signal);
+  }
+
+  close(): Promise<void> {
+    this.state.close();
+    return Promise.resolve();
+  }
+}
