@@ -3,7 +3,6 @@
  * delivered, and every dead letter, is gone when the process stops or crashes. Bounded per
  * endpoint (`maxPending`): a write that would pass the bound is refused, not dropped.
  */
-import { ErrorCode, MeterkitError } from '../core/errors.js';
 import { checkWhole } from '../core/options.js';
 import type { NotifyEvent } from './event.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
@@ -20,16 +19,6 @@ export interface MemoryQueueOptions {
 interface List {
   items: QueuedEvent[];
   head: number;
-}
-
-/**
- * Settles the first leased events of a list: the endpoint's one consumer settles batches in
- * the order it took them, so they are always at the head.
- */
-export function checkHead(kind: string, endpoint: string, head: QueuedEvent | undefined, first: QueuedEvent | undefined): void {
-  if (first !== undefined && head?.key !== first.key) {
-    throw new MeterkitError(ErrorCode.NotifyQueue, `${kind} queue of endpoint "${endpoint}": events must be settled in the order they were taken`);
-  }
 }
 
 /** See the file comment. */
@@ -62,30 +51,25 @@ export class MemoryQueue implements NotifyQueue {
     this.state.added(endpoint, events.length);
   }
 
-  append(batches: readonly EndpointEvents[]): Promise<void> {
-    try {
-      this.state.checkRoom(batches);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  async append(batches: readonly EndpointEvents[]): Promise<void> {
+    this.state.checkRoom(batches);
     const at = this.now();
     for (const b of batches) this.push(b.endpoint, b.events, at);
-    return Promise.resolve();
   }
 
-  take(endpoint: string, max: number): Promise<QueuedEvent[]> {
+  async take(endpoint: string, max: number): Promise<QueuedEvent[]> {
     this.state.checkOpen();
     const l = this.list(endpoint);
     const from = l.head + (this.state.pending(endpoint) - this.state.available(endpoint));
     const out = l.items.slice(from, from + max);
-    this.state.leased(endpoint, out.length);
-    return Promise.resolve(out);
+    this.state.leased(endpoint, out[0]?.key, out.length);
+    return out;
   }
 
   private settle(endpoint: string, events: readonly QueuedEvent[]): void {
     this.state.checkOpen();
+    this.state.checkSettle(endpoint, events[0]?.key, events.length);
     const l = this.list(endpoint);
-    checkHead(this.kind, endpoint, l.items[l.head], events[0]);
     l.head += events.length;
     if (l.head > 1024 && l.head * 2 > l.items.length) {
       l.items = l.items.slice(l.head);
@@ -93,24 +77,21 @@ export class MemoryQueue implements NotifyQueue {
     }
   }
 
-  ack(endpoint: string, events: readonly QueuedEvent[]): Promise<void> {
+  async ack(endpoint: string, events: readonly QueuedEvent[]): Promise<void> {
     this.settle(endpoint, events);
-    this.state.removed(endpoint, events.length, false);
-    return Promise.resolve();
+    this.state.removed(endpoint, false);
   }
 
-  release(endpoint: string, events: readonly QueuedEvent[]): Promise<void> {
+  async release(endpoint: string, events: readonly QueuedEvent[]): Promise<void> {
     this.state.checkOpen();
-    this.state.released(endpoint, events.length);
-    return Promise.resolve();
+    if (events[0] !== undefined) this.state.released(endpoint, events[0].key);
   }
 
-  deadLetter(endpoint: string, events: readonly QueuedEvent[], reason: DeadLetterReason): Promise<void> {
+  async deadLetter(endpoint: string, events: readonly QueuedEvent[], reason: DeadLetterReason): Promise<void> {
     this.settle(endpoint, events);
     const at = this.now();
     for (const e of events) this.dead.push({ endpoint, event: JSON.parse(e.json) as NotifyEvent, reason, at });
-    this.state.removed(endpoint, events.length, true);
-    return Promise.resolve();
+    this.state.removed(endpoint, true);
   }
 
   private matching(q: DeadLetterQuery): (d: DeadLetter) => boolean {
@@ -118,13 +99,13 @@ export class MemoryQueue implements NotifyQueue {
     return (d) => (q.endpoint === undefined || d.endpoint === q.endpoint) && (ids === undefined || ids.has(d.event.id));
   }
 
-  deadLetters(query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
+  async deadLetters(query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
     this.state.checkOpen();
     const limit = checkWhole('limit', query.limit ?? 1000);
-    return Promise.resolve(this.dead.filter(this.matching(query)).slice(0, limit));
+    return this.dead.filter(this.matching(query)).slice(0, limit);
   }
 
-  replay(query: DeadLetterQuery = {}): Promise<number> {
+  async replay(query: DeadLetterQuery = {}): Promise<number> {
     this.state.checkOpen();
     const match = this.matching(query);
     const keep: DeadLetter[] = [];
@@ -145,7 +126,7 @@ export class MemoryQueue implements NotifyQueue {
       this.push(endpoint, events, at);
       n += events.length;
     }
-    return Promise.resolve(n);
+    return n;
   }
 
   deadLetterCount(endpoint: string): number {
@@ -160,8 +141,7 @@ export class MemoryQueue implements NotifyQueue {
     return this.state.waitFor(endpoint, count, signal);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.state.close();
-    return Promise.resolve();
   }
 }

@@ -11,6 +11,8 @@ interface Counts {
   /** Appended, not yet committed (they count against the bound, not as pending). */
   reserved: number;
   leased: number;
+  /** The batches leased, oldest first: the consumer settles them in this order. */
+  leases: Array<{ first: number | string; count: number }>;
   dead: number;
   waiters: Set<{ count: number; wake: () => void }>;
 }
@@ -31,7 +33,7 @@ export class QueueState {
   private of(endpoint: string): Counts {
     let c = this.by.get(endpoint);
     if (c === undefined) {
-      c = { pending: 0, reserved: 0, leased: 0, dead: 0, waiters: new Set() };
+      c = { pending: 0, reserved: 0, leased: 0, leases: [], dead: 0, waiters: new Set() };
       this.by.set(endpoint, c);
     }
     return c;
@@ -73,21 +75,52 @@ export class QueueState {
     for (const w of c.waiters) if (c.pending - c.leased >= w.count) w.wake();
   }
 
-  leased(endpoint: string, n: number): void {
-    this.of(endpoint).leased += n;
-  }
-
-  released(endpoint: string, n: number): void {
-    this.of(endpoint).leased -= n;
-    this.added(endpoint, n, false);
-  }
-
-  /** Leased events left the list: acked, or dead-lettered (`dead`). */
-  removed(endpoint: string, n: number, dead: boolean): void {
+  /** A batch of `n` events starting at `first` was leased. */
+  leased(endpoint: string, first: number | string | undefined, n: number): void {
+    if (first === undefined || n === 0) return;
     const c = this.of(endpoint);
+    c.leased += n;
+    c.leases.push({ first, count: n });
+  }
+
+  /**
+   * Ends the lease of the batch starting at `first` and every batch leased after it; returns
+   * how many events went back to the list.
+   * @throws MeterkitError `ERR_METERKIT_NOTIFY_QUEUE` when no leased batch starts at `first`.
+   */
+  released(endpoint: string, first: number | string): number {
+    const c = this.of(endpoint);
+    const i = c.leases.findIndex((l) => l.first === first);
+    if (i < 0) throw this.notLeased(endpoint);
+    let n = 0;
+    for (const l of c.leases.splice(i)) n += l.count;
     c.leased -= n;
-    c.pending -= n;
-    if (dead) c.dead += n;
+    this.added(endpoint, n, false);
+    return n;
+  }
+
+  private notLeased(endpoint: string): MeterkitError {
+    return new MeterkitError(ErrorCode.NotifyQueue, `${this.kind} queue of endpoint "${endpoint}": settle whole batches as taken, oldest first`);
+  }
+
+  /**
+   * Checks that the oldest leased batch is the one starting at `first` with `n` events (a
+   * consumer settles whole batches in the order it took them).
+   * @throws MeterkitError `ERR_METERKIT_NOTIFY_QUEUE` otherwise.
+   */
+  checkSettle(endpoint: string, first: number | string | undefined, n: number): void {
+    const head = this.of(endpoint).leases[0];
+    if (head === undefined || head.first !== first || head.count !== n) throw this.notLeased(endpoint);
+  }
+
+  /** The oldest leased batch left the list: acked, or dead-lettered (`dead`). */
+  removed(endpoint: string, dead: boolean): void {
+    const c = this.of(endpoint);
+    const l = c.leases.shift();
+    if (l === undefined) return;
+    c.leased -= l.count;
+    c.pending -= l.count;
+    if (dead) c.dead += l.count;
   }
 
   /** Dead letters replayed or dropped. */

@@ -86,9 +86,9 @@ export interface NotifyQueue {
    * caller. Resolves `[]` when there are none (it does not wait: see {@link waitFor}).
    */
   take(endpoint: string, max: number): Promise<QueuedEvent[]>;
-  /** Delivered: removes leased events. */
+  /** Delivered: removes leased events (a whole batch as taken; batches are settled oldest first). */
   ack(endpoint: string, events: readonly QueuedEvent[]): Promise<void>;
-  /** Not sent: returns leased events to the head of the list, in their order. */
+  /** Not sent: returns leased events, and any leased after them, to the head of the list, in their order. */
   release(endpoint: string, events: readonly QueuedEvent[]): Promise<void>;
   /** Given up: moves leased events to the dead-letter store with `reason`. */
   deadLetter(endpoint: string, events: readonly QueuedEvent[], reason: DeadLetterReason): Promise<void>;

@@ -20,7 +20,6 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import { checkWhole } from '../core/options.js';
 import type { NotifyEvent } from './event.js';
-import { checkHead } from './memory-queue.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
 import { DEFAULT_MAX_PENDING, QueueState } from './queue-state.js';
 
@@ -152,16 +151,14 @@ export class SqliteQueue implements NotifyQueue {
     const out = rows.map((r): QueuedEvent => ({ key: r.seq, id: r.event_id, action: r.action, json: r.json, enqueuedAt: r.enqueued }));
     const last = rows[rows.length - 1];
     if (last !== undefined) this.cursor.set(endpoint, last.seq);
-    this.state.leased(endpoint, out.length);
+    this.state.leased(endpoint, out[0]?.key, out.length);
     return out;
   }
 
   private range(endpoint: string, events: readonly QueuedEvent[]): [number, number] {
-    const first = events[0];
-    const last = events[events.length - 1];
-    const head = this.select.get(endpoint, 0, 1);
-    checkHead(this.kind, endpoint, head === undefined ? undefined : { key: head.seq } as QueuedEvent, first);
-    return [first?.key as number, last?.key as number];
+    this.state.checkSettle(endpoint, events[0]?.key, events.length);
+    // a batch is a run of one endpoint's rows in seq order, so a range names exactly its rows
+    return [events[0]?.key as number, events[events.length - 1]?.key as number];
   }
 
   async ack(endpoint: string, events: readonly QueuedEvent[]): Promise<void> {
@@ -169,15 +166,15 @@ export class SqliteQueue implements NotifyQueue {
     if (events.length === 0) return;
     const [from, to] = this.range(endpoint, events);
     this.remove.run(endpoint, from, to);
-    this.state.removed(endpoint, events.length, false);
+    this.state.removed(endpoint, false);
   }
 
   async release(endpoint: string, events: readonly QueuedEvent[]): Promise<void> {
     this.state.checkOpen();
     const first = events[0];
     if (first === undefined) return;
+    this.state.released(endpoint, first.key);
     this.cursor.set(endpoint, (first.key as number) - 1);
-    this.state.released(endpoint, events.length);
   }
 
   async deadLetter(endpoint: string, events: readonly QueuedEvent[], reason: DeadLetterReason): Promise<void> {
@@ -190,7 +187,7 @@ export class SqliteQueue implements NotifyQueue {
       this.db.prepare('INSERT INTO dead_letters (endpoint, event_id, action, json, reason, at) SELECT endpoint, event_id, action, json, ?, ? FROM events WHERE endpoint = ? AND seq BETWEEN ? AND ? ORDER BY seq').run(why, at, endpoint, from, to);
       this.remove.run(endpoint, from, to);
     })();
-    this.state.removed(endpoint, events.length, true);
+    this.state.removed(endpoint, true);
   }
 
   private deadRows(q: DeadLetterQuery, limit: number): DeadRow[] {
