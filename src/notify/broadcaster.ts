@@ -52,7 +52,7 @@ export interface OpenBroadcasterOptions extends Omit<BroadcasterOptions, 'queue'
   queue?: 'sqlite' | 'memory';
   /** Directory of the durable queue (required for `sqlite`). */
   stateDir?: string;
-  /** The durable queue's fsync policy (see SqliteQueueOptions). Default `full`. */
+  /** The durable queue's fsync policy (see SqliteQueueOptions): `normal` (default) survives any crash of the process, `full` also a power cut. */
   synchronous?: 'full' | 'normal';
   /** Most events held per endpoint. Default 1 000 000. */
   maxPending?: number;
