@@ -6,7 +6,7 @@
 import { checkWhole } from '../core/options.js';
 import type { NotifyEvent } from './event.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
-import { DEFAULT_MAX_PENDING, QueueState } from './queue-state.js';
+import { DEFAULT_MAX_PENDING, LocalQueue, QueueState } from './queue-state.js';
 
 /** Options of {@link MemoryQueue}. */
 export interface MemoryQueueOptions {
@@ -22,17 +22,16 @@ interface List {
 }
 
 /** See the file comment. */
-export class MemoryQueue implements NotifyQueue {
+export class MemoryQueue extends LocalQueue implements NotifyQueue {
   readonly kind = 'memory';
   readonly durable = false;
-  private readonly state: QueueState;
   private readonly lists = new Map<string, List>();
   private dead: DeadLetter[] = [];
   private seq = 0;
   private readonly now: () => number;
 
   constructor(options: MemoryQueueOptions = {}) {
-    this.state = new QueueState('memory', checkWhole('maxPending', options.maxPending ?? DEFAULT_MAX_PENDING));
+    super(new QueueState('memory', checkWhole('maxPending', options.maxPending ?? DEFAULT_MAX_PENDING)));
     this.now = options.now ?? Date.now;
   }
 
@@ -127,18 +126,6 @@ export class MemoryQueue implements NotifyQueue {
       n += events.length;
     }
     return n;
-  }
-
-  deadLetterCount(endpoint: string): number {
-    return this.state.deadLetterCount(endpoint);
-  }
-
-  pending(endpoint: string): number {
-    return this.state.pending(endpoint);
-  }
-
-  waitFor(endpoint: string, count: number, signal: AbortSignal): Promise<void> {
-    return this.state.waitFor(endpoint, count, signal);
   }
 
   async close(): Promise<void> {

@@ -165,3 +165,23 @@ export class QueueState {
     for (const c of this.by.values()) for (const w of [...c.waiters]) w.wake();
   }
 }
+
+/** What the local queues share: their {@link QueueState} and the methods that only read it. */
+export abstract class LocalQueue {
+  constructor(protected readonly state: QueueState) {}
+
+  /** See NotifyQueue.deadLetterCount. */
+  deadLetterCount(endpoint: string): number {
+    return this.state.deadLetterCount(endpoint);
+  }
+
+  /** See NotifyQueue.pending. */
+  pending(endpoint: string): number {
+    return this.state.pending(endpoint);
+  }
+
+  /** See NotifyQueue.waitFor. */
+  waitFor(endpoint: string, count: number, signal: AbortSignal): Promise<void> {
+    return this.state.waitFor(endpoint, count, signal);
+  }
+}

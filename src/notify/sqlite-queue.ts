@@ -21,7 +21,7 @@ import { ErrorCode, MeterkitError } from '../core/errors.js';
 import { checkWhole } from '../core/options.js';
 import type { NotifyEvent } from './event.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
-import { DEFAULT_MAX_PENDING, QueueState } from './queue-state.js';
+import { DEFAULT_MAX_PENDING, LocalQueue, QueueState } from './queue-state.js';
 
 /** Rows of one multi-row INSERT. */
 const INSERT_ROWS = 64;
@@ -57,10 +57,9 @@ interface Group {
 }
 
 /** See the file comment. */
-export class SqliteQueue implements NotifyQueue {
+export class SqliteQueue extends LocalQueue implements NotifyQueue {
   readonly kind = 'sqlite';
   readonly durable = true;
-  private readonly state: QueueState;
   private readonly cursor = new Map<string, number>();
   private group: Group[] = [];
   private readonly insert: BetterSqlite3.Statement<[string, string, string, number, string]>;
@@ -74,7 +73,7 @@ export class SqliteQueue implements NotifyQueue {
     private readonly now: () => number,
     private readonly fsyncAppends: boolean,
   ) {
-    this.state = new QueueState('sqlite', maxPending);
+    super(new QueueState('sqlite', maxPending));
     this.insert = db.prepare('INSERT INTO events (endpoint, event_id, action, enqueued, json) VALUES (?, ?, ?, ?, ?)');
     // no (endpoint, seq) index: it cost a third of the insert rate. A take scans rows in seq
     // order from the endpoint's cursor; delivered rows are deleted, so what lies past a cursor
@@ -122,7 +121,8 @@ export class SqliteQueue implements NotifyQueue {
     try {
       const Database = (await import('better-sqlite3')).default;
       mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
-      db = new Database(file);
+      // a second process on the same directory fails at once instead of waiting 5 s for the lock
+      db = new Database(file, { timeout: 250 });
       db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -259,18 +259,6 @@ export class SqliteQueue implements NotifyQueue {
       this.state.added(ep, n);
     }
     return rows.length;
-  }
-
-  deadLetterCount(endpoint: string): number {
-    return this.state.deadLetterCount(endpoint);
-  }
-
-  pending(endpoint: string): number {
-    return this.state.pending(endpoint);
-  }
-
-  waitFor(endpoint: string, count: number, signal: AbortSignal): Promise<void> {
-    return this.state.waitFor(endpoint, count, signal);
   }
 
   async close(): Promise<void> {
