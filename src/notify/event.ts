@@ -150,6 +150,17 @@ export function normalizeEvent(
 }
 
 /**
+ * The events of a body an application sends (parsed JSON): a JSON array of events, or an
+ * envelope `{"events": [...]}`. The events themselves are checked by {@link normalizeEvent}.
+ * @throws MeterkitError `ERR_METERKIT_INVALID_EVENT` when it is neither.
+ */
+export function eventsFromBody(body: unknown): unknown[] {
+  if (Array.isArray(body)) return body;
+  if (isObject(body) && Array.isArray(body.events)) return body.events;
+  throw new MeterkitError(ErrorCode.InvalidEvent, `invalid events: body ${describeValue(body)}: it must be a JSON array of events or an envelope {"events": [...]}`);
+}
+
+/**
  * The body of a request in the `meterkit` format from events already serialized one by one
  * (the queue keeps each event's JSON, so a batch is joined, not serialized again).
  */

@@ -18,6 +18,7 @@ export {
   EVENT_FIELD_MAX,
   EVENT_MAX_BYTES,
   normalizeEvent,
+  eventsFromBody,
   isRfc3339,
   envelopeBody,
   cloudEventsBody,

@@ -46,8 +46,9 @@ export const NOTIFY_METRICS = {
   totalLatency: 'meterkit_notifications_total_latency_seconds',
 } as const;
 
-/** distribution's buckets: retries per event, and latencies in seconds. */
+/** Buckets of the retries histogram (distribution's): retries per event. */
 export const RETRY_BUCKETS: readonly number[] = Object.freeze([0, 1, 2, 3, 5, 10, 15, 20, 30, 50]);
+/** Buckets of the latency histograms (distribution's), in seconds. */
 export const LATENCY_BUCKETS: readonly number[] = Object.freeze([0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000]);
 
 /** A recorder that can set histogram buckets (a Registry can); others keep their defaults. */

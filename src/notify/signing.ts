@@ -81,7 +81,8 @@ function header(headers: Record<string, string | string[] | undefined> | Headers
 /**
  * Verifies a received webhook (for receivers): the headers (a Node `IncomingHttpHeaders`
  * object with lower-case names, or a fetch `Headers`) and the raw body exactly as received.
- * Never throws for bad input: the result says why it was refused.
+ * Never throws for bad input from the network: the result says why it was refused.
+ * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` only when `secret` itself is malformed.
  */
 export function verifyWebhook(
   secret: string | Buffer,

@@ -226,11 +226,19 @@ export class SqliteQueue extends LocalQueue implements NotifyQueue {
   }
 
   private deadRows(q: DeadLetterQuery, limit: number): DeadRow[] {
-    const rows = q.endpoint === undefined
-      ? this.db.prepare<[], DeadRow>('SELECT * FROM dead_letters ORDER BY seq').all()
-      : this.db.prepare<[string], DeadRow>('SELECT * FROM dead_letters WHERE endpoint = ? ORDER BY seq').all(q.endpoint);
-    const ids = q.ids === undefined ? undefined : new Set(q.ids);
-    return (ids === undefined ? rows : rows.filter((r) => ids.has(r.event_id))).slice(0, limit);
+    const where = q.endpoint === undefined ? '' : 'WHERE endpoint = ? ';
+    const args = q.endpoint === undefined ? [] : [q.endpoint];
+    if (q.ids === undefined) {
+      return this.db.prepare<unknown[], DeadRow>(`SELECT * FROM dead_letters ${where}ORDER BY seq LIMIT ?`).all(...args, Math.min(limit, Number.MAX_SAFE_INTEGER));
+    }
+    const ids = new Set(q.ids);
+    const out: DeadRow[] = [];
+    for (const r of this.db.prepare<unknown[], DeadRow>(`SELECT * FROM dead_letters ${where}ORDER BY seq`).iterate(...args)) {
+      if (!ids.has(r.event_id)) continue;
+      out.push(r);
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   async deadLetters(query: DeadLetterQuery = {}): Promise<DeadLetter[]> {

@@ -7,6 +7,7 @@ import {
   EVENT_MAX_BYTES,
   cloudEventsBody,
   envelopeBody,
+  eventsFromBody,
   isRfc3339,
   normalizeEvent,
 } from '../../src/notify/index.js';
@@ -52,6 +53,14 @@ describe('notify events', () => {
     rejects({ ...base, source: { instance: 'x' } }, /source\.addr undefined/);
     rejects({ ...base, data: 'x'.repeat(EVENT_MAX_BYTES) }, /at most 65536 bytes/);
     rejects({ ...base, data: { big: 10n } }, /data cannot be written as JSON/);
+  });
+
+  it('reads a body of events: an array or an envelope, nothing else', () => {
+    assert.deepEqual(eventsFromBody([base]), [base]);
+    assert.deepEqual(eventsFromBody({ events: [base] }), [base]);
+    for (const bad of [null, 'x', { events: 'x' }, { event: [] }]) {
+      assert.throws(() => eventsFromBody(bad), (err: unknown) => err instanceof MeterkitError && err.code === 'ERR_METERKIT_INVALID_EVENT' && /array of events or an envelope/.test(err.message));
+    }
   });
 
   it('knows RFC 3339 from its look-alikes', () => {
