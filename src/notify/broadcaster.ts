@@ -116,12 +116,14 @@ export class Broadcaster {
     const many = Array.isArray(events);
     const out = list.map((e, i) => normalizeEvent(e, this.source, many ? i : undefined, this.now));
     const batches: EndpointEvents[] = [];
+    const dropped: Array<[Endpoint, string[]]> = [];
     for (const ep of this.list) {
       const accepted = out.filter((e) => ep.accepts(e.action));
       if (accepted.length > 0) batches.push({ endpoint: ep.name, events: accepted });
+      if (accepted.length < out.length) dropped.push([ep, out.filter((e) => !ep.accepts(e.action)).map((e) => e.action)]);
     }
-    if (batches.length === 0) return out;
-    await this.queue.append(batches);
+    if (batches.length > 0) await this.queue.append(batches);
+    for (const [ep, actions] of dropped) ep.stats.dropped(actions);
     for (const b of batches) {
       const ep = this.list.find((e) => e.name === b.endpoint) as Endpoint;
       ep.stats.accepted(b.events.map((e) => e.action));

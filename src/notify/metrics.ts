@@ -67,7 +67,7 @@ export function statusText(status: number): string {
  */
 export function describeNotifyMetrics(target: NotifyMetricsTarget): void {
   const m = NOTIFY_METRICS;
-  target.describeCounter(m.events, Unit.Count, 'Events by type: Events (accepted), Successes, Failures (HTTP status not 2xx/3xx), Errors (no status), per attempt.');
+  target.describeCounter(m.events, Unit.Count, 'Events by type: Events (accepted), Dropped (ignored by the endpoint\'s rules), Successes, Failures (HTTP status not 2xx/3xx) and Errors (no status), each attempt counting.');
   target.describeGauge(m.pending, Unit.Count, 'Events accepted and neither delivered nor dead-lettered.');
   target.describeCounter(m.status, Unit.Count, 'Requests by HTTP status ("200 OK").');
   target.describeCounter(m.errors, Unit.Count, 'Events whose attempt got no HTTP status (network error, timeout, reset).');
@@ -115,6 +115,11 @@ export class EndpointStats {
   accepted(actions: readonly string[]): void {
     this.m.Events += actions.length;
     this.events('Events', actions);
+  }
+
+  /** Events the endpoint's ignore rules kept out (type `Dropped`; not in EndpointMetrics, as in distribution). */
+  dropped(actions: readonly string[]): void {
+    this.events('Dropped', actions);
   }
 
   /** The queue's pending and dead-letter counts, as they are now. */

@@ -28,9 +28,9 @@ describe('notify metrics', () => {
     b = new Broadcaster({
       queue: new MemoryQueue(),
       recorder: reg,
-      endpoints: [{ name: 'hook', url, headers: { Authorization: TOKEN }, secret: SECRET, threshold: 100 }],
+      endpoints: [{ name: 'hook', url, headers: { Authorization: TOKEN }, secret: SECRET, threshold: 100, ignore: { actions: ['peer.noise'] } }],
     });
-    await b.write([{ action: 'peer.down', target: { type: 'peer', id: 'p1' } }]);
+    await b.write([{ action: 'peer.down', target: { type: 'peer', id: 'p1' } }, { action: 'peer.noise', target: { type: 'peer', id: 'p1' } }]);
     await until(() => b?.vars().endpoints[0]?.Metrics.Pending === 0, 'the dead letter');
     await b.write([{ action: 'peer.up', target: { type: 'peer', id: 'p1' } }, { action: 'peer.up', target: { type: 'peer', id: 'p2' } }]);
     await until(() => b?.vars().endpoints[0]?.Metrics.Successes === 2, 'the delivery');
@@ -52,6 +52,8 @@ describe('notify metrics', () => {
     const v = (name: string, labels: Record<string, string>) => sampleValue(text, name, labels);
     assert.equal(v('meterkit_notifications_events_total', { type: 'Events', action: 'peer.down', endpoint: 'hook' }), 1);
     assert.equal(v('meterkit_notifications_events_total', { type: 'Events', action: 'peer.up', endpoint: 'hook' }), 2);
+    assert.equal(v('meterkit_notifications_events_total', { type: 'Dropped', action: 'peer.noise', endpoint: 'hook' }), 1);
+    assert.equal(v('meterkit_notifications_events_total', { type: 'Events', action: 'peer.noise', endpoint: 'hook' }), undefined);
     assert.equal(v('meterkit_notifications_events_total', { type: 'Failures', action: 'peer.down', endpoint: 'hook' }), 2);
     assert.equal(v('meterkit_notifications_events_total', { type: 'Successes', action: 'peer.up', endpoint: 'hook' }), 2);
     assert.equal(v('meterkit_notifications_pending', { endpoint: 'hook' }), 0);
