@@ -1,129 +1,35 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { MeterkitError } from '../../src/index.js';
-import type { NotifyEvent, NotifyQueue } from '../../src/notify/index.js';
-import { MemoryQueue, SqliteQueue, normalizeEvent } from '../../src/notify/index.js';
+import { MemoryQueue, SqliteQueue } from '../../src/notify/index.js';
+import { describeQueueConformance, ev, ids } from '../helpers/queue-conformance.js';
 import { tempDir } from '../helpers/tools.js';
-
-const SRC = { instance: 'i', addr: 'a:1' };
-const ev = (id: string, action = 'x.y'): NotifyEvent => normalizeEvent({ id, action, target: { type: 't', id } }, SRC);
-const ids = (q: Array<{ id: string }>): string[] => q.map((e) => e.id);
-const code = (c: string) => (err: unknown) => err instanceof MeterkitError && err.code === c;
 
 const dirs: Array<{ remove: () => void }> = [];
 after(() => {
   for (const d of dirs) d.remove();
 });
 
-const kinds: Array<[string, (dir?: string, maxPending?: number) => Promise<NotifyQueue>]> = [
-  ['memory', async (_d, maxPending) => new MemoryQueue({ maxPending })],
-  [
-    'sqlite',
-    async (d, maxPending) => {
-      const dir = d ?? (() => {
-        const t = tempDir('notify-q');
-        dirs.push(t);
-        return t.dir;
-      })();
-      return SqliteQueue.open({ stateDir: dir, maxPending, synchronous: 'normal' });
-    },
-  ],
-];
-
-for (const [kind, open] of kinds) {
-  describe(`notify queue: ${kind}`, () => {
-    it('keeps per-endpoint order through take, release, ack', async () => {
-      const q = await open();
-      await q.append([{ endpoint: 'a', events: [ev('1'), ev('2'), ev('3')] }, { endpoint: 'b', events: [ev('1')] }]);
-      await q.append([{ endpoint: 'a', events: [ev('4')] }]);
-      assert.equal(q.pending('a'), 4);
-      assert.equal(q.pending('b'), 1);
-      const first = await q.take('a', 2);
-      assert.deepEqual(ids(first), ['1', '2']);
-      assert.deepEqual(ids(await q.take('a', 10)), ['3', '4'], 'leased events are not taken twice');
-      assert.deepEqual(await q.take('a', 10), []);
-      await q.release('a', first);
-      // releasing the first batch puts it back at the head (the second lease stays out)
-      const again = await q.take('a', 2);
-      assert.deepEqual(ids(again), ['1', '2']);
-      await q.ack('a', again);
-      assert.equal(q.pending('a'), 2);
-      assert.equal(JSON.parse((again[0] as { json: string }).json).target.id, '1');
-      assert.deepEqual(ids(await q.take('b', 5)), ['1']);
-      await q.close();
-    });
-
-    it('dead-letters, lists, and replays to the end of the list', async () => {
-      const q = await open();
-      await q.append([{ endpoint: 'a', events: [ev('1', 'p.up'), ev('2'), ev('3')] }]);
-      const b = await q.take('a', 2);
-      await q.deadLetter('a', b, { kind: 'status', status: 400, message: '400 Bad Request', attempts: 1 });
-      assert.equal(q.pending('a'), 1);
-      assert.equal(q.deadLetterCount('a'), 2);
-      const dl = await q.deadLetters({ endpoint: 'a' });
-      assert.deepEqual(dl.map((d) => d.event.id), ['1', '2']);
-      assert.deepEqual(dl[0]?.reason, { kind: 'status', status: 400, message: '400 Bad Request', attempts: 1 });
-      assert.equal(dl[0]?.event.action, 'p.up');
-      assert.deepEqual(await q.deadLetters({ endpoint: 'other' }), []);
-      assert.equal((await q.deadLetters({ limit: 1 })).length, 1);
-      assert.equal(await q.replay({ ids: ['2'] }), 1);
-      assert.equal(q.deadLetterCount('a'), 1);
-      assert.deepEqual(ids(await q.take('a', 10)), ['3', '2']);
-      assert.equal(await q.replay(), 1);
-      assert.equal(q.pending('a'), 3);
-      await q.close();
-    });
-
-    it('waitFor wakes on append and on abort', async () => {
-      const q = await open();
-      const ac = new AbortController();
-      let woke = false;
-      const w = q.waitFor('a', 2, ac.signal).then(() => (woke = true));
-      await q.append([{ endpoint: 'a', events: [ev('1')] }]);
-      await new Promise((r) => setImmediate(r));
-      assert.equal(woke, false, 'one event is not two');
-      await q.append([{ endpoint: 'a', events: [ev('2')] }]);
-      await w;
-      const ac2 = new AbortController();
-      const w2 = q.waitFor('b', 1, ac2.signal);
-      ac2.abort();
-      await w2;
-      await q.close();
-    });
-
-    it('refuses writes past its bound (nothing stored) and work after close', async () => {
-      const q = await open(undefined, 3);
-      await q.append([{ endpoint: 'a', events: [ev('1'), ev('2')] }]);
-      await assert.rejects(q.append([{ endpoint: 'b', events: [ev('x')] }, { endpoint: 'a', events: [ev('3'), ev('4')] }]), code('ERR_METERKIT_NOTIFY_QUEUE_FULL'));
-      assert.equal(q.pending('b'), 0, 'all or nothing');
-      await q.close();
-      await assert.rejects(q.append([{ endpoint: 'a', events: [ev('5')] }]), code('ERR_METERKIT_NOTIFY_QUEUE'));
-      await assert.rejects(async () => q.take('a', 1), code('ERR_METERKIT_NOTIFY_QUEUE'));
-    });
-
-    it('settling out of order is refused', async () => {
-      const q = await open();
-      await q.append([{ endpoint: 'a', events: [ev('1'), ev('2')] }]);
-      await q.take('a', 1);
-      const second = await q.take('a', 1);
-      await assert.rejects(async () => q.ack('a', second), code('ERR_METERKIT_NOTIFY_QUEUE'));
-      await q.close();
-    });
-  });
+function stateDir(): string {
+  const t = tempDir('notify-q');
+  dirs.push(t);
+  return t.dir;
 }
+
+describeQueueConformance('memory', async (maxPending) => new MemoryQueue({ maxPending }));
+describeQueueConformance('sqlite', async (maxPending) => SqliteQueue.open({ stateDir: stateDir(), maxPending }));
 
 describe('notify queue: sqlite durability', () => {
   it('keeps pending events, leases lost, and dead letters across a reopen; one process per directory', async () => {
-    const t = tempDir('notify-q');
-    dirs.push(t);
-    const q = await SqliteQueue.open({ stateDir: t.dir });
+    const dir = stateDir();
+    const q = await SqliteQueue.open({ stateDir: dir });
     await q.append([{ endpoint: 'a', events: [ev('1'), ev('2'), ev('3')] }]);
     const b = await q.take('a', 1);
     await q.deadLetter('a', b, { kind: 'attempts', message: 'x', attempts: 10 });
     await q.take('a', 1); // leased, never acked: taken again after the reopen
-    await assert.rejects(SqliteQueue.open({ stateDir: t.dir }), (err: unknown) => err instanceof MeterkitError && err.code === 'ERR_METERKIT_NOTIFY_QUEUE' && /locked|busy/i.test(err.message));
+    await assert.rejects(SqliteQueue.open({ stateDir: dir }), (err: unknown) => err instanceof MeterkitError && err.code === 'ERR_METERKIT_NOTIFY_QUEUE' && /locked|busy/i.test(err.message));
     await q.close();
-    const r = await SqliteQueue.open({ stateDir: t.dir });
+    const r = await SqliteQueue.open({ stateDir: dir });
     assert.equal(r.pending('a'), 2);
     assert.equal(r.deadLetterCount('a'), 1);
     assert.deepEqual(ids(await r.take('a', 10)), ['2', '3']);
