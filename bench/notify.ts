@@ -4,8 +4,8 @@
  * - enqueue: `write()` resolved (committed) events per second, three ways — one event per
  *   call with many calls in flight (group commit), writes of 100 events, and one event per
  *   call awaited one after the other (the worst case: one commit, one fsync each);
- * - delivery: events per second from a full queue to a local receiver, batches of 100 and
- *   unbatched (maxEvents 1);
+ * - delivery: events per second from a full queue (filled first, untimed) to a local
+ *   receiver, batches of 100 and unbatched (maxEvents 1);
  * - latency: p50/p99 from `write()` to arrival at the receiver at 1 000 events/s.
  * Three modes: memory, sqlite (the default, `synchronous: 'normal'`) and sqlite with
  * `synchronous: 'full'` (every append fsync'ed); the targets are for the default.
@@ -17,8 +17,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Broadcaster, EventInput, OpenBroadcasterOptions } from '../src/notify/index.js';
-import { openBroadcaster } from '../src/notify/index.js';
+import type { EventInput, NotifyQueue, OpenBroadcasterOptions } from '../src/notify/index.js';
+import { Broadcaster, MemoryQueue, SqliteQueue, openBroadcaster } from '../src/notify/index.js';
 import { record, target } from './harness.js';
 
 /** `sqlite`: the default (`synchronous: 'normal'`: survives kill -9); `sqlite-full`: every append fsync'ed (survives a power cut). */
@@ -102,7 +102,15 @@ async function enqueue(mode: Mode, shape: 'concurrent' | 'batch100' | 'sequentia
   return rates[2] as number;
 }
 
-/** Events per second delivered from a full queue (state prepared first, then timed). */
+/** The queue of a mode, opened on its own (so one can be filled before a sender reads it). */
+async function queueOf(mode: Mode, dir: string): Promise<NotifyQueue> {
+  return mode === 'memory' ? new MemoryQueue() : SqliteQueue.open({ stateDir: dir, synchronous: mode === 'sqlite-full' ? 'full' : 'normal' });
+}
+
+/**
+ * Events per second delivered from a full queue: a producer (deliver: false) fills the queue
+ * first, untimed; then a sender on the same queue object is started and timed to the last event.
+ */
 async function delivery(mode: Mode, maxEvents: number): Promise<number> {
   const n = maxEvents === 1 ? 5_000 : 50_000;
   const rates: number[] = [];
@@ -110,21 +118,11 @@ async function delivery(mode: Mode, maxEvents: number): Promise<number> {
     const s = await sink();
     const t = fresh();
     const endpoints = [{ name: 'bench', url: s.url, maxEvents }];
-    // sqlite: fill with a producer, reopen to deliver; memory: fill with delivery paused by the producer's first batch
-    let b: Broadcaster;
-    let t0: number;
-    if (mode !== 'memory') {
-      const p = await open(mode, t.dir, { endpoints, deliver: false });
-      for (let i = 0; i < n; i += 1000) await p.write(Array.from({ length: 1000 }, (_, j) => event(i + j)));
-      await p.close();
-      t0 = performance.now();
-      b = await open(mode, t.dir, { endpoints });
-    } else {
-      b = await open(mode, t.dir, { endpoints });
-      const all = Array.from({ length: n }, (_, i) => event(i));
-      t0 = performance.now();
-      await b.write(all);
-    }
+    const queue = await queueOf(mode, t.dir);
+    const producer = new Broadcaster({ queue, endpoints, deliver: false });
+    for (let i = 0; i < n; i += 1000) await producer.write(Array.from({ length: 1000 }, (_, j) => event(i + j)));
+    const t0 = performance.now();
+    const b = new Broadcaster({ queue, endpoints });
     await s.until(n);
     rates.push(n / ((performance.now() - t0) / 1000));
     await b.close();

@@ -96,8 +96,19 @@ export function isRfc3339(s: string): boolean {
   return d >= 1 && d <= days && !Number.isNaN(Date.parse(s));
 }
 
+// the default timestamp of the last ms asked for: a write of many events formats it once
+let lastMs = NaN;
+let lastIso = '';
+
 function timestamp(index: number | undefined, v: unknown, now: () => number): string {
-  if (v === undefined) return new Date(now()).toISOString();
+  if (v === undefined) {
+    const ms = now();
+    if (ms !== lastMs) {
+      lastIso = new Date(ms).toISOString();
+      lastMs = ms;
+    }
+    return lastIso;
+  }
   if (v instanceof Date) {
     if (Number.isNaN(v.getTime())) throw invalid(index, 'timestamp', 'Invalid Date', 'it must be a valid Date or an RFC 3339 date-time');
     return v.toISOString();
@@ -146,7 +157,17 @@ export function normalizeEvent(
     throw new MeterkitError(ErrorCode.InvalidEvent, `invalid event${index === undefined ? '' : ` (event ${index})`}: data cannot be written as JSON: ${(err as Error).message}`, { cause: err });
   }
   if (json.length > EVENT_MAX_BYTES) throw invalid(index, 'event', `${json.length} bytes of JSON`, `an event must be at most ${EVENT_MAX_BYTES} bytes of JSON`);
+  JSON_OF.set(event, json);
   return event;
+}
+
+// the JSON normalizeEvent made to check the size, kept for the queue (events are not changed
+// between the check and the append: write() hands them out only once they are stored)
+const JSON_OF = new WeakMap<NotifyEvent, string>();
+
+/** An event as JSON: the text {@link normalizeEvent} already made, or a new one. */
+export function eventJson(e: NotifyEvent): string {
+  return JSON_OF.get(e) ?? JSON.stringify(e);
 }
 
 /**

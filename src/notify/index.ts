@@ -19,6 +19,7 @@ export {
   EVENT_MAX_BYTES,
   normalizeEvent,
   eventsFromBody,
+  eventJson,
   isRfc3339,
   envelopeBody,
   cloudEventsBody,

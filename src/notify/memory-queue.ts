@@ -5,6 +5,7 @@
  */
 import { checkWhole } from '../core/options.js';
 import type { NotifyEvent } from './event.js';
+import { eventJson } from './event.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
 import { DEFAULT_MAX_PENDING, LocalQueue, QueueState } from './queue-state.js';
 
@@ -46,7 +47,7 @@ export class MemoryQueue extends LocalQueue implements NotifyQueue {
 
   private push(endpoint: string, events: readonly NotifyEvent[], at: number): void {
     const l = this.list(endpoint);
-    for (const e of events) l.items.push({ key: ++this.seq, id: e.id, action: e.action, json: JSON.stringify(e), enqueuedAt: at });
+    for (const e of events) l.items.push({ key: ++this.seq, id: e.id, action: e.action, json: eventJson(e), enqueuedAt: at });
     this.state.added(endpoint, events.length);
   }
 
