@@ -145,6 +145,7 @@ export class SqliteQueue extends LocalQueue implements NotifyQueue {
   }
 
   private flush(): void {
+    if (this.group.length === 0) return;
     const groups = this.group;
     this.group = [];
     try {
@@ -267,7 +268,7 @@ export class SqliteQueue extends LocalQueue implements NotifyQueue {
   }
 
   async close(): Promise<void> {
-    if (this.group.length > 0) this.flush();
+    this.flush();
     this.state.close();
     if (this.db.open) this.db.close();
   }
