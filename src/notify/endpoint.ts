@@ -92,19 +92,23 @@ export class Endpoint {
     const { name, maxEvents, maxWait, backoff } = this.config;
     const signal = this.stop.signal;
     while (!signal.aborted) {
+      let batch: QueuedEvent[] = [];
       try {
         await queue.waitFor(name, 1, signal);
         if (signal.aborted) break;
         if (maxWait > 0) await this.fill(name, maxEvents, maxWait);
-        const batch = await queue.take(name, maxEvents);
+        batch = await queue.take(name, maxEvents);
         if (batch.length === 0) {
           await new Promise((r) => setImmediate(r));
           continue;
         }
         await this.deliver(batch);
       } catch (err) {
-        // a queue failure: report it, wait, and go on (the loop never throws)
+        // a queue failure: report it, wait, and go on (the loop never throws). A batch still
+        // leased (its ack failed, say) goes back to the head: sent again rather than skipped,
+        // so order holds and nothing is left behind
         this.ctx.onError(err as Error);
+        if (batch.length > 0) await queue.release(name, batch).catch((e: unknown) => this.ctx.onError(e as Error));
         await sleep(clock, backoff, signal);
       }
     }

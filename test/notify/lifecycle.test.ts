@@ -82,12 +82,14 @@ describe('notify broadcaster lifecycle', () => {
     assert.deepEqual(await again.deadLetters(), []);
   });
 
-  it('reports a failing queue through onError and keeps delivering', async () => {
+  it('reports a failing queue through onError and keeps delivering; a batch whose ack failed is sent again, in order', async () => {
     const clock = new ManualClock();
     const inner = new MemoryQueue();
     let failures = 1;
+    let ackFailures = 1;
     const queue: NotifyQueue = Object.assign(Object.create(inner) as NotifyQueue, {
       take: (endpoint: string, max: number): Promise<QueuedEvent[]> => (failures-- > 0 ? Promise.reject(new Error('disk on fire')) : inner.take(endpoint, max)),
+      ack: (endpoint: string, events: readonly QueuedEvent[]): Promise<void> => (ackFailures-- > 0 ? Promise.reject(new Error('ack lost')) : inner.ack(endpoint, events)),
     });
     const errors: Error[] = [];
     const r2 = await startReceiver();
@@ -99,6 +101,11 @@ describe('notify broadcaster lifecycle', () => {
     assert.deepEqual(errors.map((e) => e.message), ['disk on fire']);
     clock.advance(2000);
     await r2.deliveredAtLeast(1);
-    await until(() => b.vars().endpoints[0]?.Metrics.Pending === 0, 'the ack');
+    await b.write(ev('2'));
+    assert.equal(await clock.timerSet(), 2000, 'waits backoff after the failed ack');
+    assert.deepEqual(errors.map((e) => e.message), ['disk on fire', 'ack lost']);
+    clock.advance(2000);
+    await until(() => b.vars().endpoints[0]?.Metrics.Pending === 0, 'the acks');
+    assert.deepEqual(r2.delivered, ['1', '1', '2'], 'the batch whose ack failed is sent again before the next');
   });
 });
