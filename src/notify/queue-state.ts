@@ -128,14 +128,17 @@ export class QueueState {
     this.of(endpoint).dead -= n;
   }
 
+  /** Events of `endpoint` neither acked nor dead-lettered (leased ones included). */
   pending(endpoint: string): number {
     return this.by.get(endpoint)?.pending ?? 0;
   }
 
+  /** Dead letters of `endpoint`. */
   deadLetterCount(endpoint: string): number {
     return this.by.get(endpoint)?.dead ?? 0;
   }
 
+  /** Events of `endpoint` that can be taken now (pending, not leased). */
   available(endpoint: string): number {
     const c = this.by.get(endpoint);
     return c === undefined ? 0 : c.pending - c.leased;
