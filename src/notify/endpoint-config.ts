@@ -37,6 +37,8 @@ export interface EndpointConfig {
   secret?: string;
   /** `meterkit` (the `{"events":[…]}` envelope, default) or `cloudevents` (structured batch). */
   format?: EventFormat;
+  /** For an `https:` URL: the CA certificates (PEM) its certificate is checked against, instead of Node's default list. */
+  ca?: string;
 }
 
 /** An endpoint's configuration, checked and with every default filled in. */
@@ -54,6 +56,7 @@ export interface ResolvedEndpointConfig {
   readonly maxWait: number;
   readonly key: Buffer | undefined;
   readonly format: EventFormat;
+  readonly ca: string | undefined;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -94,6 +97,8 @@ export function resolveEndpointConfig(c: EndpointConfig): ResolvedEndpointConfig
   if (maxBackoff < backoff) throw bad(what('maxBackoff'), maxBackoff, `it must be at least backoff (${backoff})`);
   const format = c.format ?? 'meterkit';
   if (format !== 'meterkit' && format !== 'cloudevents') throw bad(what('format'), format, 'it must be "meterkit" or "cloudevents"');
+  if (c.ca !== undefined && (typeof c.ca !== 'string' || !c.ca.includes('-----BEGIN CERTIFICATE-----'))) throw bad(what('ca'), typeof c.ca === 'string' ? `${c.ca.length} characters` : c.ca, 'it must be PEM text holding -----BEGIN CERTIFICATE-----');
+  if (c.ca !== undefined && url.protocol !== 'https:') throw bad(what('ca'), 'set', 'it applies to https: URLs only');
   const actions = c.ignore?.actions ?? [];
   for (const a of actions) if (typeof a !== 'string' || a === '') throw bad(what('ignored action'), a, 'it must be a non-empty string');
   return {
@@ -110,6 +115,7 @@ export function resolveEndpointConfig(c: EndpointConfig): ResolvedEndpointConfig
     maxWait: checkDuration(what('maxWait'), c.maxWait ?? 0, 0),
     key: c.secret === undefined ? undefined : secretKey(c.secret),
     format,
+    ca: c.ca,
   };
 }
 
@@ -141,5 +147,6 @@ export function publicConfig(c: ResolvedEndpointConfig): Record<string, unknown>
     MaxWait: c.maxWait,
     Format: c.format,
     Signed: c.key !== undefined,
+    CustomCA: c.ca !== undefined,
   };
 }

@@ -63,7 +63,7 @@ export class Endpoint {
     private readonly ctx: EndpointContext,
   ) {
     this.stats = new EndpointStats(ctx.recorder, config.name);
-    this.sink = new HttpSink(config.url, config.timeout);
+    this.sink = new HttpSink(config.url, config.timeout, config.ca);
     this.refresh();
   }
 

@@ -31,12 +31,14 @@ export class HttpSink {
   private readonly agent: HttpAgent;
   private readonly https: boolean;
 
+  /** `ca`: PEM CA certificates for an https: URL (default: Node's list). */
   constructor(
     private readonly url: URL,
     private readonly timeout: number,
+    ca?: string,
   ) {
     this.https = url.protocol === 'https:';
-    this.agent = this.https ? new HttpsAgent({ keepAlive: true, maxSockets: 1 }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    this.agent = this.https ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ...(ca === undefined ? {} : { ca }) }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
   }
 
   /** Sends `body` with `headers`; never rejects. */
