@@ -14,6 +14,9 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 /** Most answer bytes read before the connection is dropped instead of drained. */
 export const RESPONSE_DRAIN_MAX = 64 * 1024;
 
+/** How long a connection may stay idle before the sink closes it, in ms. */
+export const IDLE_MS = 4000;
+
 /** What one attempt got. */
 export interface SendResult {
   /** The HTTP status, when an answer came. */
@@ -38,7 +41,11 @@ export class HttpSink {
     ca?: string,
   ) {
     this.https = url.protocol === 'https:';
-    this.agent = this.https ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ...(ca === undefined ? {} : { ca }) }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    // an idle connection is closed after IDLE_MS (the agent destroys only free sockets on this
+    // timeout), before a receiver's own keep-alive timeout (Node's: 5 s) closes it under a
+    // request being sent: that race would cost a reset and a retry
+    const opts = { keepAlive: true, maxSockets: 1, timeout: IDLE_MS };
+    this.agent = this.https ? new HttpsAgent({ ...opts, ...(ca === undefined ? {} : { ca }) }) : new HttpAgent(opts);
   }
 
   /** Sends `body` with `headers`; never rejects. */

@@ -40,5 +40,5 @@ export { systemClock, sleep } from './clock.js';
 export type { Clock } from './clock.js';
 export { NOTIFY_METRICS, RETRY_BUCKETS, LATENCY_BUCKETS, describeNotifyMetrics, statusText, EndpointStats } from './metrics.js';
 export type { EndpointMetrics, NotifyMetricsTarget } from './metrics.js';
-export { HttpSink, RESPONSE_DRAIN_MAX } from './http-sink.js';
+export { HttpSink, RESPONSE_DRAIN_MAX, IDLE_MS } from './http-sink.js';
 export type { SendResult } from './http-sink.js';
