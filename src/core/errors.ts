@@ -38,6 +38,9 @@ export const ErrorCode = Object.freeze({
   PeerSet: 'ERR_METERKIT_PEER_SET',
   MonitorReport: 'ERR_METERKIT_MONITOR_REPORT',
   Nats: 'ERR_METERKIT_NATS',
+  InvalidEvent: 'ERR_METERKIT_INVALID_EVENT',
+  NotifyQueueFull: 'ERR_METERKIT_NOTIFY_QUEUE_FULL',
+  NotifyQueue: 'ERR_METERKIT_NOTIFY_QUEUE',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */
