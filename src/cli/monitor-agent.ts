@@ -14,6 +14,8 @@ import { connectNatsPublisher, startNatsIngest } from '../monitor/nats.js';
 import type { NatsIngest, NatsPublisher } from '../monitor/nats.js';
 import type { Alert } from '../monitor/types.js';
 import type { MonitorConfig, ReportConfig } from './monitor.js';
+import type { Publish } from './notify-sources.js';
+import { notifyAlerts } from './notify-sources.js';
 
 /** What the agent hands to {@link startMonitorParts}. */
 export interface MonitorPartsContext {
@@ -22,6 +24,8 @@ export interface MonitorPartsContext {
   recorder: Recorder;
   auth: AuthOptions | undefined;
   log: (line: string) => void;
+  /** Where alerts go as notifications (`--notify`); null: logged only. */
+  publish?: Publish | null;
 }
 
 /** The monitor and reporter of a running agent. */
@@ -61,6 +65,7 @@ export async function startMonitorParts(m: MonitorConfig | undefined, r: ReportC
       const mon = new Monitor({ detector: m.detector, checkInterval: m.checkInterval, peers: m.peers, recorder: ctx.recorder, onError: (err) => log(`meterkit monitor: ${err.message}`) });
       monitor = mon;
       mon.on('alert', (a) => log(formatAlert(a)));
+      notifyAlerts(mon, ctx.publish);
       ctx.server.routeTree(MONITOR_HTTP_BASE, createMonitorApi(mon, { metrics: ctx.recorder }));
       if (m.nats !== undefined) {
         ingest = await startNatsIngest({ servers: m.nats, name: 'meterkit monitor', onBatch: (batch) => void mon.logMetrics(batch), onError: (err) => log(`meterkit monitor: ${err.message}`) });
