@@ -140,7 +140,8 @@ export function followDockerEvents(options: DockerEventsOptions): DockerEventsFo
 
   const stream = async (): Promise<void> => {
     const v = await client.negotiate(abort.signal);
-    const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: CONTAINER_ACTIONS }));
+    // by type only: Podman matches an event filter against its own names ("died"), so "die" would never come; actions are picked here
+    const filters = encodeURIComponent(JSON.stringify({ type: ['container'] }));
     const since = lastNano === 0n ? '' : `&since=${lastNano / 1_000_000_000n}`;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = request({ ...endpoint, method: 'GET', path: `/v${v}/events?filters=${filters}${since}`, headers: { Host: 'docker' }, signal: abort.signal }, resolve);
