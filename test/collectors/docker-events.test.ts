@@ -8,7 +8,7 @@ import { needs, requireTools, waitFor } from '../helpers/tools.js';
 
 describe('parseContainerEvent', () => {
   it('reads Docker and Podman shapes; other kinds are null', () => {
-    const docker = parseContainerEvent({ Type: 'container', Action: 'health_status: unhealthy', Actor: { ID: 'abc', Attributes: { name: 'web', image: 'nginx' } }, time: 1700000000, timeNano: 1700000000123456789 });
+    const docker = parseContainerEvent({ Type: 'container', Action: 'health_status: unhealthy', Actor: { ID: 'abc', Attributes: { name: 'web', image: 'nginx' } }, time: 1700000000, timeNano: 1700000000123456000 });
     assert.deepEqual(docker?.event, { action: 'health_status', id: 'abc', name: 'web', image: 'nginx', time: 1700000000123, health: 'unhealthy' });
     const podman = parseContainerEvent({ Type: 'container', Action: 'health_status', Actor: { ID: 'abc', Attributes: { name: 'web', image: 'i', health_status: 'healthy' } }, time: 1700000000 });
     assert.equal(podman?.event.health, 'healthy');
@@ -23,14 +23,15 @@ describe('followDockerEvents against a fake engine', () => {
   it('reconnects after the stream ends, asks since the last event, skips repeats, and bounds a line', async () => {
     const paths: string[] = [];
     let calls = 0;
-    const line = (action: string, nano: number): string => `${JSON.stringify({ Type: 'container', Action: action, Actor: { ID: `c${nano}`, Attributes: { name: `n${nano}` } }, timeNano: nano })}\n`;
+    // timeNano as the engine writes it: digits past a double's precision (…001 and …002 differ)
+    const line = (action: string, nano: number, tail = '000000001'): string => `{"Type":"container","Action":"${action}","Actor":{"ID":"c${nano}","Attributes":{"name":"n"}},"timeNano":${nano / 1e9}${tail}}\n`;
     const engine = await fakeEngine({
       ...BASE_ROUTES,
       '/events': (res, req) => {
         paths.push(req.url ?? '');
         calls++;
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        if (calls === 1) res.end(line('start', 1e18) + line('die', 2e18));
+        if (calls === 1) res.end(line('start', 1e18) + line('die', 2e18) + line('die', 2e18, '000000002'));
         // the repeat of the last second comes back, then one new event, then a line with no end
         else if (calls === 2) res.end(line('die', 2e18) + line('oom', 3e18) + 'x'.repeat(2000));
         else res.write(line('start', 4e18));
@@ -40,8 +41,8 @@ describe('followDockerEvents against a fake engine', () => {
     const errors: Error[] = [];
     const f = followDockerEvents({ url: engine.url, backoff: 1, maxBackoff: 5, maxLineBytes: 1000, onEvent: (e) => seen.push(e), onError: (e) => errors.push(e) });
     try {
-      await waitFor(async () => (seen.length >= 4 ? true : undefined), 10_000, 'four events');
-      assert.deepEqual(seen.map((e) => e.action), ['start', 'die', 'oom', 'start']);
+      await waitFor(async () => (seen.length >= 5 ? true : undefined), 10_000, 'five events');
+      assert.deepEqual(seen.map((e) => e.action), ['start', 'die', 'die', 'oom', 'start']);
       assert.match(paths[0] as string, /filters=/);
       assert.doesNotMatch(paths[0] as string, /since=/);
       assert.match(paths[1] as string, /since=2000000000(&|$)/);

@@ -117,6 +117,8 @@ export function followDockerEvents(options: DockerEventsOptions): DockerEventsFo
   const client = new DockerClient(endpoint);
   const abort = new AbortController();
   let lastNano = 0n;
+  /** Events handed over at `lastNano` (two may share a time). */
+  const atLast = new Set<string>();
   let wait = first;
   let timer: NodeJS.Timeout | null = null;
   let markOpened: () => void = () => undefined;
@@ -132,9 +134,18 @@ export function followDockerEvents(options: DockerEventsOptions): DockerEventsFo
       return;
     }
     const parsed = parseContainerEvent(raw);
+    if (parsed === null) return;
+    // timeNano (about 1.7e18) is past a double's exact range: read its digits from the text
+    const exact = /"timeNano":\s*(\d+)/.exec(line);
+    const nano = exact === null ? parsed.nano : BigInt(exact[1] as string);
     // after a reconnect `since` repeats the last second: what was handed over is skipped
-    if (parsed === null || (parsed.nano !== 0n && parsed.nano <= lastNano)) return;
-    if (parsed.nano > lastNano) lastNano = parsed.nano;
+    const key = `${parsed.event.id} ${parsed.event.action}`;
+    if (nano !== 0n && (nano < lastNano || (nano === lastNano && atLast.has(key)))) return;
+    if (nano > lastNano) {
+      lastNano = nano;
+      atLast.clear();
+    }
+    atLast.add(key);
     options.onEvent(parsed.event);
   };
 
