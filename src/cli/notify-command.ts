@@ -4,12 +4,11 @@
  * an agent runs on the directory, ask the agent instead (`GET /notify/v1/dead-letters`,
  * `POST /notify/v1/dead-letters/replay`).
  */
-import { parseArgs } from 'node:util';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import { SqliteQueue } from '../notify/index.js';
 import type { DeadLetter } from '../notify/index.js';
 import { stateDirFlag } from './notify.js';
-import { UsageError, wholeFlag } from './usage.js';
+import { UsageError, parseCommandArgs, wholeFlag } from './usage.js';
 
 /** Help of `meterkit notify`. */
 export const NOTIFY_COMMAND_HELP = `Usage: meterkit notify dead-letters [--endpoint NAME] [--replay] [--json] [--state-dir DIR]
@@ -38,18 +37,7 @@ function line(d: DeadLetter): string {
 
 /** Runs `meterkit notify …`; resolves to the exit code, or 'help'. */
 export async function notifyCommand(args: readonly string[], out: (s: string) => void, err: (s: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<number | 'help'> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: { endpoint: { type: 'string' }, replay: { type: 'boolean' }, json: { type: 'boolean' }, limit: { type: 'string' }, 'state-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const { values, positionals } = parseCommandArgs(args, { endpoint: { type: 'string' }, replay: { type: 'boolean' }, json: { type: 'boolean' }, limit: { type: 'string' }, 'state-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) return 'help';
   if (positionals[0] !== 'dead-letters' || positionals.length > 1) throw new UsageError(`unknown subcommand ${JSON.stringify(positionals.join(' '))}: use "meterkit notify dead-letters"`);
   const limitText = values.limit;

@@ -4,12 +4,11 @@
  * stdout and answers 204; a bad or missing signature gets 401 and a line on stderr.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseArgs } from 'node:util';
 import { parseHostPort } from '../core/address.js';
 import { HttpServer } from '../http/server.js';
 import { secretKey, verifyWebhook } from '../notify/index.js';
 import { readSecret } from './secrets.js';
-import { UsageError, asUsage } from './usage.js';
+import { UsageError, asUsage, parseCommandArgs } from './usage.js';
 
 /** Help of `meterkit webhook-listen`. */
 export const WEBHOOK_LISTEN_HELP = `Usage: meterkit webhook-listen [host:port] --secret <whsec_…> [options]
@@ -63,18 +62,7 @@ export async function webhookListenCommand(
   untilSignal: () => Promise<string>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number | 'help'> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: { secret: { type: 'string' }, 'secret-file': { type: 'string' }, insecure: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const { values, positionals } = parseCommandArgs(args, { secret: { type: 'string' }, 'secret-file': { type: 'string' }, insecure: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) return 'help';
   if (positionals.length > 1) throw new UsageError(`one address at most (got ${positionals.length})`);
   const addr = positionals[0] ?? '127.0.0.1:8088';
