@@ -32,6 +32,8 @@ export { MemoryQueue } from './memory-queue.js';
 export type { MemoryQueueOptions } from './memory-queue.js';
 export { SqliteQueue, SQLITE_QUEUE_FILE } from './sqlite-queue.js';
 export type { SqliteQueueOptions } from './sqlite-queue.js';
+export { JetStreamQueue, consumerName } from './jetstream-queue.js';
+export type { JetStreamQueueOptions } from './jetstream-queue.js';
 export { signWebhook, verifyWebhook, secretKey, SECRET_PREFIX, DEFAULT_TOLERANCE_SECONDS, MIN_SECRET_BYTES } from './signing.js';
 export type { WebhookHeaders, VerifyOptions, VerifyResult } from './signing.js';
 export { classify, backoffDelay, parseRetryAfter } from './retry.js';
