@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { JetStreamQueue } from '../../src/notify/index.js';
+import { fileURLToPath } from 'node:url';
+import { Broadcaster, JetStreamQueue } from '../../src/notify/index.js';
 import type { JetStreamQueueOptions } from '../../src/notify/index.js';
 import { startNatsServer } from '../helpers/nats.js';
 import type { NatsServer } from '../helpers/nats.js';
 import { describeQueueConformance, ev, ids } from '../helpers/queue-conformance.js';
-import { needs, tempDir } from '../helpers/tools.js';
+import { startReceiver } from '../helpers/receiver.js';
+import type { Receiver } from '../helpers/receiver.js';
+import { needs, tempDir, waitFor } from '../helpers/tools.js';
 
 const skip = needs('nats-server').skip;
 let server: NatsServer | undefined;
@@ -43,5 +48,103 @@ describe('notify queue: nats specifics', { skip }, () => {
     const again = await b.take('e', 10);
     assert.deepEqual(ids(again), ['1', '2']);
     await b.close();
+  });
+});
+
+const WORKER = fileURLToPath(new URL('./fixtures/jetstream-worker.js', import.meta.url));
+
+/** Starts a worker process on the queue of test `t`; resolves once it is consuming. */
+async function startWorker(t: number, url: string, maxAttempts = 10): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [WORKER, (server as NatsServer).url, `T${t}`, `t${t}`, url, String(maxAttempts)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  workers.push(child);
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready\n')) resolve();
+    });
+    child.once('exit', (code, sig) => reject(new Error(`worker exited (${code ?? sig}) before it was ready: ${out}`)));
+  });
+  return child;
+}
+
+const workers: ChildProcess[] = [];
+const receivers: Receiver[] = [];
+after(async () => {
+  for (const c of workers) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const r of receivers) await r.close();
+});
+
+async function receiver(): Promise<Receiver> {
+  const r = await startReceiver();
+  receivers.push(r);
+  return r;
+}
+
+describe('notify queue: nats across processes', { skip }, () => {
+  it('two workers, one SIGKILLed mid-stream: every event reaches the receiver', { timeout: 120_000 }, async () => {
+    const N = 2000;
+    const r = await receiver();
+    // answers slow enough that the kill lands while both workers hold events
+    r.script([], { status: 200, delayMs: 5 });
+    const q = await open();
+    const t = n;
+    const producer = new Broadcaster({ queue: q, endpoints: [{ name: 'w', url: r.url }], deliver: false });
+    for (let i = 0; i < N; i += 100) await producer.write(Array.from({ length: 100 }, (_, j) => ({ id: `j${i + j}`, action: 'js.test', target: { type: 'n', id: String(i + j) } })));
+    assert.equal(q.pending('w'), N);
+    const victim = await startWorker(t, r.url);
+    await startWorker(t, r.url);
+    await r.deliveredAtLeast(300);
+    const exited = new Promise((resolve) => victim.once('exit', resolve));
+    victim.kill('SIGKILL');
+    await exited;
+    const before = new Set(r.delivered).size;
+    assert.ok(before < N, `the kill came mid-stream (${before} of ${N} delivered)`);
+    await r.deliveredAtLeast(N);
+    await waitFor(async () => (new Set(r.delivered).size === N ? true : undefined), 60_000, 'every id delivered');
+    const distinct = new Set(r.delivered);
+    assert.equal(distinct.size, N);
+    for (let i = 0; i < N; i++) assert.ok(distinct.has(`j${i}`), `j${i} delivered`);
+    await waitFor(async () => (await q.refresh(), q.pending('w') === 0 ? true : undefined), 30_000, 'the stream to be empty');
+    await producer.close();
+  });
+
+  it('dead letters made by a worker process are listed and replayed by another process', { timeout: 60_000 }, async () => {
+    const r = await receiver();
+    r.script([], { status: 400 });
+    const q = await open();
+    const t = n;
+    await q.append([{ endpoint: 'w', events: [ev('d1'), ev('d2'), ev('d3')] }]);
+    const worker = await startWorker(t, r.url, 1);
+    const listed = await waitFor(async () => {
+      const d = await q.deadLetters({ endpoint: 'w' });
+      return d.length === 3 ? d : undefined;
+    }, 30_000, 'three dead letters');
+    assert.deepEqual(listed.map((d) => d.event.id), ['d1', 'd2', 'd3']);
+    assert.equal(listed[0]?.reason.status, 400);
+    await q.refresh();
+    assert.equal(q.deadLetterCount('w'), 3);
+    r.script([], { status: 200 });
+    assert.equal(await q.replay({ endpoint: 'w' }), 3);
+    await r.deliveredAtLeast(3);
+    assert.deepEqual(r.delivered, ['d1', 'd2', 'd3']);
+    assert.deepEqual(await q.deadLetters(), []);
+    const stopped = new Promise((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGTERM');
+    await stopped;
+    await q.close();
+  });
+
+  it('a server restart keeps accepted events; the queue reconnects', { timeout: 60_000 }, async () => {
+    const q = await open();
+    await q.append([{ endpoint: 'e', events: [ev('r1'), ev('r2')] }]);
+    await (server as NatsServer).restart();
+    const got = await waitFor(async () => {
+      const b = await q.take('e', 10);
+      return b.length > 0 ? b : undefined;
+    }, 30_000, 'events after the restart');
+    assert.deepEqual(ids(got), ['r1', 'r2']);
+    await q.ack('e', got);
+    await q.close();
   });
 });
