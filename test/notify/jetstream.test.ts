@@ -3,11 +3,11 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Broadcaster, JetStreamQueue } from '../../src/notify/index.js';
+import { Broadcaster, JetStreamQueue, consumerName, openBroadcaster } from '../../src/notify/index.js';
 import type { JetStreamQueueOptions } from '../../src/notify/index.js';
 import { startNatsServer } from '../helpers/nats.js';
 import type { NatsServer } from '../helpers/nats.js';
-import { describeQueueConformance, ev, ids } from '../helpers/queue-conformance.js';
+import { code, describeQueueConformance, ev, ids } from '../helpers/queue-conformance.js';
 import { startReceiver } from '../helpers/receiver.js';
 import type { Receiver } from '../helpers/receiver.js';
 import { needs, tempDir, waitFor } from '../helpers/tools.js';
@@ -34,6 +34,24 @@ function open(extra: Partial<JetStreamQueueOptions> = {}): Promise<JetStreamQueu
 if (skip === undefined) describeQueueConformance('nats', (maxPending) => open({ maxPending }));
 
 describe('notify queue: nats specifics', { skip }, () => {
+  it('the server enforces the bound too: a second producer that does not know the count is refused', async () => {
+    const a = await open({ maxPending: 2 });
+    const b = await JetStreamQueue.open({ servers: (server as NatsServer).url, stream: `T${n}`, subjectPrefix: `t${n}`, maxPending: 2 });
+    await a.append([{ endpoint: 'e', events: [ev('1'), ev('2')] }]);
+    assert.equal(b.pending('e'), 0, 'b learnt nothing yet');
+    await assert.rejects(b.append([{ endpoint: 'e', events: [ev('3')] }]), code('ERR_METERKIT_NOTIFY_QUEUE_FULL'));
+    await a.close();
+    await b.close();
+  });
+
+  it('rejects bad options naming the value', async () => {
+    await assert.rejects(JetStreamQueue.open({ servers: 'http://x' }), code('ERR_METERKIT_INVALID_ARGUMENT'));
+    await assert.rejects(JetStreamQueue.open({ servers: (server as NatsServer).url, stream: 'a.b' }), code('ERR_METERKIT_INVALID_ARGUMENT'));
+    await assert.rejects(JetStreamQueue.open({ servers: (server as NatsServer).url, subjectPrefix: 'a.>' }), code('ERR_METERKIT_INVALID_ARGUMENT'));
+    await assert.rejects(openBroadcaster({ queue: 'nats', endpoints: [] }), code('ERR_METERKIT_INVALID_ARGUMENT'));
+    assert.equal(consumerName('a.b_c'), 'notify_a_db__c');
+  });
+
   it('redelivers events leased by a worker that stopped renewing, once ackWait has passed', async () => {
     const a = await open({ ackWait: 1000 });
     const b = await JetStreamQueue.open({ servers: (server as NatsServer).url, stream: `T${n}`, subjectPrefix: `t${n}`, ackWait: 1000 });
@@ -93,7 +111,7 @@ describe('notify queue: nats across processes', { skip }, () => {
     for (let i = 0; i < N; i += 100) await producer.write(Array.from({ length: 100 }, (_, j) => ({ id: `j${i + j}`, action: 'js.test', target: { type: 'n', id: String(i + j) } })));
     assert.equal(q.pending('w'), N);
     const victim = await startWorker(t, r.url);
-    await startWorker(t, r.url);
+    const survivor = await startWorker(t, r.url);
     await r.deliveredAtLeast(300);
     const exited = new Promise((resolve) => victim.once('exit', resolve));
     victim.kill('SIGKILL');
@@ -106,6 +124,9 @@ describe('notify queue: nats across processes', { skip }, () => {
     assert.equal(distinct.size, N);
     for (let i = 0; i < N; i++) assert.ok(distinct.has(`j${i}`), `j${i} delivered`);
     await waitFor(async () => (await q.refresh(), q.pending('w') === 0 ? true : undefined), 30_000, 'the stream to be empty');
+    const stopped = new Promise((resolve) => survivor.once('exit', resolve));
+    survivor.kill('SIGTERM');
+    await stopped;
     await producer.close();
   });
 
