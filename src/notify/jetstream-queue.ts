@@ -23,42 +23,19 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connect } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
-import { parseNatsServers } from '../core/nats-url.js';
-import { checkDuration, checkWhole } from '../core/options.js';
-import type { NotifyEvent } from './event.js';
+import { checkWhole } from '../core/options.js';
 import { eventJson } from './event.js';
+import type { JetStreamLayout, JetStreamQueueOptions } from './jetstream-layout.js';
+import { consumerName, deadStreamOf, ensureStreams, queueError, resolveJetStreamOptions, scanDeadLetters, subjectOf, text } from './jetstream-layout.js';
 import type { PulledMsg } from './jetstream-pull.js';
 import { ackAll, pull, signal } from './jetstream-pull.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
-import { DEFAULT_MAX_PENDING } from './queue-state.js';
+import { addWaiter } from './queue-state.js';
+import type { Waiter } from './queue-state.js';
 
-/** Options of {@link JetStreamQueue.open}. */
-export interface JetStreamQueueOptions {
-  /** `nats://host:port`, comma-separated for several (no credentials). */
-  servers: string;
-  /** The events stream. Default `METERKIT_NOTIFY`; the dead letters' is this plus `_DEAD`. */
-  stream?: string;
-  /** Subject prefix. Default `meterkit.notify`: events on `<prefix>.events.<endpoint>`, dead letters on `<prefix>.dead.<endpoint>`. */
-  subjectPrefix?: string;
-  /** ms a worker holds a leased event without renewing before the server redelivers it. Default 30 000. */
-  ackWait?: number;
-  /** Most events one endpoint's consumer has leased at once, all workers together. Default 1000. */
-  maxAckPending?: number;
-  /** Most events per endpoint in the stream (the server refuses more). Default 1 000 000. */
-  maxPending?: number;
-  /** ms within which a re-appended event id is stored once. Default 120 000. */
-  duplicateWindow?: number;
-  /** ms a worker's pull waits for new events before asking again. Default 1000. */
-  pollInterval?: number;
-  /** ms between refreshes of pending and dead-letter figures from the server. Default 5000. */
-  refreshInterval?: number;
-  /** ms a JetStream request (publish, ack, admin) may take. Default 5000. */
-  timeout?: number;
-  /** Connection name shown by the server. Default `meterkit-notify`. */
-  name?: string;
-}
+export type { JetStreamQueueOptions };
 
 interface Held extends QueuedEvent {
   readonly msg: PulledMsg;
@@ -73,21 +50,10 @@ interface Lane {
   dead: number;
   consumer: Promise<string> | undefined;
   pulling: Promise<void> | undefined;
-  waiters: Set<{ count: number; wake: () => void }>;
+  waiters: Set<Waiter>;
   /** A background pull's failure, thrown by the next take. */
   error: Error | undefined;
 }
-
-const NAME = /^[A-Za-z0-9_-]{1,32}$/;
-const PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
-
-/** The durable consumer's name of an endpoint: `_` escapes itself and the dots a name may hold. */
-export function consumerName(endpoint: string): string {
-  return `notify_${endpoint.replace(/_/g, '__').replace(/\./g, '_d')}`;
-}
-
-const text = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-const queueError = (what: string, err: unknown): MeterkitError => new MeterkitError(ErrorCode.NotifyQueue, `${what}: ${text(err)}`, { cause: err });
 
 /** See the file comment. Open with {@link JetStreamQueue.open}. */
 export class JetStreamQueue implements NotifyQueue {
@@ -102,7 +68,7 @@ export class JetStreamQueue implements NotifyQueue {
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
-    private readonly o: Required<Omit<JetStreamQueueOptions, 'servers' | 'name'>>,
+    private readonly o: JetStreamLayout,
   ) {}
 
   /**
@@ -110,22 +76,7 @@ export class JetStreamQueue implements NotifyQueue {
    * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` on a bad option; `ERR_METERKIT_NOTIFY_QUEUE` when NATS cannot be reached or refuses.
    */
   static async open(options: JetStreamQueueOptions): Promise<JetStreamQueue> {
-    const servers = parseNatsServers(options.servers);
-    const stream = options.stream ?? 'METERKIT_NOTIFY';
-    const subjectPrefix = options.subjectPrefix ?? 'meterkit.notify';
-    if (!NAME.test(stream)) throw new MeterkitError(ErrorCode.InvalidArgument, `invalid JetStream stream ${JSON.stringify(stream)}: use 1 to 32 letters, digits, _ or -`);
-    if (!PREFIX.test(subjectPrefix)) throw new MeterkitError(ErrorCode.InvalidArgument, `invalid subject prefix ${JSON.stringify(subjectPrefix)}: use dot-separated tokens of letters, digits, _ or -`);
-    const o = {
-      stream,
-      subjectPrefix,
-      ackWait: checkDuration('ackWait', options.ackWait ?? 30_000),
-      maxAckPending: checkWhole('maxAckPending', options.maxAckPending ?? 1000),
-      maxPending: checkWhole('maxPending', options.maxPending ?? DEFAULT_MAX_PENDING),
-      duplicateWindow: checkDuration('duplicateWindow', options.duplicateWindow ?? 120_000),
-      pollInterval: checkDuration('pollInterval', options.pollInterval ?? 1000),
-      refreshInterval: checkDuration('refreshInterval', options.refreshInterval ?? 5000),
-      timeout: checkDuration('timeout', options.timeout ?? 5000),
-    };
+    const { servers, ...o } = resolveJetStreamOptions(options);
     let nc: NatsConnection;
     try {
       nc = await connect({ servers, name: options.name ?? 'meterkit-notify', maxReconnectAttempts: -1, timeout: o.timeout, ignoreClusterUpdates: true });
@@ -135,7 +86,7 @@ export class JetStreamQueue implements NotifyQueue {
     try {
       const jsm = await jetstreamManager(nc, { timeout: o.timeout });
       const q = new JetStreamQueue(nc, jetstream(nc, { timeout: o.timeout }), jsm, o);
-      await q.ensureStreams();
+      await ensureStreams(jsm, o);
       await q.refresh();
       q.every(o.refreshInterval, () => q.refresh());
       q.every(Math.max(1, Math.floor(o.ackWait / 3)), async () => q.renew());
@@ -161,30 +112,11 @@ export class JetStreamQueue implements NotifyQueue {
   }
 
   private subject(kind: 'events' | 'dead', endpoint: string): string {
-    return `${this.o.subjectPrefix}.${kind}.${endpoint}`;
+    return subjectOf(this.o, kind, endpoint);
   }
 
   private get deadStream(): string {
-    return `${this.o.stream}_DEAD`;
-  }
-
-  private async ensureStreams(): Promise<void> {
-    const base = { storage: StorageType.File, num_replicas: 1, duplicate_window: this.o.duplicateWindow * 1_000_000 };
-    await this.ensure({ ...base, name: this.o.stream, subjects: [this.subject('events', '>')], retention: RetentionPolicy.Workqueue, discard: DiscardPolicy.New, max_msgs_per_subject: this.o.maxPending, discard_new_per_subject: true });
-    await this.ensure({ ...base, name: this.deadStream, subjects: [this.subject('dead', '>')], retention: RetentionPolicy.Limits });
-  }
-
-  private async ensure(config: Parameters<JetStreamManager['streams']['add']>[0] & { name: string }): Promise<void> {
-    try {
-      await this.jsm.streams.info(config.name);
-    } catch (infoErr) {
-      // not there: add it (an identical add by another process at the same time is accepted)
-      try {
-        await this.jsm.streams.add(config);
-      } catch (err) {
-        throw queueError(`cannot find (${text(infoErr)}) or create JetStream stream ${config.name}`, err);
-      }
-    }
+    return deadStreamOf(this.o);
   }
 
   /** Pending and dead-letter figures from the server (work-queue retention: what the stream holds is pending). */
@@ -334,35 +266,11 @@ export class JetStreamQueue implements NotifyQueue {
     this.lane(endpoint).dead += batch.length;
   }
 
-  /** Every dead letter matching `q`, with its sequence in the dead-letter stream. */
-  private async scanDead(q: DeadLetterQuery, limit: number): Promise<Array<DeadLetter & { seq: number }>> {
-    const name = `notify_scan_${Math.random().toString(36).slice(2, 10)}`;
-    const filter = this.subject('dead', q.endpoint ?? '>');
-    await this.jsm.consumers.add(this.deadStream, { name, filter_subject: filter, ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, inactive_threshold: 60_000_000_000 });
-    const ids = q.ids === undefined ? undefined : new Set(q.ids);
-    const out: Array<DeadLetter & { seq: number }> = [];
-    const skip = this.subject('dead', '').length;
-    try {
-      for (let more = true; more && out.length < limit; ) {
-        let n = 0;
-        await pull(this.nc, this.deadStream, name, 256, undefined, (m) => {
-          n++;
-          const d = JSON.parse(this.decoder.decode(m.data)) as { event: NotifyEvent; reason: DeadLetterReason; at: number };
-          if ((ids === undefined || ids.has(d.event.id)) && out.length < limit) out.push({ endpoint: m.subject.slice(skip), event: d.event, reason: d.reason, at: d.at, seq: m.seq });
-        });
-        more = n === 256;
-      }
-    } finally {
-      await this.jsm.consumers.delete(this.deadStream, name).catch(() => false);
-    }
-    return out;
-  }
-
   async deadLetters(query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
     this.checkOpen();
     const limit = checkWhole('limit', query.limit ?? 1000);
     try {
-      return (await this.scanDead(query, limit)).map(({ seq: _seq, ...d }) => d);
+      return (await scanDeadLetters(this.nc, this.jsm, this.o, query, limit)).map(({ seq: _seq, ...d }) => d);
     } catch (err) {
       throw err instanceof MeterkitError ? err : queueError('listing the JetStream dead letters failed', err);
     }
@@ -372,7 +280,7 @@ export class JetStreamQueue implements NotifyQueue {
     this.checkOpen();
     let n = 0;
     try {
-      for (const d of await this.scanDead(query, Number.MAX_SAFE_INTEGER)) {
+      for (const d of await scanDeadLetters(this.nc, this.jsm, this.o, query, Number.MAX_SAFE_INTEGER)) {
         // appended again under an id of its own (the event's id may still be in the duplicate window), then removed
         const dup = await this.publish(this.subject('events', d.endpoint), eventJson(d.event), `replay-${this.deadStream}-${d.seq}`);
         await this.jsm.streams.deleteMessage(this.deadStream, d.seq, false);
@@ -398,18 +306,7 @@ export class JetStreamQueue implements NotifyQueue {
   waitFor(endpoint: string, count: number, abort: AbortSignal): Promise<void> {
     const l = this.lane(endpoint);
     if (this.closed || abort.aborted || l.buffer.length >= count) return Promise.resolve();
-    const done = new Promise<void>((resolve) => {
-      const w = {
-        count,
-        wake: (): void => {
-          l.waiters.delete(w);
-          abort.removeEventListener('abort', w.wake);
-          resolve();
-        },
-      };
-      l.waiters.add(w);
-      abort.addEventListener('abort', w.wake, { once: true });
-    });
+    const done = addWaiter(l.waiters, count, abort);
     this.poll(endpoint);
     return done;
   }
