@@ -33,7 +33,7 @@ export type { MemoryQueueOptions } from './memory-queue.js';
 export { SqliteQueue, SQLITE_QUEUE_FILE } from './sqlite-queue.js';
 export type { SqliteQueueOptions } from './sqlite-queue.js';
 export { JetStreamQueue } from './jetstream-queue.js';
-export { consumerName } from './jetstream-layout.js';
+export { consumerName, subjectToken, endpointOfToken } from './jetstream-layout.js';
 export type { JetStreamQueueOptions } from './jetstream-layout.js';
 export { signWebhook, verifyWebhook, secretKey, SECRET_PREFIX, DEFAULT_TOLERANCE_SECONDS, MIN_SECRET_BYTES } from './signing.js';
 export type { WebhookHeaders, VerifyOptions, VerifyResult } from './signing.js';

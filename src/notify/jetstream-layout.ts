@@ -46,9 +46,22 @@ export type JetStreamLayout = Required<Omit<JetStreamQueueOptions, 'servers' | '
 const NAME = /^[A-Za-z0-9_-]{1,32}$/;
 const PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
-/** The durable consumer's name of an endpoint: `_` escapes itself and the dots a name may hold. */
+/**
+ * An endpoint's name as one subject token: a name may hold dots (`a.b`, `a..b`, `a.`), which
+ * would split it into several tokens or empty ones, so `_` is written `__` and `.` `_d`.
+ */
+export function subjectToken(endpoint: string): string {
+  return endpoint.replace(/_/g, '__').replace(/\./g, '_d');
+}
+
+/** The endpoint a {@link subjectToken} stands for. */
+export function endpointOfToken(token: string): string {
+  return token.replace(/_(_|d)/g, (_m, c: string) => (c === '_' ? '_' : '.'));
+}
+
+/** The durable consumer's name of an endpoint. */
 export function consumerName(endpoint: string): string {
-  return `notify_${endpoint.replace(/_/g, '__').replace(/\./g, '_d')}`;
+  return `notify_${subjectToken(endpoint)}`;
 }
 
 /** An error's message. */
@@ -80,9 +93,14 @@ export function resolveJetStreamOptions(options: JetStreamQueueOptions): JetStre
   };
 }
 
-/** The subject of an endpoint's events or dead letters. */
-export function subjectOf(o: JetStreamLayout, kind: 'events' | 'dead', endpoint: string): string {
-  return `${o.subjectPrefix}.${kind}.${endpoint}`;
+/** The subject of an endpoint's events or dead letters; without an endpoint, all of them (`>`). */
+export function subjectOf(o: JetStreamLayout, kind: 'events' | 'dead', endpoint?: string): string {
+  return `${o.subjectPrefix}.${kind}.${endpoint === undefined ? '>' : subjectToken(endpoint)}`;
+}
+
+/** The endpoint whose events or dead letters `subject` holds. */
+export function endpointOfSubject(o: JetStreamLayout, kind: 'events' | 'dead', subject: string): string {
+  return endpointOfToken(subject.slice(o.subjectPrefix.length + kind.length + 2));
 }
 
 /** The dead-letter stream's name. */
@@ -93,8 +111,8 @@ export function deadStreamOf(o: JetStreamLayout): string {
 /** Creates the events and dead-letter streams when missing. */
 export async function ensureStreams(jsm: JetStreamManager, o: JetStreamLayout): Promise<void> {
     const base = { storage: StorageType.File, num_replicas: 1, duplicate_window: o.duplicateWindow * 1_000_000 };
-    await ensure(jsm, { ...base, name: o.stream, subjects: [subjectOf(o, 'events', '>')], retention: RetentionPolicy.Workqueue, discard: DiscardPolicy.New, max_msgs_per_subject: o.maxPending, discard_new_per_subject: true });
-    await ensure(jsm, { ...base, name: deadStreamOf(o), subjects: [subjectOf(o, 'dead', '>')], retention: RetentionPolicy.Limits });
+    await ensure(jsm, { ...base, name: o.stream, subjects: [subjectOf(o, 'events')], retention: RetentionPolicy.Workqueue, discard: DiscardPolicy.New, max_msgs_per_subject: o.maxPending, discard_new_per_subject: true });
+    await ensure(jsm, { ...base, name: deadStreamOf(o), subjects: [subjectOf(o, 'dead')], retention: RetentionPolicy.Limits });
   }
 
 async function ensure(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0] & { name: string }): Promise<void> {
@@ -117,18 +135,17 @@ const decoder = new TextDecoder();
   /** Every dead letter matching `q`, with its sequence in the dead-letter stream. */
 export async function scanDeadLetters(nc: NatsConnection, jsm: JetStreamManager, o: JetStreamLayout, q: DeadLetterQuery, limit: number): Promise<Array<DeadLetter & { seq: number }>> {
     const name = `notify_scan_${Math.random().toString(36).slice(2, 10)}`;
-    const filter = subjectOf(o, 'dead', q.endpoint ?? '>');
+    const filter = subjectOf(o, 'dead', q.endpoint);
     await jsm.consumers.add(deadStreamOf(o), { name, filter_subject: filter, ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, inactive_threshold: 60_000_000_000 });
     const ids = q.ids === undefined ? undefined : new Set(q.ids);
     const out: Array<DeadLetter & { seq: number }> = [];
-    const skip = subjectOf(o, 'dead', '').length;
     try {
       for (let more = true; more && out.length < limit; ) {
         let n = 0;
         await pull(nc, deadStreamOf(o), name, 256, undefined, (m) => {
           n++;
           const d = JSON.parse(decoder.decode(m.data)) as { event: NotifyEvent; reason: DeadLetterReason; at: number };
-          if ((ids === undefined || ids.has(d.event.id)) && out.length < limit) out.push({ endpoint: m.subject.slice(skip), event: d.event, reason: d.reason, at: d.at, seq: m.seq });
+          if ((ids === undefined || ids.has(d.event.id)) && out.length < limit) out.push({ endpoint: endpointOfSubject(o, 'dead', m.subject), event: d.event, reason: d.reason, at: d.at, seq: m.seq });
         });
         more = n === 256;
       }

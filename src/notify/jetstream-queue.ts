@@ -1,10 +1,10 @@
 /**
  * The shared queue on NATS JetStream (`kind: 'nats'`): producers append, any number of worker
  * processes deliver. Layout (names from {@link JetStreamQueueOptions}):
- * - stream `METERKIT_NOTIFY`, subjects `meterkit.notify.events.<endpoint>`, work-queue retention
+ * - stream `METERKIT_NOTIFY`, subjects `meterkit.notify.events.<token>`, work-queue retention
  *   (an acked event is removed), file storage, at most `maxPending` events per subject (new ones
  *   refused past it), de-duplication by message id `<endpoint>/<event id>` within `duplicateWindow`;
- * - per endpoint a durable pull consumer `notify_<endpoint>` (dots escaped) filtered on its
+ * - per endpoint a durable pull consumer `notify_<token>` filtered on its
  *   subject: explicit acks, `ackWait`, unlimited redeliveries (the endpoint's maxAttempts and
  *   the dead-letter store decide when to give up), at most `maxAckPending` leased at once;
  * - stream `METERKIT_NOTIFY_DEAD`, subjects `meterkit.notify.dead.<endpoint>`: one message per
@@ -28,7 +28,7 @@ import { ErrorCode, MeterkitError } from '../core/errors.js';
 import { checkWhole } from '../core/options.js';
 import { eventJson } from './event.js';
 import type { JetStreamLayout, JetStreamQueueOptions } from './jetstream-layout.js';
-import { consumerName, deadStreamOf, ensureStreams, queueError, resolveJetStreamOptions, scanDeadLetters, subjectOf, text } from './jetstream-layout.js';
+import { consumerName, deadStreamOf, endpointOfSubject, ensureStreams, queueError, resolveJetStreamOptions, scanDeadLetters, subjectOf, text } from './jetstream-layout.js';
 import type { PulledMsg } from './jetstream-pull.js';
 import { ackAll, pull, signal } from './jetstream-pull.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
@@ -122,9 +122,8 @@ export class JetStreamQueue implements NotifyQueue {
   /** Pending and dead-letter figures from the server (work-queue retention: what the stream holds is pending). */
   async refresh(): Promise<void> {
     const count = async (stream: string, kind: 'events' | 'dead'): Promise<Map<string, number>> => {
-      const info = await this.jsm.streams.info(stream, { subjects_filter: this.subject(kind, '>') });
-      const skip = this.subject(kind, '').length;
-      return new Map(Object.entries(info.state.subjects ?? {}).map(([s, n]) => [s.slice(skip), n]));
+      const info = await this.jsm.streams.info(stream, { subjects_filter: subjectOf(this.o, kind) });
+      return new Map(Object.entries(info.state.subjects ?? {}).map(([s, n]) => [endpointOfSubject(this.o, kind, s), n]));
     };
     const [pending, dead] = await Promise.all([count(this.o.stream, 'events'), count(this.deadStream, 'dead')]);
     for (const name of new Set([...pending.keys(), ...dead.keys(), ...this.lanes.keys()])) {

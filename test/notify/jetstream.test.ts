@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Broadcaster, JetStreamQueue, consumerName, openBroadcaster } from '../../src/notify/index.js';
+import { Broadcaster, JetStreamQueue, consumerName, endpointOfToken, openBroadcaster, subjectToken } from '../../src/notify/index.js';
 import type { JetStreamQueueOptions } from '../../src/notify/index.js';
 import { startNatsServer } from '../helpers/nats.js';
 import type { NatsServer } from '../helpers/nats.js';
@@ -44,12 +44,29 @@ describe('notify queue: nats specifics', { skip }, () => {
     await b.close();
   });
 
+  it('endpoint names with dots and underscores are one subject token each: lists stay apart and counts come back under the name', async () => {
+    const q = await open();
+    const names = ['a', 'a.b', 'a..b', 'a.', 'a_db', 'a_.b'];
+    await q.append(names.map((endpoint) => ({ endpoint, events: [ev(`id-${endpoint}`)] })));
+    for (const name of names) {
+      const got = await q.take(name, 10);
+      assert.deepEqual(ids(got), [`id-${name}`], name);
+      await q.deadLetter(name, got, { kind: 'status', status: 400, message: '400 Bad Request', attempts: 1 });
+    }
+    assert.deepEqual((await q.deadLetters({ endpoint: 'a.' })).map((d) => d.endpoint), ['a.']);
+    await q.refresh();
+    for (const name of names) assert.equal(q.deadLetterCount(name), 1, name);
+    assert.deepEqual(new Set((await q.deadLetters()).map((d) => d.endpoint)), new Set(names));
+    await q.close();
+  });
+
   it('rejects bad options naming the value', async () => {
     await assert.rejects(JetStreamQueue.open({ servers: 'http://x' }), code('ERR_METERKIT_INVALID_ARGUMENT'));
     await assert.rejects(JetStreamQueue.open({ servers: (server as NatsServer).url, stream: 'a.b' }), code('ERR_METERKIT_INVALID_ARGUMENT'));
     await assert.rejects(JetStreamQueue.open({ servers: (server as NatsServer).url, subjectPrefix: 'a.>' }), code('ERR_METERKIT_INVALID_ARGUMENT'));
     await assert.rejects(openBroadcaster({ queue: 'nats', endpoints: [] }), code('ERR_METERKIT_INVALID_ARGUMENT'));
     assert.equal(consumerName('a.b_c'), 'notify_a_db__c');
+    assert.equal(endpointOfToken(subjectToken('a_.d._d')), 'a_.d._d');
   });
 
   it('redelivers events leased by a worker that stopped renewing, once ackWait has passed', async () => {
