@@ -182,6 +182,21 @@ export async function runCore(): Promise<void> {
       for (let i = 0; i < n; i++) ocs[i & 3]?.add(1, { route: `/api/v1/items/${(i >> 2) & 7}`, status: String(200 + (i % 3)) });
       return n;
     }, LABELS_N);
+    // What any library pays before it resolves anything: building the label object and
+    // reading each value once. A value built at run time is a new string (a rope, once it is
+    // 13 characters or longer) that V8 copies into a flat string, or hashes out of line, before
+    // anything can compare or look it up; no resolver gets under this. The most any library
+    // could gain over prom-client here is prom-client's time over this floor.
+    const made: object[] = new Array<object>(16);
+    const realisticFloor = timeOps((n) => {
+      let c = 0;
+      for (let i = 0; i < n; i++) {
+        const l = { route: `/api/v1/items/${(i >> 2) & 7}`, status: String(200 + (i % 3)) };
+        made[i & 15] = l;
+        c += l.route.charCodeAt(l.route.length - 1) + l.status.charCodeAt(l.status.length - 1);
+      }
+      return c;
+    }, LABELS_N);
     const pcMix = realisticPeers[0]?.[1] as number;
     record(S, 'realistic mix: agent stack / bare registry', realisticStack / realisticBare, '×');
     speedups('realistic mix: bare registry', realisticBare, [...realisticPeers, ['otel', realisticOt]]);
@@ -190,8 +205,10 @@ export async function runCore(): Promise<void> {
     record(S, 'realistic mix, agent stack', realisticStack);
     for (const [name, ns] of realisticPeers) record(S, `realistic mix, ${name} inc(labels)`, ns);
     record(S, 'realistic mix, otel counter.add(1, attrs)', realisticOt);
+    record(S, 'realistic mix, floor: building the labels and reading each value once (no library)', realisticFloor);
+    record(S, 'realistic mix: the most any library could gain over prom-client (its time / the floor)', pcMix / realisticFloor, '×');
     // DESIGN's target for labels per call is stated for the realistic mix, so it is checked there too
-    target('labels per call, realistic mix: bare registry vs prom-client inc(labels)', '≥ 6×', `${(pcMix / realisticBare).toFixed(2)}×`, pcMix / realisticBare >= 6);
+    target('labels per call, realistic mix: bare registry vs prom-client inc(labels)', '≥ 6×', `${(pcMix / realisticBare).toFixed(2)}× (the floor allows at most ${(pcMix / realisticFloor).toFixed(2)}×)`, pcMix / realisticBare >= 6);
     target('realistic mix: agent stack vs bare registry', '≤ 2×', `${(realisticStack / realisticBare).toFixed(2)}×`, realisticStack / realisticBare <= 2);
     await stream.close();
   }

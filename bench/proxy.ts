@@ -10,7 +10,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -139,6 +139,19 @@ async function shortConnections(port: number, total: number, parallel: number): 
   return total / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
+/**
+ * CPU seconds a process has used (user + system), from /proc: the same source for Node and
+ * HAProxy. Clock ticks are 10 ms, so it is summed over every round of a case (seconds of CPU).
+ */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  // fields after the command name, which sits in parentheses and may contain spaces
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'latin1' }).trim()) || 100;
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1] as number;
@@ -175,37 +188,68 @@ async function measure(children: ChildProcess[]): Promise<void> {
   }
   else record(S, 'HAProxy not installed (apt-get install haproxy): no comparison', 0, '');
 
-  // rounds of about a second or more each: shorter ones (0.2 s) let three processes on two cores
-  // and the machine's moments decide the ratios, and two runs disagreed by 10 points
-  const rounds = 7;
+  // Rounds of about a second or more each, every round starting with a different forwarder.
+  // Three busy processes (client, forwarder, backend) share two cores here, so one round's
+  // figure moves ±15% with the machine's moments, even between two identical proxies. So the ratios are taken round by round, between forwarders
+  // measured back to back, and their median is what the targets judge; and what accounting
+  // costs is also read where it would show first, in the proxy's CPU per byte (summed from
+  // /proc over all rounds), which the scheduling noise moves far less than throughput.
+  const rounds = 9;
   const cases = [
     ['bulk, 1 connection', (p: number) => bulk(p, 1, 768 * 1024 * 1024), 'MB/s'],
     ['bulk, 16 connections', (p: number) => bulk(p, 16, 48 * 1024 * 1024), 'MB/s'],
     ['short connections (64 B each way, 50 at once)', (p: number) => shortConnections(p, 4000, 50), 'conn/s'],
   ] as const;
   const figures = new Map<string, number>();
+  const perRound = new Map<string, number[]>();
+  const cpuPerUnit = new Map<string, number>();
   for (const [label, run, unit] of cases) {
     for (const f of fwd) await run(f.port); // warm-up
     const samples = new Map<string, number[]>(fwd.map((f) => [f.name, []]));
+    const cpu = new Map<string, number>(fwd.map((f) => [f.name, 0]));
+    const work = new Map<string, number>(fwd.map((f) => [f.name, 0]));
     for (let r = 0; r < rounds; r++) {
-      // each round starts with a different forwarder, so none is always measured first or last
       for (let i = 0; i < fwd.length; i++) {
         const f = fwd[(i + r) % fwd.length] as Forwarder;
-        samples.get(f.name)?.push(await run(f.port));
+        const c0 = cpuSeconds(f.child.pid);
+        const t0 = process.hrtime.bigint();
+        const v = await run(f.port);
+        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+        cpu.set(f.name, (cpu.get(f.name) ?? 0) + cpuSeconds(f.child.pid) - c0);
+        work.set(f.name, (work.get(f.name) ?? 0) + v * secs);
+        samples.get(f.name)?.push(v);
       }
     }
     for (const f of fwd) {
-      const v = median(samples.get(f.name) ?? []);
+      const xs = samples.get(f.name) ?? [];
+      const v = median(xs);
       figures.set(`${label}|${f.name}`, v);
+      perRound.set(`${label}|${f.name}`, xs);
+      const perUnit = (cpu.get(f.name) ?? NaN) / (work.get(f.name) ?? NaN);
+      cpuPerUnit.set(`${label}|${f.name}`, perUnit);
       record(S, `${label}: ${f.name}`, unit === 'MB/s' ? v / 1e6 : v, unit);
+      if (unit === 'MB/s') record(S, `${label}: ${f.name}, forwarder CPU per GB`, perUnit * 1e9, 'CPU s/GB');
     }
   }
   const get = (label: string, name: string): number => figures.get(`${label}|${name}`) ?? NaN;
+  /** The median over rounds of a's figure over b's in the same round. */
+  const pairedRatio = (label: string, a: string, b: string): number => {
+    const xs = perRound.get(`${label}|${a}`) ?? [];
+    const ys = perRound.get(`${label}|${b}`) ?? [];
+    return median(xs.map((x, i) => x / (ys[i] ?? NaN)));
+  };
   for (const [label] of cases.slice(0, 2)) {
-    const ratio = get(label, 'meterkit') / get(label, 'bare pipe()');
-    target(`proxy throughput, ${label.slice(6)}, vs bare pipe()`, '≥ 95%', `${(ratio * 100).toFixed(1)}%`, ratio >= 0.95);
-    const acct = 1 - get(label, 'meterkit') / get(label, 'meterkit, accounting off');
-    target(`proxy accounting cost, ${label.slice(6)}`, '≤ 2%', `${(acct * 100).toFixed(1)}%`, acct <= 0.02);
+    const what = label.slice(6);
+    const ratio = pairedRatio(label, 'meterkit', 'bare pipe()');
+    target(`proxy throughput, ${what}, vs bare pipe() (median of per-round ratios)`, '≥ 95%', `${(ratio * 100).toFixed(1)}%`, ratio >= 0.95);
+    const tput = 1 - pairedRatio(label, 'meterkit', 'meterkit, accounting off');
+    record(S, `${label}: accounting's throughput cost (median of per-round ratios)`, tput * 100, '%');
+    // the spread of those per-round ratios: how far one round's figure moves with the machine
+    const rs = (perRound.get(`${label}|meterkit`) ?? []).map((x, i) => x / ((perRound.get(`${label}|meterkit, accounting off`) ?? [])[i] ?? NaN)).sort((a, b) => a - b);
+    record(S, `${label}: per-round ratio meterkit / accounting off, lowest`, (rs[0] ?? NaN) * 100, '%');
+    record(S, `${label}: per-round ratio meterkit / accounting off, highest`, (rs[rs.length - 1] ?? NaN) * 100, '%');
+    const cpuCost = (cpuPerUnit.get(`${label}|meterkit`) ?? NaN) / (cpuPerUnit.get(`${label}|meterkit, accounting off`) ?? NaN) - 1;
+    target(`proxy accounting cost, ${what} (forwarder CPU per byte vs accounting off)`, '≤ 2%', `${(cpuCost * 100).toFixed(1)}%`, cpuCost <= 0.02);
   }
   const short = cases[2][0];
   const cps = get(short, 'meterkit') / get(short, 'bare pipe()');

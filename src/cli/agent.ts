@@ -16,6 +16,11 @@ import { TcpBuilder } from '../tcp/builder.js';
 import { collectDockerMetrics } from '../collectors/docker/collector.js';
 import { Proxy, createProxyApi } from '../proxy/index.js';
 import type { ProxyConfig } from './proxy.js';
+import type { MonitorConfig, ReportConfig } from './monitor.js';
+import type { MonitorParts } from './monitor-agent.js';
+import { startMonitorParts } from './monitor-agent.js';
+import type { Monitor } from '../monitor/monitor.js';
+import type { Reporter } from '../monitor/reporter.js';
 import type { DockerNaming } from '../collectors/docker/tracker.js';
 
 /** Settings of a running agent (what the command line turns into). */
@@ -49,6 +54,10 @@ export interface AgentConfig {
   openMetricsCreated?: boolean;
   /** Run the TCP load balancer (`meterkit proxy`, `--proxy-bind`). */
   proxy?: ProxyConfig;
+  /** Run the peer monitor (`--monitor`): HTTP transport, alerts logged. */
+  monitor?: MonitorConfig;
+  /** Report this agent's heartbeat and informers to a monitor (`--report-to`). */
+  report?: ReportConfig;
   /** meterkit's version (gobetween_build_info in gobetween naming). */
   version?: string;
 }
@@ -62,6 +71,10 @@ export interface Agent {
   readonly stream: TcpRecorder | null;
   /** The load balancer, when proxying. */
   readonly proxy: Proxy | null;
+  /** The peer monitor, with `--monitor`. */
+  readonly monitor: Monitor | null;
+  /** The reporter, with `--report-to`. */
+  readonly reporter: Reporter | null;
   /** Stops everything (the proxy first: it stops accepting and drains). */
   close(): Promise<void>;
 }
@@ -101,7 +114,10 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   let ticker: NodeJS.Timeout | null = null;
   const vars = createJsonHandler(registry);
   let proxy: Proxy | null = null;
+  let monitoring: MonitorParts | null = null;
   const close = async (): Promise<void> => {
+    // first: the last heartbeat goes before anything else stops; the monitor stops judging
+    await monitoring?.close();
     // first: stop accepting proxy clients and let open connections finish while /metrics still answers
     await proxy?.close(config.proxy?.drainTimeout ?? 0);
     if (ticker !== null) clearInterval(ticker);
@@ -146,6 +162,10 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
       for (const o of config.proxy.servers) await proxy.addServer(o);
       server.routeTree('/servers', createProxyApi(proxy));
     }
+    if (config.monitor !== undefined || config.report !== undefined) {
+      const recorder = stream ? new FanoutRecorder([registry, stream]) : registry;
+      monitoring = await startMonitorParts(config.monitor, config.report, { server, recorder, auth: config.auth, log });
+    }
     server.route('/metrics', createMetricsHandler(registry, { openMetrics: config.openMetrics, created: config.openMetricsCreated }));
     server.route('/debug/vars', vars);
     server.route('/healthz', createHealthHandler());
@@ -166,5 +186,9 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     const a = stream.address();
     log(`meterkit agent: streaming on tcp://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port} (meterkit observe ${a.address}:${a.port})`);
   }
-  return { registry, url, stream, proxy, close };
+  if (monitoring?.monitor) log(`meterkit agent: peer monitor at ${url}/monitor/v1 (POST metrics, GET peers; meterkit peers --url ${url})${config.monitor?.nats ? `, and from NATS ${config.monitor.nats}` : ''}`);
+  const reporter = monitoring?.reporter ?? null;
+  if (reporter !== null) log(`meterkit agent: reporting as ${JSON.stringify(reporter.peer)} to ${config.report?.to ?? ''} every ${reporter.interval} ms (ttl ${reporter.ttl} ms)`);
+  monitoring?.startReporting();
+  return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, close };
 }

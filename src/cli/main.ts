@@ -8,13 +8,13 @@ import type { AgentConfig } from './agent.js';
 import { MIN_BUFFER_BYTES } from '../tcp/builder.js';
 import { readPem, startAgent } from './agent.js';
 import { PROXY_HELP, PROXY_OPTIONS, parseProxyFlags } from './proxy.js';
+import { MONITOR_HELP, MONITOR_OPTIONS, parseMonitorFlags } from './monitor.js';
+import { PEERS_HELP, peersCommand } from './peers.js';
 import { observeCommand } from './observe.js';
 import { CONNECT_TIMEOUT_MS, RETRY_MS, formatInterval } from '../observer/client.js';
 import { dockerCommand, normalizeDockerFlag, parseNaming } from './docker.js';
 import { parseHostPort } from '../core/address.js';
-import type { AuthOptions } from '../http/auth.js';
-import { checkAuth } from '../http/auth.js';
-import { readSecret } from './secrets.js';
+import { AUTH_OPTIONS, readAuthFlags } from './secrets.js';
 import { UsageError, asUsage, durationFlag, wholeFlag } from './usage.js';
 
 const HELP = `meterkit — metrics toolkit and agent for Node.js
@@ -29,6 +29,7 @@ Commands:
   observe [addr]    Watch a live metrics stream in the terminal (default 127.0.0.1:5000)
   docker [url]      Print the container metrics of a Docker engine once, and exit
   proxy             Run a TCP load balancer (with per-backend traffic metrics) in the agent
+  peers             Show the peers a monitor agent (agent --monitor) watches, and their state
   help [command]    Show help for meterkit or for one command
 
 Options:
@@ -74,6 +75,7 @@ Options:
   --docker-naming <mode>    docker (docker_exporter's names, default) or cadvisor
   -h, --help                Show this help
 
+${MONITOR_HELP}
 ${PROXY_HELP}`;
 
 const PROXY_COMMAND_HELP = `Usage: meterkit proxy --bind <host:port> --backend <host:port>... [options]
@@ -139,10 +141,7 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
       allowPositionals: false,
       options: {
         listen: { type: 'string' },
-        'auth-token': { type: 'string' },
-        'auth-token-file': { type: 'string' },
-        'basic-auth': { type: 'string' },
-        'basic-auth-file': { type: 'string' },
+        ...AUTH_OPTIONS,
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'no-process': { type: 'boolean' },
@@ -158,6 +157,7 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
         docker: { type: 'string' },
         'docker-naming': { type: 'string' },
         ...PROXY_OPTIONS,
+        ...MONITOR_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -169,18 +169,8 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   const listen = values.listen;
   if (listen !== undefined) asUsage(() => parseHostPort(listen, '--listen address'));
   const config: AgentConfig = { listen, process: !values['no-process'] };
-  const token = readSecret({ flag: '--auth-token', value: values['auth-token'], fileFlag: '--auth-token-file', file: values['auth-token-file'], envName: 'METERKIT_AUTH_TOKEN', env });
-  const basic = readSecret({ flag: '--basic-auth', value: values['basic-auth'], fileFlag: '--basic-auth-file', file: values['basic-auth-file'], envName: 'METERKIT_BASIC_AUTH', env });
-  if (token !== undefined || basic !== undefined) {
-    const auth: AuthOptions = {};
-    if (token !== undefined) auth.token = token;
-    if (basic !== undefined) {
-      const i = basic.indexOf(':');
-      if (i <= 0) throw new UsageError('invalid basic auth credentials (not shown): use user:password');
-      auth.basic = { username: basic.slice(0, i), password: basic.slice(i + 1) };
-    }
-    config.auth = asUsage(() => checkAuth(auth));
-  }
+  const auth = readAuthFlags(values, env);
+  if (auth !== undefined) config.auth = auth;
   const cert = values['tls-cert'];
   const key = values['tls-key'];
   if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
@@ -208,6 +198,9 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   else if (values['docker-naming'] !== undefined) throw new UsageError('--docker-naming needs --docker');
   const proxy = parseProxyFlags(values, readPem);
   if (proxy !== undefined) config.proxy = proxy;
+  const { monitor, report } = parseMonitorFlags(values);
+  if (monitor !== undefined) config.monitor = monitor;
+  if (report !== undefined) config.report = report;
   return config;
 }
 
@@ -265,6 +258,7 @@ export async function main(
       else if (rest[0] === 'proxy') out(PROXY_COMMAND_HELP);
       else if (rest[0] === 'observe') out(OBSERVE_HELP);
       else if (rest[0] === 'docker') out(DOCKER_HELP);
+      else if (rest[0] === 'peers') out(PEERS_HELP);
       else {
         err(`meterkit: unknown command "${rest[0]}"\n\n${HELP}`);
         return 2;
@@ -276,22 +270,15 @@ export async function main(
       return 0;
     }
     if (cmd === 'agent' || cmd === 'proxy') return await agentCommand(cmd, rest, out, err);
-    if (cmd === 'docker') {
-      const r = await dockerCommand(rest, out, err);
-      if (r === 'help') {
-        out(DOCKER_HELP);
-        return 0;
-      }
-      return r;
-    }
-    if (cmd === 'observe') {
-      const r = await observeCommand(rest, out, err, untilSignal);
-      if (r === 'help') {
-        out(OBSERVE_HELP);
-        return 0;
-      }
-      return r;
-    }
+    // a command that answers 'help' gets its help printed here, with exit 0
+    const helped = (r: number | 'help', help: string): number => {
+      if (r !== 'help') return r;
+      out(help);
+      return 0;
+    };
+    if (cmd === 'docker') return helped(await dockerCommand(rest, out, err), DOCKER_HELP);
+    if (cmd === 'peers') return helped(await peersCommand(rest, out, err), PEERS_HELP);
+    if (cmd === 'observe') return helped(await observeCommand(rest, out, err, untilSignal), OBSERVE_HELP);
     err(`meterkit: unknown command "${cmd}": run "meterkit --help" for the list of commands\n`);
     return 2;
   } catch (e) {

@@ -3,7 +3,9 @@
  * the file or the variable, never the secret.
  */
 import { readFileSync } from 'node:fs';
-import { UsageError } from './usage.js';
+import type { AuthOptions } from '../http/auth.js';
+import { checkAuth } from '../http/auth.js';
+import { UsageError, asUsage } from './usage.js';
 
 /** Where a secret may come from: a flag's value, a file flag's path, an environment variable. */
 export interface SecretSources {
@@ -33,4 +35,30 @@ export function readSecret(s: SecretSources): string | undefined {
     return secret;
   }
   return s.value ?? s.env[s.envName];
+}
+
+/** parseArgs options of the credentials flags (the agent's, and its clients' such as `meterkit peers`). */
+export const AUTH_OPTIONS = {
+  'auth-token': { type: 'string' },
+  'auth-token-file': { type: 'string' },
+  'basic-auth': { type: 'string' },
+  'basic-auth-file': { type: 'string' },
+} as const;
+
+/**
+ * Credentials from `--auth-token`, `--basic-auth` (or their `-file` flags, or the
+ * METERKIT_AUTH_TOKEN and METERKIT_BASIC_AUTH variables); undefined when none is given.
+ */
+export function readAuthFlags(values: { [K in keyof typeof AUTH_OPTIONS]?: string }, env: NodeJS.ProcessEnv): AuthOptions | undefined {
+  const token = readSecret({ flag: '--auth-token', value: values['auth-token'], fileFlag: '--auth-token-file', file: values['auth-token-file'], envName: 'METERKIT_AUTH_TOKEN', env });
+  const basic = readSecret({ flag: '--basic-auth', value: values['basic-auth'], fileFlag: '--basic-auth-file', file: values['basic-auth-file'], envName: 'METERKIT_BASIC_AUTH', env });
+  if (token === undefined && basic === undefined) return undefined;
+  const auth: AuthOptions = {};
+  if (token !== undefined) auth.token = token;
+  if (basic !== undefined) {
+    const i = basic.indexOf(':');
+    if (i <= 0) throw new UsageError('invalid basic auth credentials (not shown): use user:password');
+    auth.basic = { username: basic.slice(0, i), password: basic.slice(i + 1) };
+  }
+  return asUsage(() => checkAuth(auth));
 }

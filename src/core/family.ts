@@ -172,14 +172,32 @@ export class Family<S extends SeriesBase = SeriesBase> {
             i = -1;
             break;
           }
-          node = (node as Node)[v];
+          // past a miss, go on checking names and values: a new series may skip the slow path
+          if (node !== undefined) node = (node as Node)[v];
           i++;
-          if (node === undefined) break;
         }
+        if (i === n && node === undefined) return this.createIn(set, obj);
       }
       if (i === n && node !== undefined) return node as S;
     }
     return this.resolveSlow(labels);
+  }
+
+  /**
+   * A new series for an object whose keys are exactly `set`'s names in its order and whose
+   * values are strings (resolve checked both): the names were validated when the set was made,
+   * so splitLabels would find nothing new, and the values go in as they are.
+   */
+  private createIn(set: LabelSet, obj: Readonly<Record<string, string>>): S {
+    // splitLabels refuses iterables, and reads own keys only where for…in also sees inherited ones
+    if (Symbol.iterator in obj) return this.resolveSlow(obj);
+    const values = new Array<string>(set.labelNames.length);
+    let i = 0;
+    for (const k in obj) {
+      if (!Object.prototype.hasOwnProperty.call(obj, k)) return this.resolveSlow(obj);
+      values[i++] = obj[k] as string;
+    }
+    return this.add(set, values);
   }
 
   private resolveSlow(labels: Labels | undefined): S {
@@ -195,7 +213,11 @@ export class Family<S extends SeriesBase = SeriesBase> {
     const set = this.setFor(names);
     this.last = set;
     const hit = trieGet(set.root, values);
-    if (hit !== undefined) return hit as S;
+    return hit !== undefined ? (hit as S) : this.add(set, values);
+  }
+
+  /** The series for `values` (valid, in `set`'s order) that `set`'s own trie does not have. */
+  private add(set: LabelSet, values: string[]): S {
     const canon = set.canonical;
     const cv = set === canon ? values : set.toCanonical(values);
     let s = set === canon ? undefined : trieGet(canon.root, cv);

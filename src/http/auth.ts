@@ -83,3 +83,14 @@ export function authorized(header: string | undefined, auth: AuthOptions): boole
   }
   return false;
 }
+
+/**
+ * The `Authorization` header a client sends to a server configured with `auth`: the bearer
+ * token when there is one, else basic credentials. The inverse of {@link authorized}.
+ */
+export function authorizationHeader(auth: AuthOptions): string {
+  checkAuth(auth);
+  if (auth.token !== undefined) return `Bearer ${auth.token}`;
+  const b = auth.basic as { username: string; password: string };
+  return `Basic ${Buffer.from(`${b.username}:${b.password}`, 'utf8').toString('base64')}`;
+}

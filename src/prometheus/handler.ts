@@ -51,7 +51,7 @@ export interface MetricsHandlerOptions {
   created?: boolean;
   /** Compress when the client accepts gzip. Default true. */
   gzip?: boolean;
-  /** Series rendered between turns of the event loop. Default 2000. */
+  /** Series rendered between turns of the event loop. Default 10 000 (see {@link renderBuffers}). */
   sliceSize?: number;
 }
 

@@ -3,17 +3,11 @@ import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { main, version } from '../../src/cli/main.js';
+import { version } from '../../src/cli/main.js';
+import { capture } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../../bin/meterkit.js', import.meta.url));
-
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, (s) => (out += s), (s) => (err += s));
-  return { code, out, err };
-}
 
 describe('meterkit command', () => {
   it('prints help and the version', async () => {

@@ -29,6 +29,7 @@ const checks: Record<string, () => boolean> = {
   openmetrics: () => existsSync(PYTHON) && existsSync('/usr/lib/python3/dist-packages/prometheus_client/openmetrics/parser.py'),
   openssl: () => onPath('openssl') !== undefined,
   tmux: () => onPath('tmux') !== undefined,
+  'nats-server': () => onPath('nats-server') !== undefined,
   podman: () => onPath('podman') !== undefined && onPath('runc') !== undefined && onPath('busybox') !== undefined,
 };
 

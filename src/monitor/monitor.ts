@@ -1,0 +1,400 @@
+/**
+ * The peer monitor (ipfs-cluster's `pubsubmon` + `metrics.Checker`, with its flaws fixed):
+ * windows of the last metrics per (metric name, peer), a check on a timer that raises one
+ * `down` per outage and an `up` on recovery, a bounded alert queue per iterator, and peers
+ * that leave forgotten with their windows.
+ *
+ * Costs: `logMetric` for a known (peer, metric) writes its window's columns and allocates only
+ * the Metric it returns (young garbage) — the name and peer rules ran when the window was made.
+ * `check()` walks the per-window and per-peer columns (window.ts, peers.ts) without sorting or
+ * allocating, except the alerts it raises.
+ */
+import { EventEmitter } from 'node:events';
+import { ErrorCode, MeterkitError } from '../core/errors.js';
+import { AlertQueue } from './alerts.js';
+import { deadlineOf, judge, phiOf } from './detector.js';
+import type { ResolvedDetector } from './detector.js';
+import { MonitorMetrics } from './metrics.js';
+import { resolveOptions } from './options.js';
+import type { MonitorOptions } from './options.js';
+import type { Alert, AlertKind, Metric, MetricInput, PeerSet, PeerStatus } from './types.js';
+import { InvalidMetricError, checkMetric } from './validate.js';
+import { PeerTable } from './peers.js';
+import type { Peer } from './peers.js';
+import { Columns, Window } from './window.js';
+
+/** Worst-state ranks of a peer's windows at a check (0: not judged, a peer outside the set). */
+const UNKNOWN = 1;
+const UP = 2;
+const DOWN = 3;
+
+/** The peer monitor. See the README's "Peer monitor" section for the model. */
+export class Monitor extends EventEmitter {
+  private readonly cap: number;
+  private readonly maxWindows: number;
+  private windowCount = 0;
+  private readonly interval: number;
+  private readonly queueCap: number;
+  private readonly forgetAfter: number;
+  private readonly reAlert: number;
+  private readonly detector: ResolvedDetector;
+  private readonly peerSet: PeerSet | undefined;
+  private readonly now: () => number;
+  private readonly onError: (err: Error) => void;
+  private readonly metrics: MonitorMetrics | undefined;
+
+  private readonly known = new PeerTable();
+  private readonly cols: Columns;
+  private readonly queues = new Set<AlertQueue>();
+  private gen = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private droppedCount = 0;
+
+  /** @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` naming the bad option. */
+  constructor(options: MonitorOptions = {}) {
+    super();
+    const o = resolveOptions(options);
+    this.cap = o.windowCap;
+    this.maxWindows = o.maxWindows;
+    this.interval = o.checkInterval;
+    this.queueCap = o.alertQueueCap;
+    this.forgetAfter = o.forgetAfter;
+    this.reAlert = o.reAlertInterval;
+    this.detector = o.detector;
+    this.peerSet = o.peers;
+    this.now = o.now;
+    this.onError = o.onError;
+    this.cols = new Columns(this.cap);
+    this.metrics = options.recorder === undefined ? undefined : new MonitorMetrics(options.recorder, () => this.publishAll());
+  }
+
+  /** Alerts dropped because an iterator's queue was full (all iterators, since construction). */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** Listens to every alert, called synchronously as it is raised. */
+  override on(event: 'alert', fn: (a: Alert) => void): this;
+  override on(event: string | symbol, fn: (...args: never[]) => void): this;
+  override on(event: string | symbol, fn: (...args: never[]) => void): this {
+    return super.on(event, fn as (...args: unknown[]) => void);
+  }
+
+  private windowOf(m: unknown): Window | undefined {
+    if (typeof m !== 'object' || m === null) return undefined;
+    const { name, peer } = m as Partial<MetricInput>;
+    // a non-string key finds nothing, so a lookup before validation is safe
+    const p = this.known.get(peer as string);
+    if (p === undefined) return undefined;
+    for (const w of p.windows) if (w.name === name) return w;
+    return undefined;
+  }
+
+  private reject(err: unknown): never {
+    if (err instanceof InvalidMetricError) this.metrics?.rejected(err.field);
+    throw err;
+  }
+
+  /**
+   * Validates and stores one metric (see {@link MetricInput} for the rules) and returns it as
+   * stored. A valid metric of a (peer, metric) in an outage raises its `up` at once.
+   * @throws InvalidMetricError (`ERR_METERKIT_INVALID_METRIC`) naming the field, the value and the rule.
+   */
+  logMetric(m: unknown): Metric {
+    const now = this.now();
+    const w = this.windowOf(m);
+    let expire: number;
+    try {
+      expire = checkMetric(m, now, w !== undefined);
+      if (w === undefined && this.windowCount >= this.maxWindows) throw this.full(m as MetricInput);
+    } catch (err) {
+      this.reject(err);
+    }
+    return this.store(m as MetricInput, w, expire, now);
+  }
+
+  /**
+   * Validates a batch (a JSON array of metrics) and then logs it all, or nothing if one is bad.
+   * Returns how many were logged.
+   * @throws InvalidMetricError naming the index, the field, the value and the rule.
+   */
+  logMetrics(batch: unknown): number {
+    if (!Array.isArray(batch)) this.reject(new InvalidMetricError('shape', 'invalid metrics batch: it must be a JSON array of metrics'));
+    const now = this.now();
+    const n = batch.length;
+    const windows = new Array<Window | undefined>(n);
+    const expires = new Array<number>(n);
+    // the (peer, metric) pairs the batch would open, so the limit is checked before anything is logged
+    let fresh: Set<string> | undefined;
+    try {
+      for (let i = 0; i < n; i++) {
+        const w = this.windowOf(batch[i]);
+        windows[i] = w;
+        expires[i] = checkMetric(batch[i], now, w !== undefined, i);
+        if (w === undefined) {
+          const m = batch[i] as MetricInput;
+          (fresh ??= new Set()).add(`${m.peer}\u0000${m.name}`);
+          if (this.windowCount + fresh.size > this.maxWindows) throw this.full(m, i);
+        }
+      }
+    } catch (err) {
+      this.reject(err);
+    }
+    for (let i = 0; i < n; i++) {
+      const m = batch[i] as MetricInput;
+      // a window made by an earlier metric of this batch is found again here
+      this.store(m, windows[i] ?? this.windowOf(m), expires[i] as number, now);
+    }
+    return n;
+  }
+
+  private full(m: MetricInput, at?: number): InvalidMetricError {
+    return new InvalidMetricError(
+      'limit',
+      `invalid ${at === undefined ? 'metric' : `metric [${at}]`}: the monitor holds its limit of ${this.maxWindows} (peer, metric) windows (maxWindows), so a new one for peer ${JSON.stringify(m.peer)} and metric ${JSON.stringify(m.name)} is refused until silent peers are forgotten (forgetAfter)`,
+    );
+  }
+
+  private store(m: MetricInput, found: Window | undefined, expire: number, now: number): Metric {
+    const w = found ?? this.newWindow(m.name, m.peer);
+    const valid = m.valid ?? true;
+    w.push(m.value ?? '', valid, expire, now);
+    this.known.lastSeen[w.peerIndex] = now;
+    w.logged?.increment();
+    if (this.detector.kind === 'phi') w.refreshStats();
+    w.setDeadline(deadlineOf(w, this.detector));
+    if (valid && this.cols.outage[w.slot] === 1) {
+      this.cols.outage[w.slot] = 0;
+      // raised on arrival, not judged: no phi
+      this.raise(w, 'up', now, null);
+    }
+    return w.metric(w.newest());
+  }
+
+  private newWindow(name: string, peer: string): Window {
+    const p = this.known.get(peer) ?? this.known.add(peer);
+    const w = new Window(name, peer, p.index, this.cols);
+    this.windowCount++;
+    this.metrics?.attach(w);
+    p.windows.push(w);
+    return w;
+  }
+
+  /**
+   * Reads the peer set and marks its members with a new generation; false (reported) when the
+   * peer-set function throws or returns something else than an array.
+   */
+  private refreshPeers(): boolean {
+    const set = this.peerSet;
+    if (set === undefined) return true;
+    let list: readonly string[];
+    try {
+      list = typeof set === 'function' ? set() : set;
+      if (!Array.isArray(list)) throw new TypeError(`it returned ${typeof list}, not an array`);
+    } catch (err) {
+      this.report(new MeterkitError(ErrorCode.PeerSet, `the peer set could not be read: ${(err as Error).message}`, { cause: err }));
+      return false;
+    }
+    const gen = ++this.gen;
+    for (const id of list) {
+      const p = this.known.get(id);
+      if (p !== undefined) this.known.gen[p.index] = gen;
+    }
+    return true;
+  }
+
+  private inSet(p: Peer): boolean {
+    return this.peerSet === undefined || this.known.gen[p.index] === this.gen;
+  }
+
+  /**
+   * Calls `fn` for every window of the current peers, with one `now`; nothing when the peer
+   * set cannot be read (that is reported).
+   */
+  private forCurrent(fn: (w: Window, now: number) => void): void {
+    if (!this.refreshPeers()) return;
+    const now = this.now();
+    for (const p of this.known.values()) {
+      if (this.inSet(p)) for (const w of p.windows) fn(w, now);
+    }
+  }
+
+  /** The latest valid, unexpired metric of each current peer (none when the peer set cannot be read). */
+  lastMetrics(name: string): Metric[] {
+    const out: Metric[] = [];
+    this.forCurrent((w, now) => {
+      if (w.name === name && w.valid() && now <= w.expire()) out.push(w.metric(w.newest()));
+    });
+    return out;
+  }
+
+  /** The latest metric logged for (name, peer), valid or not, expired or not. */
+  latest(name: string, peer: string): Metric | undefined {
+    const w = this.windowOf({ name, peer });
+    return w?.metric(w.newest());
+  }
+
+  /** A copy of the window of (name, peer), newest first ([] when there is none). */
+  window(name: string, peer: string): Metric[] {
+    return this.windowOf({ name, peer })?.copy() ?? [];
+  }
+
+  /** Every (peer, metric) of the current peers, judged now; sorted by peer, then metric. */
+  status(): PeerStatus[] {
+    const out: PeerStatus[] = [];
+    this.forCurrent((w, now) => {
+      out.push({ peer: w.peer, metric: w.name, value: w.value(w.newest()), lastSeen: w.lastSeen(), expire: w.expire(), state: judge(w, now), phi: phiOf(w, now, this.detector) });
+    });
+    return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
+  }
+
+  /**
+   * One check now (the timer runs the same): judges every window of the current peers, raises
+   * `down` on the first tick of an outage (again every `reAlertInterval` if set) and `up` when a
+   * down one is judged up again, forgets peers silent for `forgetAfter` that are not in an
+   * explicit peer set, and updates the monitor's own gauges. Returns the alerts it raised.
+   * When the peer set cannot be read, it reports that and does nothing else.
+   */
+  check(): Alert[] {
+    const raised: Alert[] = [];
+    if (!this.refreshPeers()) return raised;
+    const now = this.now();
+    const d = this.detector;
+    const P = this.known;
+    const C = this.cols;
+    const explicit = this.peerSet !== undefined;
+    const gen = this.gen;
+    // peers first: forget the silent ones (members of an explicit set stay)
+    for (let i = 0; i < P.used; i++) {
+      const p = P.byIndex[i];
+      if (p !== undefined && now - (P.lastSeen[i] as number) > this.forgetAfter && (!explicit || P.gen[i] !== gen)) this.forget(p);
+    }
+    // then every window, in slot order over the columns: a Window object is touched only to raise
+    const publish = this.metrics?.pulls === false;
+    for (let s = 0; s < C.slots; s++) {
+      const w = C.windows[s];
+      if (w === undefined) continue;
+      const pi = C.peer[s] as number;
+      if (explicit && P.gen[pi] !== gen) continue;
+      if (publish) this.metrics?.window(w, now, phiOf(w, now, d));
+      let rank = UNKNOWN;
+      if (C.newestValid[s] === 1) {
+        if (now > (C.deadline[s] as number)) {
+          rank = DOWN;
+          if (C.outage[s] === 0) {
+            C.outage[s] = 1;
+            C.lastAlert[s] = now;
+            raised.push(this.raise(w, 'down', now, phiOf(w, now, d)));
+          } else if (this.reAlert > 0 && now - (C.lastAlert[s] as number) >= this.reAlert) {
+            C.lastAlert[s] = now;
+            raised.push(this.raise(w, 'down', now, phiOf(w, now, d)));
+          }
+        } else {
+          rank = UP;
+          if (C.outage[s] === 1) {
+            C.outage[s] = 0;
+            raised.push(this.raise(w, 'up', now, phiOf(w, now, d)));
+          }
+        }
+      }
+      if (rank > (P.worst[pi] as number)) P.worst[pi] = rank;
+    }
+    let up = 0;
+    let down = 0;
+    let unknown = 0;
+    for (let i = 0; i < P.used; i++) {
+      const r = P.worst[i];
+      if (r === DOWN) down++;
+      else if (r === UP) up++;
+      else if (r === UNKNOWN) unknown++;
+      P.worst[i] = 0;
+    }
+    this.metrics?.peerStates(up, down, unknown);
+    return raised;
+  }
+
+  /** The collector: every window's gauges, judged at collection time. */
+  private publishAll(): void {
+    const now = this.now();
+    for (const w of this.cols.windows) if (w !== undefined) this.metrics?.window(w, now, phiOf(w, now, this.detector));
+  }
+
+  private forget(p: Peer): void {
+    this.known.remove(p);
+    this.windowCount -= p.windows.length;
+    for (const w of p.windows) {
+      w.release();
+      this.metrics?.detach(w);
+    }
+  }
+
+  private raise(w: Window, kind: AlertKind, now: number, phi: number | null): Alert {
+    const lastSeen = w.lastSeen();
+    const a: Alert = Object.freeze(phi === null ? { peer: w.peer, metric: w.name, kind, time: now, lastSeen } : { peer: w.peer, metric: w.name, kind, time: now, lastSeen, phi });
+    this.metrics?.alert(kind, w.name);
+    try {
+      this.emit('alert', a);
+    } catch (err) {
+      // the listener's own error, as it threw it: the alert was raised and queued all the same
+      this.report(err instanceof Error ? err : new Error(String(err)));
+    }
+    for (const q of this.queues) q.offer(a);
+    return a;
+  }
+
+  private report(err: Error): void {
+    try {
+      this.onError(err);
+    } catch (inner) {
+      // onError itself failed: the warning carries both, so neither reason is lost
+      process.emitWarning(new Error(`the monitor's onError threw: ${String(inner)}`, { cause: err }));
+    }
+  }
+
+  /**
+   * An async iterator over the alerts raised from now on, through a queue of `alertQueueCap`:
+   * when the consumer falls that far behind, new alerts are dropped, counted (`dropped`,
+   * `meterkit_monitor_alerts_dropped_total`) and reported through `onError` once per burst.
+   * Alerts are queued only while an iterator is open. Ends when the monitor closes.
+   */
+  alerts(): AsyncIterableIterator<Alert, undefined> {
+    const q = new AlertQueue(
+      this.queueCap,
+      (a, first) => {
+        this.droppedCount++;
+        this.metrics?.drop();
+        if (first) this.report(new MeterkitError(ErrorCode.AlertsDropped, `alert queue full (${this.queueCap}): dropping alerts until the consumer catches up, starting with ${a.kind} of ${a.metric} for peer ${JSON.stringify(a.peer)}`));
+      },
+      (ended) => this.queues.delete(ended),
+    );
+    if (this.closed) q.end();
+    else this.queues.add(q);
+    return q;
+  }
+
+  /** Starts the check timer (unref'd: it does not keep the process alive). */
+  start(): this {
+    if (this.timer === undefined && !this.closed) {
+      this.timer = setInterval(() => {
+        try {
+          this.check();
+        } catch (err) {
+          this.report(err as Error);
+        }
+      }, this.interval);
+      this.timer.unref();
+    }
+    return this;
+  }
+
+  /** Stops the timer and ends the alert iterators (what they hold can still be taken). */
+  close(): Promise<void> {
+    this.closed = true;
+    this.metrics?.close();
+    clearInterval(this.timer);
+    this.timer = undefined;
+    for (const q of [...this.queues]) q.end();
+    return Promise.resolve();
+  }
+}
