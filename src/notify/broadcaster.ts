@@ -20,6 +20,8 @@ import type { EndpointConfig } from './endpoint-config.js';
 import { resolveEndpointConfig } from './endpoint-config.js';
 import type { EventInput, EventSource, NotifyEvent } from './event.js';
 import { normalizeEvent } from './event.js';
+import { JetStreamQueue } from './jetstream-queue.js';
+import type { JetStreamQueueOptions } from './jetstream-queue.js';
 import { MemoryQueue } from './memory-queue.js';
 import type { NotifyMetricsTarget } from './metrics.js';
 import { describeNotifyMetrics } from './metrics.js';
@@ -48,8 +50,10 @@ export interface BroadcasterOptions {
 
 /** Options of {@link openBroadcaster}: a broadcaster on a queue it opens itself. */
 export interface OpenBroadcasterOptions extends Omit<BroadcasterOptions, 'queue'> {
-  /** `sqlite` (default: durable, in `stateDir`) or `memory` (lossy). */
-  queue?: 'sqlite' | 'memory';
+  /** `sqlite` (default: durable, in `stateDir`), `memory` (lossy) or `nats` (JetStream, shared by workers: give `nats`). */
+  queue?: 'sqlite' | 'memory' | 'nats';
+  /** The JetStream queue's options (`servers` at least), for `queue: 'nats'`. */
+  nats?: JetStreamQueueOptions;
   /** Directory of the durable queue (required for `sqlite`). */
   stateDir?: string;
   /** The durable queue's fsync policy (see SqliteQueueOptions): `normal` (default) survives any crash of the process, `full` also a power cut. */
@@ -160,19 +164,22 @@ export class Broadcaster {
 }
 
 /**
- * A broadcaster on a queue it opens: the durable SQLite queue in `stateDir` (default), or a
- * lossy memory queue.
+ * A broadcaster on a queue it opens: the durable SQLite queue in `stateDir` (default), a
+ * lossy memory queue, or the JetStream queue shared by producers and workers.
  * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` (no stateDir for sqlite, bad options), `ERR_METERKIT_NOTIFY_QUEUE`.
  */
 export async function openBroadcaster(options: OpenBroadcasterOptions): Promise<Broadcaster> {
-  const { queue = 'sqlite', stateDir, synchronous, maxPending, ...rest } = options;
+  const { queue = 'sqlite', stateDir, synchronous, maxPending, nats, ...rest } = options;
   const now = (): number => (rest.clock ?? systemClock).now();
   let q: NotifyQueue;
   if (queue === 'memory') q = new MemoryQueue({ maxPending, now });
   else if (queue === 'sqlite') {
     if (stateDir === undefined || stateDir === '') throw new MeterkitError(ErrorCode.InvalidArgument, 'invalid stateDir undefined: the sqlite queue needs a state directory');
     q = await SqliteQueue.open({ stateDir, synchronous, maxPending, now });
-  } else throw new MeterkitError(ErrorCode.InvalidArgument, `invalid queue ${JSON.stringify(queue)}: it must be "sqlite" or "memory"`);
+  } else if (queue === 'nats') {
+    if (nats === undefined) throw new MeterkitError(ErrorCode.InvalidArgument, 'invalid nats undefined: the nats queue needs options with servers');
+    q = await JetStreamQueue.open({ maxPending, ...nats });
+  } else throw new MeterkitError(ErrorCode.InvalidArgument, `invalid queue ${JSON.stringify(queue)}: it must be "sqlite", "memory" or "nats"`);
   try {
     return new Broadcaster({ ...rest, queue: q });
   } catch (err) {

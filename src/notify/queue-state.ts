@@ -14,7 +14,29 @@ interface Counts {
   /** The batches leased, oldest first: the consumer settles them in this order. */
   leases: Array<{ first: number | string; count: number }>;
   dead: number;
-  waiters: Set<{ count: number; wake: () => void }>;
+  waiters: Set<Waiter>;
+}
+
+/** Someone waiting for `count` events; `wake` resolves its promise and forgets it. */
+export interface Waiter {
+  readonly count: number;
+  wake(): void;
+}
+
+/** Adds a waiter for `count` events to `waiters`; resolves when woken or when `signal` aborts. */
+export function addWaiter(waiters: Set<Waiter>, count: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const w = {
+      count,
+      wake: (): void => {
+        waiters.delete(w);
+        signal.removeEventListener('abort', w.wake);
+        resolve();
+      },
+    };
+    waiters.add(w);
+    signal.addEventListener('abort', w.wake, { once: true });
+  });
 }
 
 /** Default bound of one endpoint's list in a local queue. */
@@ -148,18 +170,7 @@ export class QueueState {
   waitFor(endpoint: string, count: number, signal: AbortSignal): Promise<void> {
     const c = this.of(endpoint);
     if (this.closed || signal.aborted || c.pending - c.leased >= count) return Promise.resolve();
-    return new Promise((resolve) => {
-      const w = {
-        count,
-        wake: (): void => {
-          c.waiters.delete(w);
-          signal.removeEventListener('abort', w.wake);
-          resolve();
-        },
-      };
-      c.waiters.add(w);
-      signal.addEventListener('abort', w.wake, { once: true });
-    });
+    return addWaiter(c.waiters, count, signal);
   }
 
   /** Marks the queue closed and wakes every waiter. */
