@@ -157,9 +157,13 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   try {
     if (config.notify !== undefined) {
       const n = config.notify;
+      const role = n.role ?? (n.queue === 'nats' ? 'producer' : 'both');
       const nb = await openBroadcaster({
         queue: n.queue,
         stateDir: n.stateDir,
+        nats: n.nats === undefined ? undefined : { servers: n.nats },
+        // a producer in front of JetStream only appends; its workers deliver
+        deliver: role !== 'producer',
         endpoints: n.endpoints,
         // the address given to --listen (port 0 is picked later: then the host alone)
         source: { instance: hostname(), addr: port === 0 ? host : `${host}:${port}` },
@@ -167,9 +171,10 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
         onError: (err) => log(`meterkit notify: ${err.message}`),
       });
       notifier = nb;
-      publish = publisher(nb, log);
-      server.routeTree(NOTIFY_HTTP_BASE, createNotifyApi(nb));
-      if (config.docker !== undefined) {
+      // a worker takes no events: it delivers what producers queued
+      if (role !== 'worker') publish = publisher(nb, log);
+      server.routeTree(NOTIFY_HTTP_BASE, createNotifyApi(nb, { ingest: role !== 'worker' }));
+      if (config.docker !== undefined && publish !== null) {
         const p = publish;
         dockerEvents = followDockerEvents({ url: config.docker.url, onEvent: (e) => p(containerEvent(e)), onError: (err) => log(`meterkit notify: ${err.message}`) });
       }
@@ -238,7 +243,10 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   }
   if (notifier !== null) {
     const q = notifier.queueKind;
-    log(`meterkit agent: notifications to ${notifier.endpoints().map((e) => e.name).join(', ')} (queue ${q.kind}${q.durable ? ` in ${config.notify?.stateDir ?? ''}` : ', lossy'}); POST events to ${url}${NOTIFY_HTTP_BASE}/events`);
+    const n = config.notify;
+    const where = q.kind === 'sqlite' ? ` in ${n?.stateDir ?? ''}` : q.kind === 'nats' ? ` on ${n?.nats ?? ''}, ${n?.role === 'worker' ? 'delivering as a worker' : 'queued for the workers'}` : ', lossy';
+    const names = notifier.endpoints().map((e) => e.name).join(', ');
+    log(`meterkit agent: notifications to ${names} (queue ${q.kind}${where})${n?.role === 'worker' ? '' : `; POST events to ${url}${NOTIFY_HTTP_BASE}/events`}`);
   }
   if (monitoring?.monitor) log(`meterkit agent: peer monitor at ${url}/monitor/v1 (POST metrics, GET peers; meterkit peers --url ${url})${config.monitor?.nats ? `, and from NATS ${config.monitor.nats}` : ''}`);
   const reporter = monitoring?.reporter ?? null;

@@ -42,8 +42,15 @@ function query(req: IncomingMessage, listing: boolean): DeadLetterQuery {
   return q;
 }
 
+/** Options of {@link createNotifyApi}. */
+export interface NotifyApiOptions {
+  /** Serve `POST /notify/v1/events`. Default true; false on a `--notify-worker`, which takes no events. */
+  ingest?: boolean;
+}
+
 /** The `/notify/v1` handler for {@link HttpServer.routeTree}. */
-export function createNotifyApi(broadcaster: Broadcaster): Handler {
+export function createNotifyApi(broadcaster: Broadcaster, options: NotifyApiOptions = {}): Handler {
+  const ingesting = options.ingest !== false;
   const names = new Set(broadcaster.endpoints().map((e) => e.name));
   const checked = (q: DeadLetterQuery): DeadLetterQuery => {
     if (q.endpoint !== undefined && !names.has(q.endpoint)) throw new BadRequest(404, `no endpoint named ${JSON.stringify(q.endpoint)} (endpoints: ${[...names].join(', ')})`);
@@ -66,7 +73,7 @@ export function createNotifyApi(broadcaster: Broadcaster): Handler {
   return async (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0] as string;
     try {
-      if (path === `${NOTIFY_HTTP_BASE}/events`) {
+      if (path === `${NOTIFY_HTTP_BASE}/events` && ingesting) {
         if (!allowMethods(req, res, ['POST'])) return;
         return await ingest(req, res);
       }
@@ -78,7 +85,8 @@ export function createNotifyApi(broadcaster: Broadcaster): Handler {
         if (!allowMethods(req, res, ['POST'])) return;
         return sendJson(res, 200, { replayed: await broadcaster.replay(checked(query(req, false))) });
       }
-      throw new BadRequest(404, `no such resource: ${path} (serves ${NOTIFY_HTTP_BASE}/events, ${NOTIFY_HTTP_BASE}/dead-letters and ${NOTIFY_HTTP_BASE}/dead-letters/replay)`);
+      const events = ingesting ? `${NOTIFY_HTTP_BASE}/events, ` : '';
+      throw new BadRequest(404, `no such resource: ${path} (serves ${events}${NOTIFY_HTTP_BASE}/dead-letters and ${NOTIFY_HTTP_BASE}/dead-letters/replay${ingesting ? '' : '; a --notify-worker takes no events: post them to a producer'})`);
     } catch (err) {
       if (err instanceof BadRequest) return sendError(res, err);
       throw err;

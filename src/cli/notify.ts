@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration, parseWhole } from '../core/options.js';
+import { parseNatsServers } from '../core/nats-url.js';
 import type { EndpointConfig } from '../notify/index.js';
 import { resolveEndpointConfig } from '../notify/index.js';
 import { REDACTED } from '../json/index.js';
@@ -16,10 +17,18 @@ import { UsageError, asUsage } from './usage.js';
 /** The notification part of an agent's config. */
 export interface NotifyConfig {
   endpoints: EndpointConfig[];
-  /** `sqlite` (durable, default) or `memory` (lossy). */
-  queue: 'sqlite' | 'memory';
+  /** `sqlite` (durable, default), `memory` (lossy) or `nats` (JetStream on {@link NotifyConfig.nats}). */
+  queue: 'sqlite' | 'memory' | 'nats';
   /** Directory of the durable queue. */
   stateDir: string;
+  /** NATS servers (normalized, comma-separated) of the JetStream queue. */
+  nats?: string;
+  /**
+   * `both` (local queues: takes events and delivers them), `producer` (a JetStream queue: takes
+   * events, workers deliver) or `worker` (`--notify-worker`: delivers only). Default: `producer`
+   * on JetStream, else `both`.
+   */
+  role?: 'both' | 'producer' | 'worker';
 }
 
 /** parseArgs options of the notification flags. */
@@ -27,6 +36,7 @@ export const NOTIFY_OPTIONS = {
   notify: { type: 'string', multiple: true },
   'notify-queue': { type: 'string' },
   'state-dir': { type: 'string' },
+  'notify-worker': { type: 'boolean' },
 } as const;
 
 /** The help lines of the notification flags. */
@@ -39,13 +49,16 @@ export const NOTIFY_HELP = `Notifications (webhooks; events from POST /notify/v1
                             (the URL ends at the first comma; name defaults to the URL's
                             host-port; the secret may also come from the variable
                             METERKIT_NOTIFY_SECRET_<NAME>, NAME upper-cased, other chars _)
-  --notify-queue <kind>     sqlite (durable, default) or memory (lossy: a restart loses
-                            events not yet delivered)
+  --notify-queue <kind>     sqlite (durable, default), memory (lossy: a restart loses
+                            events not yet delivered), or nats://HOST:PORT[,…] (NATS
+                            JetStream: this agent only queues; --notify-worker agents deliver)
+  --notify-worker           Deliver from the JetStream queue only (needs --notify-queue
+                            nats://…; same --notify endpoint names as the producers)
   --state-dir <dir>         Where the durable queue lives (default $XDG_STATE_HOME/meterkit,
                             else ~/.local/state/meterkit)
 `;
 
-type Values = { notify?: string[]; 'notify-queue'?: string; 'state-dir'?: string };
+type Values = { notify?: string[]; 'notify-queue'?: string; 'state-dir'?: string; 'notify-worker'?: boolean };
 
 /** The default state directory: `$XDG_STATE_HOME/meterkit`, else `~/.local/state/meterkit`. */
 export function defaultStateDir(env: NodeJS.ProcessEnv): string {
@@ -154,18 +167,26 @@ export function parseNotifySpec(spec: string, env: NodeJS.ProcessEnv): EndpointC
 export function parseNotifyFlags(v: Values, env: NodeJS.ProcessEnv): NotifyConfig | undefined {
   const specs = v.notify ?? [];
   const queue = v['notify-queue'];
+  const worker = v['notify-worker'] === true;
   if (specs.length === 0) {
     if (queue !== undefined) throw new UsageError('--notify-queue needs at least one --notify URL');
+    if (worker) throw new UsageError('--notify-worker needs at least one --notify URL (the endpoints it delivers to)');
     return undefined;
   }
-  if (queue !== undefined && queue !== 'sqlite' && queue !== 'memory') throw new UsageError(`unknown --notify-queue "${queue}": use sqlite or memory`);
+  let nats: string | undefined;
+  if (queue !== undefined && queue.startsWith('nats:')) nats = asUsage(() => parseNatsServers(queue)).join(',');
+  else if (queue !== undefined && queue !== 'sqlite' && queue !== 'memory') throw new UsageError(`unknown --notify-queue "${queue}": use sqlite, memory or nats://HOST:PORT`);
+  if (worker && nats === undefined) throw new UsageError('--notify-worker needs --notify-queue nats://HOST:PORT: only a shared queue has workers');
   const endpoints = specs.map((s) => parseNotifySpec(s, env));
   const names = new Set<string>();
   for (const e of endpoints) {
     if (names.has(e.name)) throw new UsageError(`--notify: two endpoints are named "${e.name}": give each a name=…`);
     names.add(e.name);
   }
-  return { endpoints, queue: queue ?? 'sqlite', stateDir: stateDirFlag(v['state-dir'], env) };
+  const kind = nats !== undefined ? 'nats' : ((queue ?? 'sqlite') as 'sqlite' | 'memory');
+  const config: NotifyConfig = { endpoints, queue: kind, stateDir: stateDirFlag(v['state-dir'], env), role: nats === undefined ? 'both' : worker ? 'worker' : 'producer' };
+  if (nats !== undefined) config.nats = nats;
+  return config;
 }
 
 /** A `--notify` spec with its secret, header values and URL password replaced by `[REDACTED]`. */

@@ -51,6 +51,13 @@ describe('--notify flags', () => {
     assert.deepEqual(m.notify.endpoints.map((e) => e.name), ['a-80', 'b-80']);
     assert.equal(m.notify.queue, 'memory');
     assert.equal(m.notify.stateDir, tmp.dir);
+    assert.equal(m.notify.role, 'both');
+    const w = parseAgentArgs(['--notify', 'http://a/', '--notify-queue', 'nats://127.0.0.1', '--notify-worker'], {});
+    assert.ok(w !== 'help' && w.notify !== undefined);
+    assert.deepEqual([w.notify.queue, w.notify.nats, w.notify.role], ['nats', 'nats://127.0.0.1:4222', 'worker']);
+    const p = parseAgentArgs(['--notify', 'http://a/', '--notify-queue', 'nats://h1:1,nats://h2:2'], {});
+    assert.ok(p !== 'help' && p.notify !== undefined);
+    assert.deepEqual([p.notify.nats, p.notify.role], ['nats://h1:1,nats://h2:2', 'producer']);
   });
 
   for (const [args, message] of [
@@ -69,6 +76,9 @@ describe('--notify flags', () => {
     [['--notify-queue', 'memory'], /--notify-queue needs at least one --notify/],
     [['--notify', 'http://x/', '--notify-queue', 'redis'], /unknown --notify-queue "redis"/],
     [['--notify', 'http://x/', '--state-dir', ''], /--state-dir "" is empty/],
+    [['--notify', 'http://x/', '--notify-queue', 'nats://u:p@h:4222'], /invalid NATS URL/],
+    [['--notify', 'http://x/', '--notify-worker'], /--notify-worker needs --notify-queue nats:/],
+    [['--notify-worker'], /--notify-worker needs at least one --notify/],
   ] as const) {
     it(`exit 2: ${args.join(' ')}`, async () => {
       const r = await capture(['agent', ...args]);
