@@ -151,7 +151,8 @@ export function followDockerEvents(options: DockerEventsOptions): DockerEventsFo
 
   const stream = async (): Promise<void> => {
     const v = await client.negotiate(abort.signal);
-    // by type only: Podman matches an event filter against its own names ("died"), so "die" would never come; actions are picked here
+    // by type only: Podman 4.3.1 matches an event filter against its own names (event=die brings
+    // nothing, event=died the die events), so the actions are picked here
     const filters = encodeURIComponent(JSON.stringify({ type: ['container'] }));
     const since = lastNano === 0n ? '' : `&since=${lastNano / 1_000_000_000n}`;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
