@@ -105,6 +105,18 @@ describe('agent --notify (real processes)', { timeout: 180_000 }, () => {
     await agent.stop();
   });
 
+  it('format=cloudevents: the listener verifies and prints each CloudEvent', async () => {
+    const l = await listen();
+    const agent = await spawnAgent(['--notify', `${l.url}/ce,secret=${SECRET},format=cloudevents`, '--notify-queue', 'memory']);
+    assert.equal((await post(`${agent.url}/notify/v1/events`, [{ id: 'ce-1', action: 'deploy.done', target: { type: 'app', id: 'web' } }])).status, 202);
+    const [ce] = await l.waitForEvents(1);
+    assert.equal(ce?.specversion, '1.0');
+    assert.equal(ce?.id, 'ce-1');
+    assert.equal(ce?.type, 'io.meterkit.deploy.done');
+    assert.equal(ce?.subject, 'app/web');
+    await agent.stop();
+  });
+
   it('a monitor down alert becomes a peer.down notification', async () => {
     const l = await listen();
     const agent = await spawnAgent(['--monitor', '--monitor-check-interval', '50ms', '--notify', `${l.url}/hook,secret=${SECRET}`, '--notify-queue', 'memory']);
