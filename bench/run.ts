@@ -6,6 +6,7 @@ import { runTcp } from './tcp.js';
 import { runDocker } from './docker.js';
 import { runProxy } from './proxy.js';
 import { runMonitor } from './monitor.js';
+import { runNotify } from './notify.js';
 
 const only = process.argv[2];
 if (only === undefined || only === 'core') await runCore();
@@ -14,5 +15,6 @@ if (only === undefined || only === 'tcp') await runTcp();
 if (only === undefined || only === 'docker') await runDocker();
 if (only === undefined || only === 'proxy') await runProxy();
 if (only === undefined || only === 'monitor') await runMonitor();
+if (only === undefined || only === 'notify') await runNotify();
 printReport();
 if (targets.some((t) => !t.pass)) process.exitCode = 1;

@@ -22,6 +22,17 @@ import { startMonitorParts } from './monitor-agent.js';
 import type { Monitor } from '../monitor/monitor.js';
 import type { Reporter } from '../monitor/reporter.js';
 import type { DockerNaming } from '../collectors/docker/tracker.js';
+import { followDockerEvents } from '../collectors/docker/events.js';
+import type { DockerEventsFollower } from '../collectors/docker/events.js';
+import { hostname } from 'node:os';
+import type { Broadcaster } from '../notify/index.js';
+import { openBroadcaster } from '../notify/index.js';
+import { redactArgv } from '../json/index.js';
+import type { NotifyConfig } from './notify.js';
+import { redactNotifyArgv } from './notify.js';
+import { NOTIFY_HTTP_BASE, createNotifyApi } from './notify-api.js';
+import type { Publish } from './notify-sources.js';
+import { backendEvent, containerEvent, publisher } from './notify-sources.js';
 
 /** Settings of a running agent (what the command line turns into). */
 export interface AgentConfig {
@@ -60,6 +71,8 @@ export interface AgentConfig {
   report?: ReportConfig;
   /** meterkit's version (gobetween_build_info in gobetween naming). */
   version?: string;
+  /** Deliver notifications (`--notify`): the agent's own events and POST /notify/v1/events. */
+  notify?: NotifyConfig;
 }
 
 /** A running agent. */
@@ -75,6 +88,8 @@ export interface Agent {
   readonly monitor: Monitor | null;
   /** The reporter, with `--report-to`. */
   readonly reporter: Reporter | null;
+  /** The notification broadcaster, with `--notify`. */
+  readonly notifier: Broadcaster | null;
   /** Stops everything (the proxy first: it stops accepting and drains). */
   close(): Promise<void>;
 }
@@ -109,10 +124,17 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   // built (TLS and options checked) before anything starts, so a bad option leaves nothing behind
   const server = new HttpServer({ host, port, tls, auth: config.auth, maxConcurrent: config.maxConcurrent, metrics: registry, onError: (err) => log(`meterkit: request failed: ${String(err)}`) });
   const docker = config.docker ? collectDockerMetrics(registry, { url: config.docker.url, naming: config.docker.naming, log }) : null;
+  let notifier: Broadcaster | null = null;
+  let publish: Publish | null = null;
+  let dockerEvents: DockerEventsFollower | null = null;
   let stream: TcpRecorder | null = null;
   let processCollector: ProcessCollector | null = null;
   let ticker: NodeJS.Timeout | null = null;
-  const vars = createJsonHandler(registry);
+  // a --notify spec may hold a secret or a header value: the published command line hides them
+  const vars = createJsonHandler(registry, {
+    cmdline: config.notify ? redactNotifyArgv(redactArgv(process.argv)) : undefined,
+    extra: () => (notifier === null ? {} : { notifications: notifier.vars() }),
+  });
   let proxy: Proxy | null = null;
   let monitoring: MonitorParts | null = null;
   const close = async (): Promise<void> => {
@@ -125,11 +147,38 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     await processCollector?.close();
     // first: aborts the engine calls a scrape may be waiting on, so the server closes at once
     await docker?.close();
+    await dockerEvents?.close();
     await server.close();
+    // last of the producers gone: what was accepted is in the queue (kept on disk for the next run)
+    await notifier?.close();
     await stream?.close();
     await registry.close();
   };
   try {
+    if (config.notify !== undefined) {
+      const n = config.notify;
+      const role = n.role ?? (n.queue === 'nats' ? 'producer' : 'both');
+      const nb = await openBroadcaster({
+        queue: n.queue,
+        stateDir: n.stateDir,
+        nats: n.nats === undefined ? undefined : { servers: n.nats },
+        // a producer in front of JetStream only appends; its workers deliver
+        deliver: role !== 'producer',
+        endpoints: n.endpoints,
+        // the address given to --listen (port 0 is picked later: then the host alone)
+        source: { instance: hostname(), addr: port === 0 ? host : `${host}:${port}` },
+        recorder: registry,
+        onError: (err) => log(`meterkit notify: ${err.message}`),
+      });
+      notifier = nb;
+      // a worker takes no events: it delivers what producers queued
+      if (role !== 'worker') publish = publisher(nb, log);
+      server.routeTree(NOTIFY_HTTP_BASE, createNotifyApi(nb, { ingest: role !== 'worker' }));
+      if (config.docker !== undefined && publish !== null) {
+        const p = publish;
+        dockerEvents = followDockerEvents({ url: config.docker.url, onEvent: (e) => p(containerEvent(e)), onError: (err) => log(`meterkit notify: ${err.message}`) });
+      }
+    }
     if (config.stream !== undefined) {
       const b = new TcpBuilder().listenAddress(config.stream).selfMetrics(registry);
       if (config.streamBuffer !== undefined) b.bufferSize(config.streamBuffer);
@@ -158,13 +207,19 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     }
     if (config.proxy !== undefined) {
       // the proxy's figures go where every metric goes: /metrics, /debug/vars and the stream
-      proxy = new Proxy({ metrics: stream ? new FanoutRecorder([registry, stream]) : registry, naming: config.proxy.naming, version: config.version });
+      const p = publish;
+      proxy = new Proxy({
+        metrics: stream ? new FanoutRecorder([registry, stream]) : registry,
+        naming: config.proxy.naming,
+        version: config.version,
+        onLiveChange: p === null ? undefined : (s, b) => p(backendEvent(s, b)),
+      });
       for (const o of config.proxy.servers) await proxy.addServer(o);
       server.routeTree('/servers', createProxyApi(proxy));
     }
     if (config.monitor !== undefined || config.report !== undefined) {
       const recorder = stream ? new FanoutRecorder([registry, stream]) : registry;
-      monitoring = await startMonitorParts(config.monitor, config.report, { server, recorder, auth: config.auth, log });
+      monitoring = await startMonitorParts(config.monitor, config.report, { server, recorder, auth: config.auth, log, publish });
     }
     server.route('/metrics', createMetricsHandler(registry, { openMetrics: config.openMetrics, created: config.openMetricsCreated }));
     server.route('/debug/vars', vars);
@@ -186,9 +241,16 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     const a = stream.address();
     log(`meterkit agent: streaming on tcp://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port} (meterkit observe ${a.address}:${a.port})`);
   }
+  if (notifier !== null) {
+    const q = notifier.queueKind;
+    const n = config.notify;
+    const where = q.kind === 'sqlite' ? ` in ${n?.stateDir ?? ''}` : q.kind === 'nats' ? ` on ${n?.nats ?? ''}, ${n?.role === 'worker' ? 'delivering as a worker' : 'queued for the workers'}` : ', lossy';
+    const names = notifier.endpoints().map((e) => e.name).join(', ');
+    log(`meterkit agent: notifications to ${names} (queue ${q.kind}${where})${n?.role === 'worker' ? '' : `; POST events to ${url}${NOTIFY_HTTP_BASE}/events`}`);
+  }
   if (monitoring?.monitor) log(`meterkit agent: peer monitor at ${url}/monitor/v1 (POST metrics, GET peers; meterkit peers --url ${url})${config.monitor?.nats ? `, and from NATS ${config.monitor.nats}` : ''}`);
   const reporter = monitoring?.reporter ?? null;
   if (reporter !== null) log(`meterkit agent: reporting as ${JSON.stringify(reporter.peer)} to ${config.report?.to ?? ''} every ${reporter.interval} ms (ttl ${reporter.ttl} ms)`);
   monitoring?.startReporting();
-  return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, close };
+  return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, notifier, close };
 }

@@ -9,8 +9,11 @@ import { MIN_BUFFER_BYTES } from '../tcp/builder.js';
 import { readPem, startAgent } from './agent.js';
 import { PROXY_HELP, PROXY_OPTIONS, parseProxyFlags } from './proxy.js';
 import { MONITOR_HELP, MONITOR_OPTIONS, parseMonitorFlags } from './monitor.js';
+import { NOTIFY_HELP, NOTIFY_OPTIONS, parseNotifyFlags } from './notify.js';
 import { PEERS_HELP, peersCommand } from './peers.js';
 import { observeCommand } from './observe.js';
+import { WEBHOOK_LISTEN_HELP, webhookListenCommand } from './webhook-listen.js';
+import { NOTIFY_COMMAND_HELP, notifyCommand } from './notify-command.js';
 import { CONNECT_TIMEOUT_MS, RETRY_MS, formatInterval } from '../observer/client.js';
 import { dockerCommand, normalizeDockerFlag, parseNaming } from './docker.js';
 import { parseHostPort } from '../core/address.js';
@@ -30,6 +33,8 @@ Commands:
   docker [url]      Print the container metrics of a Docker engine once, and exit
   proxy             Run a TCP load balancer (with per-backend traffic metrics) in the agent
   peers             Show the peers a monitor agent (agent --monitor) watches, and their state
+  notify dead-letters   List (or --replay) the notifications the agent gave up on
+  webhook-listen [addr] Receive webhook notifications, verify their signatures, print them
   help [command]    Show help for meterkit or for one command
 
 Options:
@@ -76,6 +81,7 @@ Options:
   -h, --help                Show this help
 
 ${MONITOR_HELP}
+${NOTIFY_HELP}
 ${PROXY_HELP}`;
 
 const PROXY_COMMAND_HELP = `Usage: meterkit proxy --bind <host:port> --backend <host:port>... [options]
@@ -158,6 +164,7 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
         'docker-naming': { type: 'string' },
         ...PROXY_OPTIONS,
         ...MONITOR_OPTIONS,
+        ...NOTIFY_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -201,6 +208,8 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   const { monitor, report } = parseMonitorFlags(values, env);
   if (monitor !== undefined) config.monitor = monitor;
   if (report !== undefined) config.report = report;
+  const notify = parseNotifyFlags(values, env);
+  if (notify !== undefined) config.notify = notify;
   return config;
 }
 
@@ -259,6 +268,8 @@ export async function main(
       else if (rest[0] === 'observe') out(OBSERVE_HELP);
       else if (rest[0] === 'docker') out(DOCKER_HELP);
       else if (rest[0] === 'peers') out(PEERS_HELP);
+      else if (rest[0] === 'notify') out(NOTIFY_COMMAND_HELP);
+      else if (rest[0] === 'webhook-listen') out(WEBHOOK_LISTEN_HELP);
       else {
         err(`meterkit: unknown command "${rest[0]}"\n\n${HELP}`);
         return 2;
@@ -278,6 +289,8 @@ export async function main(
     };
     if (cmd === 'docker') return helped(await dockerCommand(rest, out, err), DOCKER_HELP);
     if (cmd === 'peers') return helped(await peersCommand(rest, out, err), PEERS_HELP);
+    if (cmd === 'notify') return helped(await notifyCommand(rest, out, err), NOTIFY_COMMAND_HELP);
+    if (cmd === 'webhook-listen') return helped(await webhookListenCommand(rest, out, err, untilSignal), WEBHOOK_LISTEN_HELP);
     if (cmd === 'observe') return helped(await observeCommand(rest, out, err, untilSignal), OBSERVE_HELP);
     err(`meterkit: unknown command "${cmd}": run "meterkit --help" for the list of commands\n`);
     return 2;

@@ -15,6 +15,8 @@ import { connectNatsPublisher, startNatsIngest } from '../monitor/nats.js';
 import type { NatsIngest, NatsPublisher } from '../monitor/nats.js';
 import type { Alert } from '../monitor/types.js';
 import type { MonitorConfig, ReportConfig } from './monitor.js';
+import type { Publish } from './notify-sources.js';
+import { notifyAlerts } from './notify-sources.js';
 
 /** What the agent hands to {@link startMonitorParts}. */
 export interface MonitorPartsContext {
@@ -24,6 +26,8 @@ export interface MonitorPartsContext {
   /** The agent's inbound credentials (what its server requires); never sent by the reporter, which has its own (ReportConfig.auth). */
   auth: AuthOptions | undefined;
   log: (line: string) => void;
+  /** Where alerts go as notifications (`--notify`); null: logged only. */
+  publish?: Publish | null;
 }
 
 /** The monitor and reporter of a running agent. */
@@ -67,6 +71,7 @@ export async function startMonitorParts(m: MonitorConfig | undefined, r: ReportC
       const mon = new Monitor({ detector: m.detector, checkInterval: m.checkInterval, peers: m.peers, recorder: ctx.recorder, onError: (err) => log(`meterkit monitor: ${err.message}`) });
       monitor = mon;
       mon.on('alert', (a) => log(formatAlert(a)));
+      notifyAlerts(mon, ctx.publish);
       ctx.server.routeTree(MONITOR_HTTP_BASE, createMonitorApi(mon, { metrics: ctx.recorder }));
       if (m.nats !== undefined) {
         ingest = await startNatsIngest({ servers: m.nats, name: 'meterkit monitor', onBatch: (batch) => void mon.logMetrics(batch), metrics: ctx.recorder, onError: (err) => log(`meterkit monitor: ${err.message}`) });

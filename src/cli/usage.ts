@@ -1,3 +1,5 @@
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { MeterkitError } from '../core/errors.js';
 import { parseDuration, parseWhole } from '../core/options.js';
 import type { WholeRange } from '../core/options.js';
@@ -26,4 +28,16 @@ export function wholeFlag(flag: string, text: string, range?: WholeRange): numbe
 /** A duration flag in ms (`--collect-timeout 10000`), parsed by the one rule in core/options. */
 export function durationFlag(flag: string, text: string): number {
   return asUsage(() => parseDuration(flag, text));
+}
+
+/** A subcommand's arguments, strict, positionals allowed; parseArgs' complaint becomes a {@link UsageError}. */
+export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(
+  args: readonly string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: true; options: O }>> {
+  try {
+    return parseArgs({ args: [...args], strict: true, allowPositionals: true, options });
+  } catch (err) {
+    throw new UsageError((err as Error).message, { cause: err });
+  }
 }

@@ -41,6 +41,9 @@ export const ErrorCode = Object.freeze({
   AlertsBusy: 'ERR_METERKIT_ALERTS_BUSY',
   MonitorHook: 'ERR_METERKIT_MONITOR_HOOK',
   MonitorCheck: 'ERR_METERKIT_MONITOR_CHECK',
+  InvalidEvent: 'ERR_METERKIT_INVALID_EVENT',
+  NotifyQueueFull: 'ERR_METERKIT_NOTIFY_QUEUE_FULL',
+  NotifyQueue: 'ERR_METERKIT_NOTIFY_QUEUE',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

@@ -45,6 +45,8 @@ export interface VarsOptions {
   gc?: GcStats;
   /** Series written between two turns of the event loop ({@link renderVarsChunks}). Default 2000. */
   sliceSize?: number;
+  /** More top-level variables (e.g. `notifications`), read on each render; a metric of the same name is left out. */
+  extra?: () => Readonly<Record<string, unknown>>;
 }
 
 /** Top-level keys of Go's expvar that metrics cannot take. */
@@ -95,11 +97,14 @@ class VarsWriter {
   }
 
   *slices(): Generator<string, void, undefined> {
+    const extra = this.options.extra?.() ?? {};
     const entries: Array<[string, FamilyView | null]> = RESERVED_VARS.map((k) => [k, null]);
-    for (const f of this.source.families()) entries.push([varName(f.name), f]);
+    for (const k of Object.keys(extra)) if (!RESERVED_VARS.includes(k)) entries.push([k, null]);
+    // a key is written once: an extra variable wins over a metric of the same name
+    for (const f of this.source.families()) if (!Object.hasOwn(extra, varName(f.name))) entries.push([varName(f.name), f]);
     entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (const [key, f] of entries) {
-      if (f === null) this.put(`${JSON.stringify(key)}: ${this.reserved(key)}`);
+      if (f === null) this.put(`${JSON.stringify(key)}: ${RESERVED_VARS.includes(key) ? this.reserved(key) : JSON.stringify(extra[key])}`);
       else yield* this.family(key, f);
     }
     this.parts.push('\n}\n');

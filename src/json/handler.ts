@@ -17,6 +17,8 @@ export interface JsonHandlerOptions {
   gc?: GcStats;
   /** Series written between turns of the event loop. Default 2000. */
   sliceSize?: number;
+  /** More top-level variables, read on every request (see VarsOptions.extra). */
+  extra?: () => Readonly<Record<string, unknown>>;
 }
 
 /** The `/debug/vars` handler; `close()` stops the GC observer it started. */
@@ -46,7 +48,7 @@ export function createJsonHandler(source: JsonSource, options: JsonHandlerOption
     res.writeHead(200, headers);
     const cmdline = options.cmdline ?? redactArgv(process.argv);
     // highWaterMark 1: a slice is written only when the socket has taken the one before
-    const body = Readable.from(renderVarsChunks(source, { cmdline, gc, sliceSize }), { objectMode: true, highWaterMark: 1 });
+    const body = Readable.from(renderVarsChunks(source, { cmdline, gc, sliceSize, extra: options.extra }), { objectMode: true, highWaterMark: 1 });
     try {
       await pipeline(body, res);
     } catch (err) {

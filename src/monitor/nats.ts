@@ -19,12 +19,15 @@ import { EventEmitter } from 'node:events';
 import { connect } from '@nats-io/transport-node';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
+import { parseNatsServers } from '../core/nats-url.js';
 import { checkDuration } from '../core/options.js';
 import { parseJsonBytes } from '../http/body.js';
 import type { Counter } from '../core/handles.js';
 import type { Recorder } from '../core/recorder.js';
 import { DEFAULT_NATS_SUBJECT } from './types.js';
 import type { MetricInput } from './types.js';
+
+export { parseNatsServers };
 
 /** Where a connection stands: `reconnecting` from a lost server until it is back, `closed` after close(). */
 export type NatsStatus = 'connected' | 'reconnecting' | 'closed';
@@ -59,39 +62,10 @@ export const MONITOR_NATS_REJECTED_METRIC = 'meterkit_monitor_nats_rejected_mess
 /** Why a message was refused: `undecodable` (not UTF-8 JSON) or `invalid` (`onBatch` threw: the batch broke the rule). */
 export type NatsRejectReason = 'undecodable' | 'invalid';
 
-const DEFAULT_PORT = 4222;
 const DEFAULT_RECONNECT_WAIT = 2000;
 const DEFAULT_CONNECT_TIMEOUT = 5000;
 const MAX_SUBJECT_LENGTH = 256;
 const PING_INTERVAL = 20_000;
-
-/**
- * Parses `--monitor-nats` / `--report-to` style server lists: comma-separated `nats://host:port`
- * (port default 4222), no credentials, path, query or fragment. Returns the URLs normalized.
- * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` naming the bad URL (credentials masked).
- */
-export function parseNatsServers(text: string): string[] {
-  if (typeof text !== 'string' || text.trim() === '') {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid NATS servers ${describeValue(text)}: give one or more nats://host:port URLs, comma-separated`);
-  }
-  return text.split(',').map((part) => parseNatsUrl(part.trim()));
-}
-
-function parseNatsUrl(text: string): string {
-  const rule = 'use nats://host:port, e.g. nats://127.0.0.1:4222 (port 1–65535, default 4222; no credentials, path or query)';
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch (err) {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid NATS URL ${describeValue(text)}: ${reason(err)}; ${rule}`, { cause: err });
-  }
-  // never echo a password into a message or a log
-  const shown = url.username !== '' || url.password !== '' ? `${url.protocol}//***@${url.host}` : text;
-  if (url.protocol !== 'nats:' || url.hostname === '' || url.port === '0' || url.username !== '' || url.password !== '' || (url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid NATS URL ${describeValue(shown)}: ${rule}`);
-  }
-  return `nats://${url.host}${url.port === '' ? `:${DEFAULT_PORT}` : ''}`;
-}
 
 /**
  * Checks a NATS subject: dot-separated non-empty tokens without whitespace, at most 256

@@ -9,6 +9,7 @@ import { ProxyMetrics } from './metrics.js';
 import type { ProxyServerOptions } from './options.js';
 import { checkServerOptions } from './options.js';
 import { ProxyServer } from './server.js';
+import type { Backend } from './backend.js';
 
 /** Options of {@link Proxy}. */
 export interface ProxyOptions {
@@ -24,6 +25,8 @@ export interface ProxyOptions {
   version?: string;
   /** Injected clock (tests). Default Date.now. */
   now?: () => number;
+  /** Called when a health check flips a backend live or dead (the agent turns it into a notification). Must not throw. */
+  onLiveChange?: (server: ProxyServer, backend: Backend) => void;
 }
 
 /** Several proxy servers with shared accounting. */
@@ -33,6 +36,7 @@ export class Proxy {
   private readonly timer: NodeJS.Timeout;
   private readonly rateWindow: number;
   private readonly now: () => number;
+  private readonly onLiveChange: ((server: ProxyServer, backend: Backend) => void) | undefined;
 
   constructor(options: ProxyOptions = {}) {
     const naming = options.naming ?? 'meterkit';
@@ -42,6 +46,7 @@ export class Proxy {
     const tick = checkDuration('proxy tick', options.tick ?? 1000);
     this.rateWindow = checkDuration('proxy rate window', options.rateWindow ?? 5000);
     this.now = options.now ?? Date.now;
+    this.onLiveChange = options.onLiveChange;
     this.metrics = options.metrics === undefined ? null : new ProxyMetrics(options.metrics, naming, options.version ?? '0.0.0');
     this.timer = setInterval(() => this.tick(), tick);
     // the tick alone does not keep the process alive: the servers' listeners do
@@ -70,7 +75,10 @@ export class Proxy {
       {
         rejected: (s, reason) => m?.rejected(s, reason),
         backendGone: (s, b) => m?.removeBackend(s, b),
-        liveChanged: (s, b) => m?.liveChanged(s, b),
+        liveChanged: (s, b) => {
+          m?.liveChanged(s, b);
+          this.onLiveChange?.(s, b);
+        },
         checked: (s, b, ok) => m?.checked(s, b, ok),
       },
       this.rateWindow,

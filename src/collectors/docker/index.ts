@@ -10,3 +10,5 @@ export type { DockerEndpoint, EngineVersion, ResponseLimits } from './client.js'
 export type { DockerMetricsTarget, DockerNaming, ProbeMetrics, TrackerContext, TrackerOutcome } from './tracker.js';
 export type { ListedContainer, InspectedContainer, ContainerStats, ContainerFacts, CpuSample, NetworkFigures, NetworkStats, ResourceFigures } from './figures.js';
 export type { HostPaths } from './host.js';
+export { followDockerEvents, parseContainerEvent, CONTAINER_ACTIONS } from './events.js';
+export type { ContainerEvent, ContainerAction, DockerEventsOptions, DockerEventsFollower } from './events.js';

@@ -1,0 +1,170 @@
+/**
+ * An endpoint's figures, twice: distribution's `EndpointMetrics` (for `/debug/vars`, same field
+ * names) and Prometheus metrics mirroring distribution's `registry_notifications_*` under the
+ * `meterkit_notifications_` prefix, recorded through a core Recorder.
+ *
+ * Counting rules (distribution's, per event): `Events` counts events accepted for the endpoint;
+ * `Successes`, `Failures` (an HTTP status that is not success) and `Errors` (no status: network
+ * error, timeout, reset) count the events of each attempt, so a batch retried three times
+ * counts three times; `Statuses` counts events per `"200 OK"`-style status of each attempt.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { Histogram } from '../core/handles.js';
+import type { Labels } from '../core/labels.js';
+import type { NameMatcher } from '../core/matcher.js';
+import type { Recorder } from '../core/recorder.js';
+import type { HistogramOptions } from '../core/registry.js';
+import { Unit } from '../core/units.js';
+
+/** distribution's EndpointMetrics, field for field. */
+export interface EndpointMetrics {
+  /** Events accepted and neither delivered nor dead-lettered (the batch in flight included). */
+  Pending: number;
+  /** Events accepted for the endpoint. */
+  Events: number;
+  /** Events sent with a 2xx or 3xx answer. */
+  Successes: number;
+  /** Events sent with any other status (each attempt counts). */
+  Failures: number;
+  /** Events whose attempt got no status: network error, timeout, reset (each attempt counts). */
+  Errors: number;
+  /** Events per status of each attempt, keyed `"200 OK"`. */
+  Statuses: Record<string, number>;
+}
+
+/** Prometheus metric names (meterkit's prefix on distribution's names). */
+export const NOTIFY_METRICS = {
+  events: 'meterkit_notifications_events_total',
+  pending: 'meterkit_notifications_pending',
+  status: 'meterkit_notifications_status_total',
+  errors: 'meterkit_notifications_errors_total',
+  delivery: 'meterkit_notifications_delivery_total',
+  deadLettered: 'meterkit_notifications_dead_lettered_total',
+  deadLetters: 'meterkit_notifications_dead_letters',
+  retries: 'meterkit_notifications_retries',
+  httpLatency: 'meterkit_notifications_http_latency_seconds',
+  totalLatency: 'meterkit_notifications_total_latency_seconds',
+} as const;
+
+/** Buckets of the retries histogram (distribution's): retries per event. */
+export const RETRY_BUCKETS: readonly number[] = Object.freeze([0, 1, 2, 3, 5, 10, 15, 20, 30, 50]);
+/** Buckets of the latency histograms (distribution's), in seconds. */
+export const LATENCY_BUCKETS: readonly number[] = Object.freeze([0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000]);
+
+/** A recorder that can set histogram buckets (a Registry can); others keep their defaults. */
+export interface NotifyMetricsTarget extends Recorder {
+  setHistogramOptions?(match: NameMatcher, options: HistogramOptions): void;
+}
+
+/** The text distribution writes for a status: `"200 OK"`, `"599 "` for an unknown code. */
+export function statusText(status: number): string {
+  return `${status} ${STATUS_CODES[status] ?? ''}`;
+}
+
+/**
+ * Describes the notification metrics on `target` (and sets the histograms' buckets when it
+ * can). Call once per target; endpoints then only register handles.
+ */
+export function describeNotifyMetrics(target: NotifyMetricsTarget): void {
+  const m = NOTIFY_METRICS;
+  target.describeCounter(m.events, Unit.Count, 'Events by type: Events (accepted), Dropped (ignored by the endpoint\'s rules), Successes, Failures (HTTP status not 2xx/3xx) and Errors (no status), each attempt counting.');
+  target.describeGauge(m.pending, Unit.Count, 'Events accepted and neither delivered nor dead-lettered.');
+  target.describeCounter(m.status, Unit.Count, 'Requests by HTTP status ("200 OK").');
+  target.describeCounter(m.errors, Unit.Count, 'Events whose attempt got no HTTP status (network error, timeout, reset).');
+  target.describeCounter(m.delivery, Unit.Count, 'Events by final outcome: delivered, or lost (given up on and moved to the dead-letter store).');
+  target.describeCounter(m.deadLettered, Unit.Count, 'Events moved to the dead-letter store, by reason (status: refused with a 4xx; attempts: maxAttempts used up).');
+  target.describeGauge(m.deadLetters, Unit.Count, 'Events in the dead-letter store now.');
+  target.describeHistogram(m.retries, Unit.Count, 'Retries an event needed before it was delivered or dead-lettered.');
+  target.describeHistogram(m.httpLatency, Unit.Seconds, 'Duration of one request to the endpoint.');
+  target.describeHistogram(m.totalLatency, Unit.Seconds, 'Time from acceptance to delivery.');
+  if (target.setHistogramOptions !== undefined) {
+    target.setHistogramOptions(m.retries, { buckets: RETRY_BUCKETS });
+    target.setHistogramOptions(m.httpLatency, { buckets: LATENCY_BUCKETS });
+    target.setHistogramOptions(m.totalLatency, { buckets: LATENCY_BUCKETS });
+  }
+}
+
+/** One endpoint's figures: the EndpointMetrics object and the Prometheus handles. */
+export class EndpointStats {
+  private readonly m: EndpointMetrics = { Pending: 0, Events: 0, Successes: 0, Failures: 0, Errors: 0, Statuses: {} };
+  private readonly ep: Labels;
+  private readonly name: string;
+  private readonly retries: Histogram;
+  private readonly httpLatency: Histogram;
+  private readonly totalLatency: Histogram;
+
+  constructor(
+    private readonly target: Recorder,
+    endpoint: string,
+  ) {
+    this.name = endpoint;
+    this.ep = { endpoint };
+    this.retries = target.registerHistogram(NOTIFY_METRICS.retries, this.ep);
+    this.httpLatency = target.registerHistogram(NOTIFY_METRICS.httpLatency, this.ep);
+    this.totalLatency = target.registerHistogram(NOTIFY_METRICS.totalLatency, this.ep);
+  }
+
+  private events(type: string, actions: readonly string[]): void {
+    // a batch usually holds few distinct actions: one handle per action, not per event
+    const counts = new Map<string, number>();
+    for (const a of actions) counts.set(a, (counts.get(a) ?? 0) + 1);
+    for (const [action, n] of counts) this.target.registerCounter(NOTIFY_METRICS.events, { type, action, endpoint: this.name }).increment(n);
+  }
+
+  /** Events accepted into the queue. */
+  accepted(actions: readonly string[]): void {
+    this.m.Events += actions.length;
+    this.events('Events', actions);
+  }
+
+  /** Events the endpoint's ignore rules kept out (type `Dropped`; not in EndpointMetrics, as in distribution). */
+  dropped(actions: readonly string[]): void {
+    this.events('Dropped', actions);
+  }
+
+  /** The queue's pending and dead-letter counts, as they are now. */
+  setQueue(pending: number, deadLetters: number): void {
+    this.m.Pending = pending;
+    this.target.registerGauge(NOTIFY_METRICS.pending, this.ep).set(pending);
+    this.target.registerGauge(NOTIFY_METRICS.deadLetters, this.ep).set(deadLetters);
+  }
+
+  /** One attempt answered with `status` after `seconds`. */
+  answered(status: number, actions: readonly string[], seconds: number): void {
+    const ok = status >= 200 && status < 400;
+    const text = statusText(status);
+    this.m.Statuses[text] = (this.m.Statuses[text] ?? 0) + actions.length;
+    if (ok) this.m.Successes += actions.length;
+    else this.m.Failures += actions.length;
+    this.target.registerCounter(NOTIFY_METRICS.status, { code: text, endpoint: this.name }).increment();
+    this.events(ok ? 'Successes' : 'Failures', actions);
+    this.httpLatency.record(seconds);
+  }
+
+  /** One attempt that got no status. */
+  errored(actions: readonly string[], seconds: number): void {
+    this.m.Errors += actions.length;
+    this.target.registerCounter(NOTIFY_METRICS.errors, this.ep).increment(actions.length);
+    this.events('Errors', actions);
+    this.httpLatency.record(seconds);
+  }
+
+  /** A batch delivered after `retries` retries; `enqueuedAt` of each event for the total latency. */
+  delivered(enqueuedAt: readonly number[], retries: number, now: number): void {
+    this.target.registerCounter(NOTIFY_METRICS.delivery, { endpoint: this.name, delivery_type: 'delivered' }).increment(enqueuedAt.length);
+    this.retries.recordMany(retries, enqueuedAt.length);
+    for (const t of enqueuedAt) this.totalLatency.record(Math.max(0, now - t) / 1000);
+  }
+
+  /** A batch given up on after `retries` retries. */
+  lost(count: number, retries: number, reason: 'status' | 'attempts'): void {
+    this.target.registerCounter(NOTIFY_METRICS.delivery, { endpoint: this.name, delivery_type: 'lost' }).increment(count);
+    this.target.registerCounter(NOTIFY_METRICS.deadLettered, { endpoint: this.name, reason }).increment(count);
+    this.retries.recordMany(retries, count);
+  }
+
+  /** A copy of distribution's EndpointMetrics. */
+  read(): EndpointMetrics {
+    return { ...this.m, Statuses: { ...this.m.Statuses } };
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The retry policy, in one place: which answers are retried, how long to wait before the next
+ * attempt, and what `Retry-After` means.
+ *
+ * - 2xx and 3xx: success (as distribution: a redirect is not followed, it is an answer);
+ * - network errors (refused, reset, timeout), 408, 429 and 5xx: retried;
+ * - any other status (a 4xx): the request itself is refused, so the batch goes to the
+ *   dead-letter store at once.
+ * Waits: the first `threshold − 1` consecutive failures are retried at once (distribution's
+ * breaker); from the `threshold`-th on, the wait is `backoff · 2^(n − threshold)` capped at
+ * `maxBackoff`, with "equal jitter" (a random point in its upper half) so that many senders
+ * do not retry in step. A `Retry-After` on a 429 or 503 replaces the computed wait.
+ */
+import { MAX_TIMER_MS } from '../core/options.js';
+
+/** What the sender does with an attempt's outcome. */
+export type Verdict = 'success' | 'retry' | 'dead';
+
+/** The verdict on an HTTP status (`undefined`: no status, a network error). */
+export function classify(status: number | undefined): Verdict {
+  if (status === undefined) return 'retry';
+  if (status >= 200 && status < 400) return 'success';
+  if (status === 408 || status === 429 || status >= 500) return 'retry';
+  return 'dead';
+}
+
+/** Backoff settings of an endpoint, in ms. */
+export interface BackoffPolicy {
+  readonly threshold: number;
+  readonly backoff: number;
+  readonly maxBackoff: number;
+}
+
+/**
+ * The wait before the next attempt after `consecutive` (≥ 1) failed attempts in a row.
+ * `random` returns a number in [0, 1).
+ */
+export function backoffDelay(p: BackoffPolicy, consecutive: number, random: () => number): number {
+  if (consecutive < p.threshold) return 0;
+  const exp = Math.min(consecutive - p.threshold, 30);
+  const cap = Math.min(p.maxBackoff, p.backoff * 2 ** exp);
+  return Math.round(cap / 2 + random() * (cap / 2));
+}
+
+/**
+ * A `Retry-After` value as a wait in ms: delay-seconds (`120`) or an HTTP-date
+ * (`Wed, 21 Oct 2015 07:28:00 GMT`, relative to `now`). `undefined` when absent or unreadable;
+ * capped at the longest timer.
+ */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^[0-9]+$/.test(v)) return Math.min(Number(v) * 1000, MAX_TIMER_MS);
+  const at = Date.parse(v);
+  if (Number.isNaN(at) || !/[A-Za-z]/.test(v)) return undefined;
+  return Math.min(Math.max(0, at - now), MAX_TIMER_MS);
+}
