@@ -171,15 +171,14 @@ async function measure(children: ChildProcess[]): Promise<void> {
   const backend = await start(['backend']);
   children.push(backend.child);
   const fwd: Forwarder[] = [];
-  for (const [name, mode] of [
-    ['meterkit', 'meterkit'],
-    ['meterkit, accounting off', 'meterkit-noacct'],
-    ['bare pipe()', 'pipe'],
-  ] as const) {
-    const { child, port } = await start([mode, String(backend.port)]);
-    children.push(child);
-    fwd.push({ name, port, child, rss: () => rssOf(child) });
-  }
+  const node = fork(CHILD, ['forwarders', String(backend.port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.push(node);
+  const [m] = (await once(node, 'message')) as [{ ports: { meterkit: number; noacct: number; pipe: number } }];
+  fwd.push(
+    { name: 'meterkit', port: m.ports.meterkit, child: node, rss: () => rssOf(node) },
+    { name: 'meterkit, accounting off', port: m.ports.noacct, child: node, rss: () => rssOf(node) },
+    { name: 'bare pipe()', port: m.ports.pipe, child: node, rss: () => rssOf(node) },
+  );
   const withHaproxy = has('haproxy');
   if (withHaproxy) {
     const h = await haproxy(backend.port);
@@ -190,7 +189,10 @@ async function measure(children: ChildProcess[]): Promise<void> {
 
   // Rounds of about a second or more each, every round starting with a different forwarder.
   // Three busy processes (client, forwarder, backend) share two cores here, so one round's
-  // figure moves ±15% with the machine's moments, even between two identical proxies. So the ratios are taken round by round, between forwarders
+  // figure moves ±15% with the machine's moments; and a forwarder in a process of its own ran
+  // 10–15% faster or slower than the same code in another process, steadily through a run (one
+  // run had accounting on ahead in every round, another behind): so the Node forwarders share
+  // one process (only one carries traffic at a time). So the ratios are taken round by round, between forwarders
   // measured back to back, and their median is what the targets judge; and what accounting
   // costs is also read where it would show first, in the proxy's CPU per byte (summed from
   // /proc over all rounds), which the scheduling noise moves far less than throughput.
