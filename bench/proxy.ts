@@ -1,11 +1,12 @@
 /**
- * The proxy on loopback, each forwarder in its own process, the backend in another and the
- * load from this one: bulk throughput over 1 and 16 connections, short connections per second
+ * The proxy on loopback: the three Node forwarders in one process (one carries traffic at a
+ * time), HAProxy in its own, the backend in another and the load from this one: bulk throughput over 1 and 16 connections, short connections per second
  * (64-byte request and response, 50 at once), for
  * (a) meterkit's proxy, (b) the same with accounting off, (c) a bare Node `pipe()` forwarder
  * and (d) HAProxy (`mode tcp`, one thread: one core, as each Node forwarder), when installed.
- * Then memory per idle connection through meterkit's proxy. Variants run interleaved, the
- * median of several rounds each, so a slow moment of the machine hits all of them alike.
+ * Then memory per idle connection through meterkit's proxy. Variants run interleaved, and the
+ * targets judge the median of per-round ratios, so a slow moment of the machine hits both sides
+ * of a ratio alike.
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, fork, spawn } from 'node:child_process';
