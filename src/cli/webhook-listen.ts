@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseHostPort } from '../core/address.js';
+import { BadRequest, parseJsonBytes, readBytes } from '../http/body.js';
 import { HttpServer } from '../http/server.js';
 import { secretKey, verifyWebhook } from '../notify/index.js';
 import { readSecret } from './secrets.js';
@@ -36,24 +37,6 @@ function eventsOf(body: unknown): unknown[] {
   return [body];
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (d: Buffer) => {
-      size += d.length;
-      if (size > BODY_LIMIT) {
-        req.removeAllListeners('data');
-        resolve(null);
-        return;
-      }
-      parts.push(d);
-    });
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
-
 /** Runs `meterkit webhook-listen`; resolves to the exit code, or 'help'. */
 export async function webhookListenCommand(
   args: readonly string[],
@@ -76,9 +59,12 @@ export async function webhookListenCommand(
       res.writeHead(405, { Allow: 'POST' }).end('use POST\n');
       return;
     }
-    const body = await readBody(req);
-    if (body === null) {
-      res.writeHead(413, { Connection: 'close' }).end(`body over ${BODY_LIMIT} bytes\n`);
+    let body: Buffer;
+    try {
+      body = await readBytes(req, BODY_LIMIT);
+    } catch (e) {
+      if (!(e instanceof BadRequest)) throw e;
+      res.writeHead(e.status, { Connection: 'close' }).end(`${e.message}\n`);
       return;
     }
     if (key !== undefined) {
@@ -91,7 +77,7 @@ export async function webhookListenCommand(
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body.toString('utf8'));
+      parsed = parseJsonBytes(body);
     } catch (e) {
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not JSON: ${(e as Error).message}\n`);
       return;

@@ -40,6 +40,23 @@ function charsetOf(contentType: string): string | undefined {
 }
 
 /**
+ * Reads a body of at most `limit` bytes, as raw bytes (a signature is checked on them).
+ * @throws BadRequest 413 when the declared or the received length passes the limit
+ */
+export async function readBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) throw new BadRequest(413, `body of ${declared} bytes is over the limit of ${limit}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BadRequest(413, `body is over the limit of ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
  * Reads and parses a JSON body of at most `limit` bytes: `Content-Type: application/json`
  * (charset absent or utf-8, else 415), UTF-8 by {@link parseJsonBytes} (else 400).
  * @throws BadRequest
@@ -52,17 +69,9 @@ export async function readJson(req: IncomingMessage, limit = MAX_JSON_BODY): Pro
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     throw new BadRequest(415, `send the body as UTF-8 JSON (got charset=${JSON.stringify(charset.slice(0, 40))}; JSON is UTF-8, RFC 8259)`);
   }
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) throw new BadRequest(413, `body of ${declared} bytes is over the limit of ${limit}`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BadRequest(413, `body is over the limit of ${limit} bytes`);
-    chunks.push(chunk);
-  }
+  const bytes = await readBytes(req, limit);
   try {
-    return parseJsonBytes(Buffer.concat(chunks));
+    return parseJsonBytes(bytes);
   } catch (err) {
     const notUtf8 = !(err instanceof SyntaxError);
     throw new BadRequest(400, notUtf8 ? `body is not UTF-8: ${(err as Error).message}` : `body is not valid JSON: ${(err as Error).message}`);
