@@ -65,3 +65,17 @@ export function registerByKind(
   if (kind === 'gauge') return recorder.registerGauge(name, labels);
   return recorder.registerHistogram(name, labels);
 }
+
+/** A recorder that can also unpublish a series (a Registry can; so can a fanout of them). */
+export interface RemovingRecorder extends Recorder {
+  /** Removes one series; true when it existed. */
+  remove(name: string, labels?: Labels): boolean;
+}
+
+/** A feature's table of its own metrics: name, kind, unit and help. */
+export type MetricRow = readonly [name: string, kind: 'counter' | 'gauge', unit: Unit | undefined, help: string];
+
+/** Describes every metric of a table on `recorder`. */
+export function describeRows(recorder: Recorder, rows: Iterable<MetricRow>): void {
+  for (const [name, kind, unit, help] of rows) describeByKind(recorder, kind, name, unit, help);
+}

@@ -12,15 +12,13 @@
  * `remove`, as a Registry can).
  */
 import type { Counter, Gauge } from '../core/handles.js';
-import type { Labels } from '../core/labels.js';
-import { describeByKind } from '../core/recorder.js';
-import type { Recorder } from '../core/recorder.js';
+import { describeRows } from '../core/recorder.js';
+import type { MetricRow, Recorder, RemovingRecorder } from '../core/recorder.js';
 import { Unit } from '../core/units.js';
 import type { AlertKind, PeerState } from './types.js';
 import type { InvalidMetricField } from './validate.js';
 import type { Window } from './window.js';
 
-type Row = readonly [name: string, kind: 'counter' | 'gauge', unit: Unit | undefined, help: string];
 
 /** The monitor's metrics: name, kind, unit and help. */
 export const MONITOR_METRICS = {
@@ -32,15 +30,10 @@ export const MONITOR_METRICS = {
   outagesDropped: ['meterkit_monitor_forgotten_outages_dropped_total', 'counter', Unit.Count, 'Outages of forgotten (peer, metric) pairs dropped from the bounded record (maxWindows): their up will not be raised.'],
   age: ['meterkit_monitor_last_seen_age_seconds', 'gauge', Unit.Seconds, 'Seconds since the peer\'s metric was last received (at collection with a Registry, else at the last check).'],
   phi: ['meterkit_monitor_phi', 'gauge', undefined, 'The phi-accrual suspicion of the peer\'s metric (phi detector, once the window holds enough intervals; at collection with a Registry, else at the last check).'],
-} as const satisfies Record<string, Row>;
+} as const satisfies Record<string, MetricRow>;
 
-/** A recorder that can also unpublish a series (a Registry can). */
-interface Removing extends Recorder {
-  remove(name: string, labels?: Labels): boolean;
-}
-
-function canRemove(r: Recorder): r is Removing {
-  return typeof (r as Partial<Removing>).remove === 'function';
+function canRemove(r: Recorder): r is RemovingRecorder {
+  return typeof (r as Partial<RemovingRecorder>).remove === 'function';
 }
 
 /** A recorder that runs collectors before it is read (a Registry does). */
@@ -70,7 +63,7 @@ export class MonitorMetrics {
     private readonly r: Recorder,
     publishAll: () => void,
   ) {
-    for (const [name, kind, unit, help] of Object.values(MONITOR_METRICS)) describeByKind(r, kind, name, unit, help);
+    describeRows(r, Object.values(MONITOR_METRICS));
     const p = MONITOR_METRICS.peers[0];
     this.peers = { up: r.registerGauge(p, { state: 'up' }), down: r.registerGauge(p, { state: 'down' }), unknown: r.registerGauge(p, { state: 'unknown' }) };
     this.dropped = r.registerCounter(MONITOR_METRICS.dropped[0]);

@@ -8,21 +8,18 @@
  * removed backends and servers are unpublished.
  */
 import type { Labels } from '../core/labels.js';
-import type { Recorder } from '../core/recorder.js';
+import { describeRows } from '../core/recorder.js';
+import type { MetricRow, RemovingRecorder } from '../core/recorder.js';
 import { Unit } from '../core/units.js';
 import type { Backend } from './backend.js';
 import type { ProxyServer, RejectReason } from './server.js';
 
 /** Where the proxy records: a Registry is one (it can unpublish series). */
-export interface ProxyMetricsTarget extends Recorder {
-  remove(name: string, labels?: Labels): boolean;
-}
+export type ProxyMetricsTarget = RemovingRecorder;
 
 /** How the proxy's metrics are named. */
 export type ProxyNaming = 'meterkit' | 'gobetween';
 
-type Kind = 'counter' | 'gauge';
-type Row = readonly [name: string, kind: Kind, unit: Unit | undefined, help: string];
 
 /** meterkit naming, per backend (`server`, `backend`). */
 export const PROXY_BACKEND_METRICS = {
@@ -35,14 +32,14 @@ export const PROXY_BACKEND_METRICS = {
   txRate: ['meterkit_proxy_tx_bytes_per_second', 'gauge', undefined, 'tx bytes per second, an exponentially weighted moving average over the rate window.'],
   up: ['meterkit_proxy_backend_up', 'gauge', undefined, '1 when the backend takes new connections (health checks pass or none are set), else 0.'],
   checks: ['meterkit_proxy_health_checks_total', 'counter', Unit.Count, 'Health checks run, by result (pass or fail).'],
-} as const satisfies Record<string, Row>;
+} as const satisfies Record<string, MetricRow>;
 
 /** meterkit naming, per server (`server`). */
 export const PROXY_SERVER_METRICS = {
   clients: ['meterkit_proxy_client_connections', 'gauge', Unit.Count, 'Client connections open now.'],
   rejected: ['meterkit_proxy_rejected_connections_total', 'counter', Unit.Count, 'Clients closed before reaching a backend, by reason: no_backend (none live) or max_connections.'],
   backends: ['meterkit_proxy_backends', 'gauge', Unit.Count, 'Backends configured.'],
-} as const satisfies Record<string, Row>;
+} as const satisfies Record<string, MetricRow>;
 
 // gobetween's names and help texts (src/metrics/metrics.go), typos included
 const GB_SERVER = [
@@ -79,10 +76,7 @@ export class ProxyMetrics {
       // meterkit stands in for gobetween: its version, and the Node.js version where Go's would be
       target.registerGauge(GOBETWEEN_BUILD_INFO, { version, revision: '', branch: '', goversion: process.version }).set(1);
     } else {
-      for (const [name, kind, unit, help] of [...Object.values(PROXY_BACKEND_METRICS), ...Object.values(PROXY_SERVER_METRICS)]) {
-        if (kind === 'counter') target.describeCounter(name, unit, help);
-        else target.describeGauge(name, unit, help);
-      }
+      describeRows(target, [...Object.values(PROXY_BACKEND_METRICS), ...Object.values(PROXY_SERVER_METRICS)]);
     }
   }
 

@@ -1,15 +1,16 @@
 import type { Counter, Gauge, Histogram } from '../../core/handles.js';
 import type { Labels } from '../../core/labels.js';
-import type { Recorder } from '../../core/recorder.js';
+import type { RemovingRecorder } from '../../core/recorder.js';
 import type { DockerClient } from './client.js';
 import { DockerError } from './client.js';
 import type { ContainerFacts, CpuSample, ResourceFigures } from './figures.js';
 import { CONTAINER_STATES, containerFacts, healthState, resourceFigures, runningState } from './figures.js';
 
-/** What the Docker collector records into: a Registry is one. */
-export interface DockerMetricsTarget extends Recorder {
-  /** Removes one series (so a vanished or failing container publishes nothing stale). */
-  remove(name: string, labels?: Labels): boolean;
+/**
+ * What the Docker collector records into: a Registry is one (`remove` unpublishes a vanished or
+ * failing container's series, so nothing stale stays).
+ */
+export interface DockerMetricsTarget extends RemovingRecorder {
   registerCounter(name: string, labels?: Labels): Counter;
   /** A Registry's gauges can carry an explicit sample time (`setAt`); other targets get `set`. */
   registerGauge(name: string, labels?: Labels): Gauge & { setAt?(value: number, timestampMs: number): void };
