@@ -28,6 +28,7 @@ export {
 } from './core/facade.js';
 export { DEFAULT_BUCKETS, linearBuckets, exponentialBuckets } from './core/buckets.js';
 export { QuantileSketch, DEFAULT_RELATIVE_ACCURACY, REPORTED_QUANTILES } from './core/sketch.js';
+export type { SketchData } from './core/sketch.js';
 export { OVERFLOW_LABEL } from './core/family.js';
 export {
   Registry,

@@ -2,6 +2,7 @@ import type { Exemplar, StoredExemplar } from './exemplar.js';
 import { toStoredExemplar } from './exemplar.js';
 import type { Counter, Gauge, Histogram } from './handles.js';
 import { QuantileSketch } from './sketch.js';
+import type { SketchData } from './sketch.js';
 import type { InvalidReason, ValueRule } from './validate.js';
 import { isCount, isCounterValue, isFiniteNumber } from './validate.js';
 
@@ -60,6 +61,8 @@ export interface GaugeView extends ViewCommon {
 export interface SketchView {
   /** The estimated `q`-quantile (0 ≤ q ≤ 1); NaN when the sketch is empty. */
   quantile(q: number): number;
+  /** The sketch as plain data, for merging elsewhere (cluster aggregation): see `QuantileSketch.toData`. */
+  toData(): SketchData;
 }
 
 /** A histogram, read-only. */

@@ -11,6 +11,23 @@ export const REPORTED_QUANTILES: readonly number[] = Object.freeze([0.5, 0.9, 0.
 const DEFAULT_MAX_BINS = 2048;
 
 /**
+ * A sketch as plain JSON-safe data (see {@link QuantileSketch.toData}): what a process sends
+ * another so that it can merge the sketch (cluster aggregation). Bins are flat
+ * `[index, count, …]` pairs of the non-empty bins only.
+ */
+export interface SketchData {
+  readonly relativeAccuracy: number;
+  readonly count: number;
+  /** Smallest observation (null when empty: JSON has no Infinity). */
+  readonly min: number | null;
+  /** Largest observation (null when empty). */
+  readonly max: number | null;
+  readonly zeros: number;
+  readonly positive: readonly number[];
+  readonly negative: readonly number[];
+}
+
+/**
  * A bin array over a window of indexes that grows as needed. When it would exceed `maxBins`
  * the lowest bins collapse into one, so accuracy is only lost at the small-value end.
  */
@@ -65,6 +82,16 @@ class DenseStore {
       const c = other.counts[j] as number;
       if (c !== 0) this.add(other.offset + j, c);
     }
+  }
+
+  /** Non-empty bins as flat `[index, count, index, count, …]`. */
+  bins(): number[] {
+    const out: number[] = [];
+    for (let j = 0; j < this.counts.length; j++) {
+      const c = this.counts[j] as number;
+      if (c !== 0) out.push(this.offset + j, c);
+    }
+    return out;
   }
 
   clear(): void {
@@ -176,6 +203,59 @@ export class QuantileSketch {
     this.count += other.count;
     if (other.min < this.min) this.min = other.min;
     if (other.max > this.max) this.max = other.max;
+  }
+
+  /** The sketch as plain data that {@link QuantileSketch.fromData} turns back into an equal sketch. */
+  toData(): SketchData {
+    return {
+      relativeAccuracy: this.relativeAccuracy,
+      count: this.count,
+      min: this.count === 0 ? null : this.min,
+      max: this.count === 0 ? null : this.max,
+      zeros: this.zeros,
+      positive: this.pos.bins(),
+      negative: this.neg.bins(),
+    };
+  }
+
+  /**
+   * A sketch from {@link QuantileSketch.toData}'s data, which may come from another process:
+   * checked, so bad data throws a coded error naming the bad field instead of corrupting
+   * quantiles.
+   */
+  static fromData(data: SketchData, maxBins = DEFAULT_MAX_BINS): QuantileSketch {
+    const bad = (field: string, value: unknown, rule: string): never => {
+      throw new MeterkitError(ErrorCode.InvalidArgument, `invalid sketch data: ${field} ${describeValue(value)}: ${rule}`);
+    };
+    const sketch = new QuantileSketch(data.relativeAccuracy, maxBins);
+    const addBins = (field: 'positive' | 'negative', store: DenseStore): number => {
+      const bins: unknown = data[field];
+      if (!Array.isArray(bins) || bins.length % 2 !== 0) return bad(field, bins, 'it must be an array of [index, count] pairs');
+      let total = 0;
+      for (let j = 0; j < bins.length; j += 2) {
+        const index: unknown = bins[j];
+        const n: unknown = bins[j + 1];
+        if (!Number.isSafeInteger(index)) bad(`${field} index`, index, 'it must be a whole number');
+        if (typeof n !== 'number' || !(n > 0) || !Number.isFinite(n)) bad(`${field} count`, n, 'it must be a finite number > 0');
+        store.add(index as number, n as number);
+        total += n as number;
+      }
+      return total;
+    };
+    const total = addBins('positive', sketch.pos) + addBins('negative', sketch.neg);
+    if (typeof data.zeros !== 'number' || !(data.zeros >= 0) || !Number.isFinite(data.zeros)) bad('zeros', data.zeros, 'it must be a finite number ≥ 0');
+    sketch.zeros = data.zeros;
+    const count = total + data.zeros;
+    if (data.count !== count) bad('count', data.count, `it must equal the bins' total (${count})`);
+    sketch.count = count;
+    if (count > 0) {
+      if (typeof data.min !== 'number' || typeof data.max !== 'number' || !(data.min <= data.max)) {
+        bad('min/max', [data.min, data.max], 'they must be numbers with min ≤ max when the sketch is not empty');
+      }
+      sketch.min = data.min as number;
+      sketch.max = data.max as number;
+    }
+    return sketch;
   }
 
   /** Forgets every observation. */
