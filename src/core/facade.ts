@@ -3,17 +3,28 @@ import type { Counter, Gauge, Histogram } from './handles.js';
 import type { Labels } from './labels.js';
 import type { Recorder } from './recorder.js';
 import { NoopRecorder } from './recorder.js';
+import { sharedState } from './shared-state.js';
 import type { Unit } from './units.js';
 
-const NOOP = new NoopRecorder();
-let globalRecorder: Recorder = NOOP;
-// While no local recorder is active the facade skips AsyncLocalStorage entirely, so the
-// common path is one variable read.
-let localActive = 0;
-const local = new AsyncLocalStorage<Recorder>();
+interface FacadeState {
+  /** The built-in no-op recorder (one per process, so `hasGlobalRecorder` agrees across copies). */
+  readonly noop: Recorder;
+  recorder: Recorder;
+  // While no local recorder is active the facade skips AsyncLocalStorage entirely, so the
+  // common path is one property read.
+  localActive: number;
+  readonly local: AsyncLocalStorage<Recorder>;
+}
+
+// One per process, shared by the ES module and CommonJS copies (see shared-state.ts).
+const state = sharedState<FacadeState>('facade', () => {
+  const noop = new NoopRecorder();
+  return { noop, recorder: noop, localActive: 0, local: new AsyncLocalStorage<Recorder>() };
+});
+const NOOP = state.noop;
 
 function current(): Recorder {
-  return localActive === 0 ? globalRecorder : (local.getStore() ?? globalRecorder);
+  return state.localActive === 0 ? state.recorder : (state.local.getStore() ?? state.recorder);
 }
 
 /**
@@ -21,19 +32,19 @@ function current(): Recorder {
  * installed before (which is returned, so callers can restore or combine it).
  */
 export function setGlobalRecorder(recorder: Recorder): Recorder {
-  const previous = globalRecorder;
-  globalRecorder = recorder;
+  const previous = state.recorder;
+  state.recorder = recorder;
   return previous;
 }
 
 /** The installed global recorder (a no-op recorder when none is). */
 export function getGlobalRecorder(): Recorder {
-  return globalRecorder;
+  return state.recorder;
 }
 
 /** True when a recorder other than the built-in no-op one is installed. */
 export function hasGlobalRecorder(): boolean {
-  return globalRecorder !== NOOP;
+  return state.recorder !== NOOP;
 }
 
 /** Puts the no-op recorder back; returns the one that was installed. */
@@ -46,20 +57,20 @@ export function clearGlobalRecorder(): Recorder {
  * (through AsyncLocalStorage), then restores. For tests: each can record into its own registry.
  */
 export function withLocalRecorder<T>(recorder: Recorder, fn: () => T): T {
-  localActive++;
+  state.localActive++;
   let result: T;
   try {
-    result = local.run(recorder, fn);
+    result = state.local.run(recorder, fn);
   } catch (err) {
-    localActive--;
+    state.localActive--;
     throw err;
   }
   if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
     return Promise.resolve(result).finally(() => {
-      localActive--;
+      state.localActive--;
     }) as T;
   }
-  localActive--;
+  state.localActive--;
   return result;
 }
 
