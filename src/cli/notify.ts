@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseDuration, parseWhole } from '../core/options.js';
 import { parseNatsServers } from '../core/nats-url.js';
 import type { EndpointConfig } from '../notify/index.js';
-import { resolveEndpointConfig } from '../notify/index.js';
+import { redactUrl, resolveEndpointConfig } from '../notify/index.js';
 import { REDACTED } from '../json/index.js';
 import { readSecret } from './secrets.js';
 import { UsageError, asUsage } from './usage.js';
@@ -93,27 +93,29 @@ const KEYS = new Set(['name', 'secret', 'secret-file', 'timeout', 'threshold', '
  */
 export function parseNotifySpec(spec: string, env: NodeJS.ProcessEnv): EndpointConfig {
   const [rawUrl = '', ...items] = spec.split(',');
+  // the URL as errors show it: never its password
+  const shown = redactUrl(rawUrl, REDACTED);
   let url: URL;
   try {
     url = new URL(rawUrl);
   } catch (err) {
-    throw new UsageError(`--notify "${rawUrl}": not an absolute http: or https: URL`, { cause: err });
+    throw new UsageError(`--notify "${shown}": not an absolute http: or https: URL`, { cause: err });
   }
   const kv = new Map<string, string>();
   const headers: Record<string, string> = {};
   for (const item of items) {
     const i = item.indexOf('=');
     const key = i < 0 ? item : item.slice(0, i);
-    if (!KEYS.has(key)) throw new UsageError(`--notify "${rawUrl}": unknown option "${key}": use ${[...KEYS].join(', ')}`);
-    if (i < 0) throw new UsageError(`--notify "${rawUrl}": option "${key}" needs a value (${key}=…)`);
+    if (!KEYS.has(key)) throw new UsageError(`--notify "${shown}": unknown option "${key}": use ${[...KEYS].join(', ')}`);
+    if (i < 0) throw new UsageError(`--notify "${shown}": option "${key}" needs a value (${key}=…)`);
     const value = item.slice(i + 1);
     if (key === 'header') {
       const c = value.indexOf(':');
-      if (c <= 0) throw new UsageError(`--notify "${rawUrl}": header "${value.slice(0, Math.max(c, 0)) || '(empty)'}" must be Name:Value`);
+      if (c <= 0) throw new UsageError(`--notify "${shown}": header "${value.slice(0, Math.max(c, 0)) || '(empty)'}" must be Name:Value`);
       headers[value.slice(0, c).trim()] = value.slice(c + 1).trim();
       continue;
     }
-    if (kv.has(key)) throw new UsageError(`--notify "${rawUrl}": option "${key}" is given twice`);
+    if (kv.has(key)) throw new UsageError(`--notify "${shown}": option "${key}" is given twice`);
     kv.set(key, value);
   }
   const name = kv.get('name') ?? nameFromUrl(url);
@@ -192,9 +194,8 @@ export function parseNotifyFlags(v: Values, env: NodeJS.ProcessEnv): NotifyConfi
 /** A `--notify` spec with its secret, header values and URL password replaced by `[REDACTED]`. */
 export function redactNotifySpec(spec: string): string {
   const [rawUrl = '', ...items] = spec.split(',');
-  let url = rawUrl;
   // user:password@ in the URL: the password is a secret too
-  url = url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, `$1:${REDACTED}@`);
+  const url = redactUrl(rawUrl, REDACTED);
   const out = items.map((item) => {
     if (item.startsWith('secret=')) return `secret=${REDACTED}`;
     if (item.startsWith('header=')) {

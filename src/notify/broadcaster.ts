@@ -67,6 +67,21 @@ export interface NotificationsVars {
   endpoints: EndpointVars[];
 }
 
+/**
+ * Refuses a write holding one id twice: receivers dedupe by id and JetStream stores an id once
+ * per duplicate window, so the second event would be lost on one queue and delivered on another.
+ * @throws MeterkitError `ERR_METERKIT_INVALID_EVENT` naming the second event and the id.
+ */
+function uniqueIds(events: readonly NotifyEvent[]): void {
+  if (events.length < 2) return;
+  const seen = new Map<string, number>();
+  events.forEach((e, i) => {
+    const first = seen.get(e.id);
+    if (first !== undefined) throw new MeterkitError(ErrorCode.InvalidEvent, `invalid event (event ${i}): id ${JSON.stringify(e.id)}: event ${first} of the same write has it: ids must be unique within a write`);
+    seen.set(e.id, i);
+  });
+}
+
 /** See the file comment. */
 export class Broadcaster {
   private readonly queue: NotifyQueue;
@@ -119,6 +134,7 @@ export class Broadcaster {
     const list: readonly unknown[] = Array.isArray(events) ? events : [events];
     const many = Array.isArray(events);
     const out = list.map((e, i) => normalizeEvent(e, this.source, many ? i : undefined, this.now));
+    uniqueIds(out);
     const batches: EndpointEvents[] = [];
     const dropped: Array<[Endpoint, string[]]> = [];
     for (const ep of this.list) {

@@ -61,8 +61,9 @@ export interface ResolvedEndpointConfig {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// eslint-disable-next-line no-control-regex
-const HEADER_VALUE_BAD = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+// RFC 9110 field-value without obs-text: visible ASCII, spaces and tabs. node:http throws on
+// characters past Latin-1, and a receiver reads Latin-1 ones differently: both refused here, once
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 /** Headers the sender sets itself; a configured one would be overwritten or break the request. */
 const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'transfer-encoding', 'connection', 'webhook-id', 'webhook-timestamp', 'webhook-signature']);
 
@@ -82,14 +83,15 @@ export function resolveEndpointConfig(c: EndpointConfig): ResolvedEndpointConfig
   try {
     url = new URL(c.url);
   } catch (err) {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what('url')} ${describeValue(c.url)}: it must be an absolute http: or https: URL`, { cause: err });
+    const shown = typeof c.url === 'string' ? redactUrl(c.url) : c.url;
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what('url')} ${describeValue(shown)}: it must be an absolute http: or https: URL`, { cause: err });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(what('url'), publicUrl(url), 'it must be an http: or https: URL');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(c.headers ?? {})) {
     if (!HEADER_NAME.test(k)) throw bad(what('header name'), k, 'it must be an HTTP token');
     if (RESERVED_HEADERS.has(k.toLowerCase())) throw bad(what('header'), k, 'the sender sets it itself');
-    if (typeof v !== 'string' || HEADER_VALUE_BAD.test(v)) throw bad(what(`value of header ${k}`), '(hidden)', 'it must be a string without control characters');
+    if (typeof v !== 'string' || !HEADER_VALUE.test(v)) throw bad(what(`value of header ${k}`), '(hidden)', 'it must be a string of visible ASCII characters, spaces and tabs (what every HTTP stack sends unchanged)');
     headers[k] = v;
   }
   const backoff = checkDuration(what('backoff'), c.backoff ?? 1000);
@@ -117,6 +119,31 @@ export function resolveEndpointConfig(c: EndpointConfig): ResolvedEndpointConfig
     format,
     ca: c.ca,
   };
+}
+
+/**
+ * URL text as it may be shown in an error or a command line, the one rule for text that may
+ * not even parse: the user information (`user:password@`) becomes `user:<mark>@`. The user
+ * information ends at the LAST `@` of the authority (a password may hold `@`, as WHATWG URL
+ * parsing reads it); for text that does not parse, at the last `@` before any `?` or `#`
+ * (hiding too much costs nothing, showing part of a password does).
+ */
+export function redactUrl(text: string, mark = '(hidden)'): string {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^?#]*)(.*)$/s.exec(text);
+  if (m === null) return text;
+  const [, scheme = '', rest = '', tail = ''] = m;
+  let end = rest.length;
+  if (URL.canParse(text)) {
+    const u = new URL(text);
+    if (u.username === '' && u.password === '') return text;
+    end = rest.search(/[/\\]/);
+    if (end < 0) end = rest.length;
+  }
+  const at = rest.lastIndexOf('@', end);
+  if (at < 0 || at >= end) return text;
+  const colon = rest.indexOf(':');
+  const user = colon < 0 || colon > at ? '' : `${rest.slice(0, colon)}:`;
+  return `${scheme}${user}${mark}@${rest.slice(at + 1)}${tail}`;
 }
 
 /** The URL without user name and password, as it may be shown. */

@@ -23,7 +23,7 @@ import { HttpSink } from './http-sink.js';
 import type { EndpointMetrics } from './metrics.js';
 import { EndpointStats, statusText } from './metrics.js';
 import type { NotifyQueue, QueuedEvent } from './queue.js';
-import { backoffDelay, classify, parseRetryAfter } from './retry.js';
+import { classify, parseRetryAfter, retryWait } from './retry.js';
 import { signWebhook } from './signing.js';
 
 /** What an endpoint's sender needs from its broadcaster. */
@@ -136,13 +136,15 @@ export class Endpoint {
     const cloud = c.format === 'cloudevents';
     const body = cloud ? cloudEventsBody(jsons) : envelopeBody(jsons);
     const id = c.key === undefined ? undefined : batchId(batch);
+    const ownHeaders = Object.keys(c.headers);
     for (let attempts = 1; ; attempts++) {
       const headers: OutgoingHttpHeaders = { ...c.headers, 'content-type': cloud ? CLOUDEVENTS_BATCH_MEDIA_TYPE : EVENTS_MEDIA_TYPE, 'user-agent': 'meterkit-notify' };
       if (c.key !== undefined) Object.assign(headers, signWebhook(c.key, id as string, body, Math.floor(clock.now() / 1000)));
-      const r = await this.sink.send(body, headers);
+      const r = await this.sink.send(body, headers, ownHeaders);
+      // a request node:http could not build is refused for good: dead-lettered, not retried
+      const verdict = r.permanent === true ? 'dead' : classify(r.status);
       if (r.status === undefined) this.stats.errored(actions, r.seconds);
-      else this.stats.answered(r.status, actions, r.seconds);
-      const verdict = classify(r.status);
+      else this.stats.answered(r.status, verdict === 'success', actions, r.seconds);
       if (verdict === 'success') {
         this.consecutive = 0;
         await queue.ack(c.name, batch);
@@ -152,7 +154,7 @@ export class Endpoint {
       }
       const message = r.status === undefined ? `${r.error?.name ?? 'Error'}: ${r.error?.message ?? 'no answer'}` : statusText(r.status);
       if (verdict === 'dead' || attempts >= c.maxAttempts) {
-        const kind = verdict === 'dead' ? 'status' : 'attempts';
+        const kind = verdict !== 'dead' ? 'attempts' : r.permanent === true ? 'request' : 'status';
         if (verdict === 'dead') this.consecutive = 0;
         else this.consecutive++;
         await queue.deadLetter(c.name, batch, r.status === undefined ? { kind, message, attempts } : { kind, status: r.status, message, attempts });
@@ -162,7 +164,7 @@ export class Endpoint {
       }
       this.consecutive++;
       const after = r.status === 429 || r.status === 503 ? parseRetryAfter(r.retryAfter, clock.now()) : undefined;
-      const wait = after ?? backoffDelay(c, this.consecutive, this.ctx.random);
+      const wait = retryWait(c, this.consecutive, this.ctx.random, after);
       if (wait > 0 && !signal.aborted) await sleep(clock, wait, signal);
       if (signal.aborted) {
         await queue.release(c.name, batch);

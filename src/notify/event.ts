@@ -19,7 +19,7 @@ export const CLOUDEVENTS_BATCH_MEDIA_TYPE = 'application/cloudevents-batch+json'
 export const CLOUDEVENTS_TYPE_PREFIX = 'io.meterkit.';
 /** Longest event id, action, target field and source field, in characters. */
 export const EVENT_FIELD_MAX = 256;
-/** Largest event, serialized as JSON, in bytes (UTF-16 code units: a bound, not an exact byte count). */
+/** Largest event, serialized as JSON, in bytes of UTF-8 (what goes on the wire and into the queue). */
 export const EVENT_MAX_BYTES = 64 * 1024;
 
 /** What the event is about: a peer, a container, a backend, anything an application names. */
@@ -68,6 +68,11 @@ export interface NotifyEvent {
 }
 
 const ACTION = /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/;
+// an id is sent as the `webhook-id` header (alone in a batch) and is part of JetStream's
+// message id: visible ASCII is what every HTTP stack and NATS header sends unchanged
+const ID = /^[\x21-\x7e]+$/;
+/** The rule of an event id, as errors state it. */
+const ID_RULE = `it must be a string of 1 to ${EVENT_FIELD_MAX} visible ASCII characters (! to ~: without spaces or control characters), since it is sent as the webhook-id header`;
 // RFC 3339 date-time (section 5.6): full-date "T" full-time, with a fraction and an offset
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 // eslint-disable-next-line no-control-regex
@@ -83,6 +88,11 @@ function text(index: number | undefined, field: string, v: unknown, required = t
   if (typeof v !== 'string' || v.length === 0 || v.length > EVENT_FIELD_MAX || CONTROL.test(v)) {
     throw invalid(index, field, v, `it must be a string of 1 to ${EVENT_FIELD_MAX} characters without control characters`);
   }
+  return v;
+}
+
+function eventId(index: number | undefined, v: unknown): string {
+  if (typeof v !== 'string' || v.length > EVENT_FIELD_MAX || !ID.test(v)) throw invalid(index, 'id', v, ID_RULE);
   return v;
 }
 
@@ -134,7 +144,7 @@ export function normalizeEvent(
   now: () => number = Date.now,
 ): NotifyEvent {
   if (!isObject(input)) throw invalid(index, 'event', input, 'it must be an object with action and target');
-  const id = input.id === undefined ? randomUUID() : (text(index, 'id', input.id) as string);
+  const id = input.id === undefined ? randomUUID() : eventId(index, input.id);
   const action = text(index, 'action', input.action) as string;
   if (!ACTION.test(action)) throw invalid(index, 'action', action, 'it must start with a letter or digit and hold only letters, digits and ._:/-');
   const t = input.target;
@@ -156,7 +166,9 @@ export function normalizeEvent(
   } catch (err) {
     throw new MeterkitError(ErrorCode.InvalidEvent, `invalid event${index === undefined ? '' : ` (event ${index})`}: data cannot be written as JSON: ${(err as Error).message}`, { cause: err });
   }
-  if (json.length > EVENT_MAX_BYTES) throw invalid(index, 'event', `${json.length} bytes of JSON`, `an event must be at most ${EVENT_MAX_BYTES} bytes of JSON`);
+  // a UTF-16 unit is at most 3 bytes of UTF-8: short JSON needs no count
+  const bytes = json.length * 3 <= EVENT_MAX_BYTES ? json.length : Buffer.byteLength(json);
+  if (bytes > EVENT_MAX_BYTES) throw invalid(index, 'event', `${bytes} bytes of JSON`, `an event must be at most ${EVENT_MAX_BYTES} bytes of JSON (UTF-8)`);
   JSON_OF.set(event, json);
   return event;
 }

@@ -9,7 +9,7 @@ export { Broadcaster, openBroadcaster } from './broadcaster.js';
 export type { BroadcasterOptions, OpenBroadcasterOptions, NotificationsVars } from './broadcaster.js';
 export { Endpoint, batchId } from './endpoint.js';
 export type { EndpointContext, EndpointVars } from './endpoint.js';
-export { resolveEndpointConfig, publicConfig, publicUrl } from './endpoint-config.js';
+export { resolveEndpointConfig, publicConfig, publicUrl, redactUrl } from './endpoint-config.js';
 export type { EndpointConfig, ResolvedEndpointConfig, EventFormat } from './endpoint-config.js';
 export {
   EVENTS_MEDIA_TYPE,
@@ -37,7 +37,7 @@ export { consumerName, subjectToken, endpointOfToken } from './jetstream-layout.
 export type { JetStreamQueueOptions } from './jetstream-layout.js';
 export { signWebhook, verifyWebhook, secretKey, SECRET_PREFIX, DEFAULT_TOLERANCE_SECONDS, MIN_SECRET_BYTES } from './signing.js';
 export type { WebhookHeaders, VerifyOptions, VerifyResult } from './signing.js';
-export { classify, backoffDelay, parseRetryAfter } from './retry.js';
+export { classify, backoffDelay, parseRetryAfter, retryWait } from './retry.js';
 export type { Verdict, BackoffPolicy } from './retry.js';
 export { systemClock, sleep } from './clock.js';
 export type { Clock } from './clock.js';

@@ -22,9 +22,9 @@ export interface EndpointMetrics {
   Pending: number;
   /** Events accepted for the endpoint. */
   Events: number;
-  /** Events sent with a 2xx or 3xx answer. */
+  /** Events sent with a 2xx answer (after following 307/308 redirects). */
   Successes: number;
-  /** Events sent with any other status (each attempt counts). */
+  /** Events sent with any other status, an unfollowed 3xx included (each attempt counts). */
   Failures: number;
   /** Events whose attempt got no status: network error, timeout, reset (each attempt counts). */
   Errors: number;
@@ -72,7 +72,7 @@ export function describeNotifyMetrics(target: NotifyMetricsTarget): void {
   target.describeCounter(m.status, Unit.Count, 'Requests by HTTP status ("200 OK").');
   target.describeCounter(m.errors, Unit.Count, 'Events whose attempt got no HTTP status (network error, timeout, reset).');
   target.describeCounter(m.delivery, Unit.Count, 'Events by final outcome: delivered, or lost (given up on and moved to the dead-letter store).');
-  target.describeCounter(m.deadLettered, Unit.Count, 'Events moved to the dead-letter store, by reason (status: refused with a 4xx; attempts: maxAttempts used up).');
+  target.describeCounter(m.deadLettered, Unit.Count, 'Events moved to the dead-letter store, by reason (status: refused with a 4xx or an unfollowed 3xx; attempts: maxAttempts used up; request: the request could not be built).');
   target.describeGauge(m.deadLetters, Unit.Count, 'Events in the dead-letter store now.');
   target.describeHistogram(m.retries, Unit.Count, 'Retries an event needed before it was delivered or dead-lettered.');
   target.describeHistogram(m.httpLatency, Unit.Seconds, 'Duration of one request to the endpoint.');
@@ -129,9 +129,8 @@ export class EndpointStats {
     this.target.registerGauge(NOTIFY_METRICS.deadLetters, this.ep).set(deadLetters);
   }
 
-  /** One attempt answered with `status` after `seconds`. */
-  answered(status: number, actions: readonly string[], seconds: number): void {
-    const ok = status >= 200 && status < 400;
+  /** One attempt answered with `status` after `seconds`; `ok`: the sender took it as delivery (retry.ts's rule). */
+  answered(status: number, ok: boolean, actions: readonly string[], seconds: number): void {
     const text = statusText(status);
     this.m.Statuses[text] = (this.m.Statuses[text] ?? 0) + actions.length;
     if (ok) this.m.Successes += actions.length;
@@ -157,7 +156,7 @@ export class EndpointStats {
   }
 
   /** A batch given up on after `retries` retries. */
-  lost(count: number, retries: number, reason: 'status' | 'attempts'): void {
+  lost(count: number, retries: number, reason: 'status' | 'attempts' | 'request'): void {
     this.target.registerCounter(NOTIFY_METRICS.delivery, { endpoint: this.name, delivery_type: 'lost' }).increment(count);
     this.target.registerCounter(NOTIFY_METRICS.deadLettered, { endpoint: this.name, reason }).increment(count);
     this.retries.recordMany(retries, count);

@@ -36,8 +36,8 @@ export interface EndpointEvents {
 
 /** Why events were moved to the dead-letter store. */
 export interface DeadLetterReason {
-  /** `status`: the endpoint answered a status that is not retried (a 4xx other than 408/429); `attempts`: maxAttempts were used up. */
-  readonly kind: 'status' | 'attempts';
+  /** `status`: the endpoint answered a status that is not retried (a 4xx other than 408/429, an unfollowed 3xx); `attempts`: maxAttempts were used up; `request`: the request could not be built (a header node:http cannot send). */
+  readonly kind: 'status' | 'attempts' | 'request';
   /** The last HTTP status, if the last attempt got one. */
   readonly status?: number;
   /** The last error or status text, for people. Never holds a secret. */

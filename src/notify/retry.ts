@@ -2,14 +2,19 @@
  * The retry policy, in one place: which answers are retried, how long to wait before the next
  * attempt, and what `Retry-After` means.
  *
- * - 2xx and 3xx: success (as distribution: a redirect is not followed, it is an answer);
+ * - 2xx: success. A 307/308 was followed by the sink (as Go's client, distribution's, does), so
+ *   the status here is the last hop's; any other 3xx (301/302/303, which Go would follow as a
+ *   GET without the body, a redirect without a Location, 300, 304…) delivered nothing: a
+ *   failure that goes to the dead-letter store (a deliberate difference from distribution,
+ *   which counts those as success);
  * - network errors (refused, reset, timeout), 408, 429 and 5xx: retried;
  * - any other status (a 4xx): the request itself is refused, so the batch goes to the
  *   dead-letter store at once.
  * Waits: the first `threshold − 1` consecutive failures are retried at once (distribution's
  * breaker); from the `threshold`-th on, the wait is `backoff · 2^(n − threshold)` capped at
  * `maxBackoff`, with "equal jitter" (a random point in its upper half) so that many senders
- * do not retry in step. A `Retry-After` on a 429 or 503 replaces the computed wait.
+ * do not retry in step. A `Retry-After` on a 429 or 503 replaces the computed wait, capped at
+ * `maxBackoff` too: a receiver's word must not park an endpoint for weeks.
  */
 import { MAX_TIMER_MS } from '../core/options.js';
 
@@ -19,7 +24,7 @@ export type Verdict = 'success' | 'retry' | 'dead';
 /** The verdict on an HTTP status (`undefined`: no status, a network error). */
 export function classify(status: number | undefined): Verdict {
   if (status === undefined) return 'retry';
-  if (status >= 200 && status < 400) return 'success';
+  if (status >= 200 && status < 300) return 'success';
   if (status === 408 || status === 429 || status >= 500) return 'retry';
   return 'dead';
 }
@@ -54,4 +59,12 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   const at = Date.parse(v);
   if (Number.isNaN(at) || !/[A-Za-z]/.test(v)) return undefined;
   return Math.min(Math.max(0, at - now), MAX_TIMER_MS);
+}
+
+/**
+ * The wait before the next attempt: the receiver's `Retry-After` (in ms, see
+ * {@link parseRetryAfter}) when it gave one, else {@link backoffDelay}; never over `maxBackoff`.
+ */
+export function retryWait(p: BackoffPolicy, consecutive: number, random: () => number, retryAfter: number | undefined): number {
+  return retryAfter === undefined ? backoffDelay(p, consecutive, random) : Math.min(retryAfter, p.maxBackoff);
 }

@@ -101,11 +101,13 @@ export function verifyWebhook(
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   if (timestamp < now - tolerance) return { ok: false, reason: 'too-old' };
   if (timestamp > now + tolerance) return { ok: false, reason: 'too-new' };
-  const expected = Buffer.from(signature(key, id, ts, body), 'base64');
+  // the canonical base64 text is compared, as the reference libraries do: decoding the given
+  // text first would accept many spellings of one signature (no pad, base64url, garbage after it)
+  const expected = Buffer.from(signature(key, id, ts, body), 'latin1');
   for (const part of sigs.split(' ')) {
     const comma = part.indexOf(',');
     if (comma < 0 || part.slice(0, comma) !== 'v1') continue;
-    const given = Buffer.from(part.slice(comma + 1), 'base64');
+    const given = Buffer.from(part.slice(comma + 1), 'latin1');
     if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true, id, timestamp };
   }
   return { ok: false, reason: 'no-signature-matches' };

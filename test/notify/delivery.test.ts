@@ -63,7 +63,8 @@ describe('notify delivery', () => {
     const r = await receiver();
     const clock = new ManualClock();
     r.script([{ status: 429, headers: { 'retry-after': '120' } }, { status: 429, headers: { 'retry-after': new Date(clock.now() + 120_000 + 30_000).toUTCString() } }], { status: 200 });
-    const b = broadcaster([{ name: 'a', url: r.url, secret: SECRET, threshold: 1, backoff: 5 }], { clock });
+    // Retry-After is capped at maxBackoff (regression/notify-retry-after-bound): 180 s leaves 120 s whole
+    const b = broadcaster([{ name: 'a', url: r.url, secret: SECRET, threshold: 1, backoff: 5, maxBackoff: 180_000 }], { clock });
     await b.write(evs(1));
     assert.equal(await clock.timerSet(), 120_000, 'Retry-After: 120 replaces the computed backoff');
     clock.advance(120_000);

@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import { backoffDelay, classify, parseRetryAfter } from '../../src/notify/index.js';
 
 describe('notify retry policy', () => {
-  it('2xx and 3xx succeed; network errors, 408, 429 and 5xx retry; other 4xx go to the dead letters', () => {
+  it('2xx succeeds (an unfollowed 3xx does not); network errors, 408, 429 and 5xx retry; other 4xx go to the dead letters', () => {
     assert.equal(classify(200), 'success');
     assert.equal(classify(204), 'success');
-    assert.equal(classify(302), 'success');
+    for (const s of [301, 302, 303, 304, 307, 308]) assert.equal(classify(s), 'dead', `an unfollowed ${s} delivered nothing`);
     for (const s of [undefined, 408, 429, 500, 502, 503, 599]) assert.equal(classify(s), 'retry', String(s));
     for (const s of [400, 401, 403, 404, 410, 413, 422]) assert.equal(classify(s), 'dead', String(s));
   });

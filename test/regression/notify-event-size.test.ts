@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import { EVENT_MAX_BYTES, normalizeEvent } from '../../src/notify/index.js';
 
 describe('notify: the event size bound is in bytes', () => {
-  it('refuses an event whose JSON is over 64 KiB of UTF-8', { todo: 'open #12 review finding: fails until fixed' }, () => {
+  it('refuses an event whose JSON is over 64 KiB of UTF-8', () => {
     const input = { action: 'a', target: { type: 't', id: 'i' }, data: '日'.repeat(60_000) };
     assert.ok(Buffer.byteLength(JSON.stringify(input)) > 2 * EVENT_MAX_BYTES);
     assert.throws(() => normalizeEvent(input, { instance: 't', addr: 'a' }), (err: Error & { code?: string }) => err.code === 'ERR_METERKIT_INVALID_EVENT');

@@ -17,7 +17,7 @@ import { parseNotifySpec, redactNotifySpec } from '../../src/cli/notify.js';
 import { resolveEndpointConfig } from '../../src/notify/index.js';
 
 describe('notify: URL passwords in --notify specs', () => {
-  it('a usage error about a spec never shows the URL password', { todo: 'open #12 review finding: fails until fixed' }, () => {
+  it('a usage error about a spec never shows the URL password', () => {
     for (const spec of ['http://ops:hunter2@127.0.0.1:8088/hook,bogus=1', 'http://ops:hunter2@127.0.0.1:8088/hook,name']) {
       assert.throws(
         () => parseNotifySpec(spec, {}),
@@ -29,14 +29,14 @@ describe('notify: URL passwords in --notify specs', () => {
     }
   });
 
-  it('the published command line hides the whole password, even one holding "@"', { todo: 'open #12 review finding: fails until fixed' }, () => {
+  it('the published command line hides the whole password, even one holding "@"', () => {
     // accepted as a spec: the URL parser reads the password p@ss-word (the last @ ends it)
     assert.equal(new URL('http://ops:p@ss-word@127.0.0.1:8088/hook').password, 'p%40ss-word');
     const shown = redactNotifySpec('http://ops:p@ss-word@127.0.0.1:8088/hook,name=ops');
     assert.ok(!shown.includes('ss-word'), `part of the password is shown: ${shown}`);
   });
 
-  it('the library\'s error for a URL that does not parse never shows its password', { todo: 'open #12 review finding: fails until fixed' }, () => {
+  it('the library\'s error for a URL that does not parse never shows its password', () => {
     for (const url of ['http://ops:hunter2@127.0.0.1:99999/hook', 'http://ops:hunter2@exa mple.com/']) {
       assert.throws(
         () => resolveEndpointConfig({ name: 'a', url }),
