@@ -79,7 +79,8 @@ export class Endpoint {
 
   /** Updates the pending and dead-letter figures from the queue. */
   refresh(): void {
-    this.stats.setQueue(this.ctx.queue.pending(this.config.name), this.ctx.queue.deadLetterCount(this.config.name));
+    const q = this.ctx.queue;
+    this.stats.setQueue(q.pending(this.config.name), q.deadLetterCount(this.config.name), q.deadLettersDropped?.(this.config.name));
   }
 
   /** Starts the sender loop (once). */

@@ -1,7 +1,10 @@
 /**
  * The in-memory queue: distribution's behaviour. Fast, and LOSSY: every event not yet
  * delivered, and every dead letter, is gone when the process stops or crashes. Bounded per
- * endpoint (`maxPending`): a write that would pass the bound is refused, not dropped.
+ * endpoint (`maxPending`): a write (or a replay) that would pass the bound is refused, not
+ * dropped. The dead-letter store is bounded per endpoint too (`maxDeadLetters`): past it the
+ * oldest dead letters are dropped, and counted ({@link MemoryQueue.deadLettersDropped}, the
+ * `meterkit_notifications_dead_letters_dropped_total` metric).
  */
 import { checkWhole } from '../core/options.js';
 import type { NotifyEvent } from './event.js';
@@ -13,6 +16,8 @@ import { DEFAULT_MAX_PENDING, LocalQueue, QueueState } from './queue-state.js';
 export interface MemoryQueueOptions {
   /** Most events held per endpoint. Default 1 000 000. */
   maxPending?: number;
+  /** Most dead letters held per endpoint; past it the oldest are dropped (counted). Default: maxPending. */
+  maxDeadLetters?: number;
   /** Time source for `enqueuedAt` and dead letters. Default `Date.now`. */
   now?: () => number;
 }
@@ -22,18 +27,46 @@ interface List {
   head: number;
 }
 
+/** A dead letter with its place in the store (dead letters of all endpoints are listed in that order). */
+interface Dead extends DeadLetter {
+  readonly seq: number;
+}
+
+/** One endpoint's dead letters, oldest first from `head`. */
+interface DeadList {
+  items: Dead[];
+  head: number;
+  dropped: number;
+}
+
 /** See the file comment. */
 export class MemoryQueue extends LocalQueue implements NotifyQueue {
   readonly kind = 'memory';
   readonly durable = false;
   private readonly lists = new Map<string, List>();
-  private dead: DeadLetter[] = [];
+  private readonly dead = new Map<string, DeadList>();
   private seq = 0;
   private readonly now: () => number;
+  private readonly maxDead: number;
 
   constructor(options: MemoryQueueOptions = {}) {
     super(new QueueState('memory', checkWhole('maxPending', options.maxPending ?? DEFAULT_MAX_PENDING)));
+    this.maxDead = checkWhole('maxDeadLetters', options.maxDeadLetters ?? this.state.maxPending);
     this.now = options.now ?? Date.now;
+  }
+
+  private deadList(endpoint: string): DeadList {
+    let d = this.dead.get(endpoint);
+    if (d === undefined) {
+      d = { items: [], head: 0, dropped: 0 };
+      this.dead.set(endpoint, d);
+    }
+    return d;
+  }
+
+  /** Dead letters of `endpoint` dropped so far because its store was full (the oldest go first). */
+  deadLettersDropped(endpoint: string): number {
+    return this.dead.get(endpoint)?.dropped ?? 0;
   }
 
   private list(endpoint: string): List {
@@ -90,35 +123,58 @@ export class MemoryQueue extends LocalQueue implements NotifyQueue {
   async deadLetter(endpoint: string, events: readonly QueuedEvent[], reason: DeadLetterReason): Promise<void> {
     this.settle(endpoint, events);
     const at = this.now();
-    for (const e of events) this.dead.push({ endpoint, event: JSON.parse(e.json) as NotifyEvent, reason, at });
+    const d = this.deadList(endpoint);
+    for (const e of events) d.items.push({ seq: ++this.seq, endpoint, event: JSON.parse(e.json) as NotifyEvent, reason, at });
     this.state.removed(endpoint, true);
+    const over = d.items.length - d.head - this.maxDead;
+    if (over > 0) {
+      d.head += over;
+      d.dropped += over;
+      this.state.undead(endpoint, over);
+      if (d.head > 1024 && d.head * 2 > d.items.length) {
+        d.items = d.items.slice(d.head);
+        d.head = 0;
+      }
+    }
   }
 
-  private matching(q: DeadLetterQuery): (d: DeadLetter) => boolean {
+  /** The dead letters matching `q`, oldest first over all endpoints. */
+  private matching(q: DeadLetterQuery): Dead[] {
     const ids = q.ids === undefined ? undefined : new Set(q.ids);
-    return (d) => (q.endpoint === undefined || d.endpoint === q.endpoint) && (ids === undefined || ids.has(d.event.id));
+    const out: Dead[] = [];
+    for (const [endpoint, d] of this.dead) {
+      if (q.endpoint !== undefined && endpoint !== q.endpoint) continue;
+      for (let i = d.head; i < d.items.length; i++) {
+        const x = d.items[i] as Dead;
+        if (ids === undefined || ids.has(x.event.id)) out.push(x);
+      }
+    }
+    return q.endpoint === undefined ? out.sort((a, b) => a.seq - b.seq) : out;
   }
 
   async deadLetters(query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
     this.state.checkOpen();
     const limit = checkWhole('limit', query.limit ?? 1000);
-    return this.dead.filter(this.matching(query)).slice(0, limit);
+    return this.matching(query).slice(0, limit).map(({ seq: _seq, ...d }) => d);
   }
 
   async replay(query: DeadLetterQuery = {}): Promise<number> {
     this.state.checkOpen();
-    const match = this.matching(query);
-    const keep: DeadLetter[] = [];
+    const chosen = this.matching(query);
     const back = new Map<string, NotifyEvent[]>();
-    for (const d of this.dead) {
-      if (!match(d)) keep.push(d);
-      else {
-        let list = back.get(d.endpoint);
-        if (list === undefined) back.set(d.endpoint, (list = []));
-        list.push(d.event);
-      }
+    for (const d of chosen) {
+      let list = back.get(d.endpoint);
+      if (list === undefined) back.set(d.endpoint, (list = []));
+      list.push(d.event);
     }
-    this.dead = keep;
+    // all or nothing, like a write: a replay past an endpoint's bound is refused whole
+    this.state.checkRoom([...back].map(([endpoint, events]) => ({ endpoint, events })));
+    const gone = new Set(chosen);
+    for (const endpoint of back.keys()) {
+      const d = this.deadList(endpoint);
+      d.items = d.items.slice(d.head).filter((x) => !gone.has(x));
+      d.head = 0;
+    }
     const at = this.now();
     let n = 0;
     for (const [endpoint, events] of back) {

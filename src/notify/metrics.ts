@@ -41,6 +41,7 @@ export const NOTIFY_METRICS = {
   delivery: 'meterkit_notifications_delivery_total',
   deadLettered: 'meterkit_notifications_dead_lettered_total',
   deadLetters: 'meterkit_notifications_dead_letters',
+  deadLettersDropped: 'meterkit_notifications_dead_letters_dropped_total',
   retries: 'meterkit_notifications_retries',
   httpLatency: 'meterkit_notifications_http_latency_seconds',
   totalLatency: 'meterkit_notifications_total_latency_seconds',
@@ -74,6 +75,7 @@ export function describeNotifyMetrics(target: NotifyMetricsTarget): void {
   target.describeCounter(m.delivery, Unit.Count, 'Events by final outcome: delivered, or lost (given up on and moved to the dead-letter store).');
   target.describeCounter(m.deadLettered, Unit.Count, 'Events moved to the dead-letter store, by reason (status: refused with a 4xx or an unfollowed 3xx; attempts: maxAttempts used up; request: the request could not be built).');
   target.describeGauge(m.deadLetters, Unit.Count, 'Events in the dead-letter store now.');
+  target.describeCounter(m.deadLettersDropped, Unit.Count, 'Dead letters dropped, oldest first, because the endpoint\'s dead-letter store was full (the in-memory queue).');
   target.describeHistogram(m.retries, Unit.Count, 'Retries an event needed before it was delivered or dead-lettered.');
   target.describeHistogram(m.httpLatency, Unit.Seconds, 'Duration of one request to the endpoint.');
   target.describeHistogram(m.totalLatency, Unit.Seconds, 'Time from acceptance to delivery.');
@@ -122,11 +124,12 @@ export class EndpointStats {
     this.events('Dropped', actions);
   }
 
-  /** The queue's pending and dead-letter counts, as they are now. */
-  setQueue(pending: number, deadLetters: number): void {
+  /** The queue's pending and dead-letter counts, and the dead letters it dropped (when it drops any), as they are now. */
+  setQueue(pending: number, deadLetters: number, deadLettersDropped?: number): void {
     this.m.Pending = pending;
     this.target.registerGauge(NOTIFY_METRICS.pending, this.ep).set(pending);
     this.target.registerGauge(NOTIFY_METRICS.deadLetters, this.ep).set(deadLetters);
+    if (deadLettersDropped !== undefined) this.target.registerCounter(NOTIFY_METRICS.deadLettersDropped, this.ep).absolute(deadLettersDropped);
   }
 
   /** One attempt answered with `status` after `seconds`; `ok`: the sender took it as delivery (retry.ts's rule). */

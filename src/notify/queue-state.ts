@@ -68,13 +68,16 @@ export class QueueState {
 
   /** @throws MeterkitError `ERR_METERKIT_NOTIFY_QUEUE_FULL` when a batch would pass the bound. */
   checkRoom(batches: readonly EndpointEvents[]): void {
+    for (const b of batches) this.checkRoomFor(b.endpoint, b.events.length);
+  }
+
+  /** @throws MeterkitError `ERR_METERKIT_NOTIFY_QUEUE_FULL` when `n` more events of `endpoint` would pass the bound. */
+  checkRoomFor(endpoint: string, n: number): void {
     this.checkOpen();
-    for (const b of batches) {
-      const c = this.of(b.endpoint);
-      const p = c.pending + c.reserved;
-      if (p + b.events.length > this.maxPending) {
-        throw new MeterkitError(ErrorCode.NotifyQueueFull, `the ${this.kind} notification queue of endpoint "${b.endpoint}" holds ${p} events; ${b.events.length} more would pass its bound of ${this.maxPending}`);
-      }
+    const c = this.of(endpoint);
+    const p = c.pending + c.reserved;
+    if (p + n > this.maxPending) {
+      throw new MeterkitError(ErrorCode.NotifyQueueFull, `the ${this.kind} notification queue of endpoint "${endpoint}" holds ${p} events; ${n} more would pass its bound of ${this.maxPending}`);
     }
   }
 

@@ -94,10 +94,15 @@ export interface NotifyQueue {
   deadLetter(endpoint: string, events: readonly QueuedEvent[], reason: DeadLetterReason): Promise<void>;
   /** Dead letters, oldest first. */
   deadLetters(query?: DeadLetterQuery): Promise<DeadLetter[]>;
-  /** Moves dead letters back to the end of their endpoint's list; resolves how many. */
+  /**
+   * Moves dead letters back to the end of their endpoint's list; resolves how many.
+   * @throws MeterkitError `ERR_METERKIT_NOTIFY_QUEUE_FULL` when an endpoint's list would pass its bound (nothing is moved; a local queue).
+   */
   replay(query?: DeadLetterQuery): Promise<number>;
   /** Dead letters held for `endpoint` (best known value for a remote queue). */
   deadLetterCount(endpoint: string): number;
+  /** Dead letters of `endpoint` dropped because its dead-letter store was full (queues whose store is bounded by count). */
+  deadLettersDropped?(endpoint: string): number;
   /** Events accepted for `endpoint` and neither acked nor dead-lettered, leased ones included (best known value for a remote queue). */
   pending(endpoint: string): number;
   /**

@@ -248,6 +248,10 @@ export class SqliteQueue extends LocalQueue implements NotifyQueue {
   async replay(query: DeadLetterQuery = {}): Promise<number> {
     this.state.checkOpen();
     const rows = this.deadRows(query, Number.MAX_SAFE_INTEGER);
+    // all or nothing, like a write: a replay past an endpoint's bound is refused whole
+    const per = new Map<string, number>();
+    for (const r of rows) per.set(r.endpoint, (per.get(r.endpoint) ?? 0) + 1);
+    for (const [ep, n] of per) this.state.checkRoomFor(ep, n);
     const at = this.now();
     const drop = this.db.prepare('DELETE FROM dead_letters WHERE seq = ?');
     this.durably(
@@ -258,8 +262,6 @@ export class SqliteQueue extends LocalQueue implements NotifyQueue {
         }
       }),
     );
-    const per = new Map<string, number>();
-    for (const r of rows) per.set(r.endpoint, (per.get(r.endpoint) ?? 0) + 1);
     for (const [ep, n] of per) {
       this.state.undead(ep, n);
       this.state.added(ep, n);
