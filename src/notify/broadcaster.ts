@@ -106,6 +106,7 @@ export class Broadcaster {
     const recorder = options.recorder ?? new NoopRecorder();
     describeNotifyMetrics(recorder);
     const onError = options.onError ?? ((err: Error) => process.emitWarning(err));
+    this.queue.reportTo?.(onError);
     const ctx = { queue: this.queue, clock, recorder, random: options.random ?? Math.random, onError };
     this.list = configs.map((c) => new EndpointImpl(c, ctx));
     if (options.deliver !== false) for (const e of this.list) e.start();

@@ -80,7 +80,7 @@ export class Endpoint {
   /** Updates the pending and dead-letter figures from the queue. */
   refresh(): void {
     const q = this.ctx.queue;
-    this.stats.setQueue(q.pending(this.config.name), q.deadLetterCount(this.config.name), q.deadLettersDropped?.(this.config.name));
+    this.stats.setQueue(q.pending(this.config.name), q.deadLetterCount(this.config.name), q.deadLettersDropped?.(this.config.name), q.malformed?.(this.config.name));
   }
 
   /** Starts the sender loop (once). */

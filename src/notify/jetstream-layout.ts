@@ -38,10 +38,12 @@ export interface JetStreamQueueOptions {
   timeout?: number;
   /** Connection name shown by the server. Default `meterkit-notify`. */
   name?: string;
+  /** Failures of background work (refreshes, a message that is not an event). Default: the Broadcaster's `onError`, else a process warning. */
+  onError?: (err: Error) => void;
 }
 
 /** The options with every default filled in (but the connection's). */
-export type JetStreamLayout = Required<Omit<JetStreamQueueOptions, 'servers' | 'name'>>;
+export type JetStreamLayout = Required<Omit<JetStreamQueueOptions, 'servers' | 'name' | 'onError'>>;
 
 const NAME = /^[A-Za-z0-9_-]{1,32}$/;
 const PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
@@ -73,7 +75,7 @@ export const queueError = (what: string, err: unknown): MeterkitError => new Met
  * Checks the options and fills in the defaults.
  * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` naming the bad value.
  */
-export function resolveJetStreamOptions(options: JetStreamQueueOptions): JetStreamLayout & { servers: string[] } {
+export function resolveJetStreamOptions(options: JetStreamQueueOptions): JetStreamLayout & { servers: string[]; onError: ((err: Error) => void) | undefined } {
   const servers = parseNatsServers(options.servers);
   const stream = options.stream ?? 'METERKIT_NOTIFY';
   const subjectPrefix = options.subjectPrefix ?? 'meterkit.notify';
@@ -90,6 +92,7 @@ export function resolveJetStreamOptions(options: JetStreamQueueOptions): JetStre
     pollInterval: checkDuration('pollInterval', options.pollInterval ?? 1000),
     refreshInterval: checkDuration('refreshInterval', options.refreshInterval ?? 5000),
     timeout: checkDuration('timeout', options.timeout ?? 5000),
+    onError: options.onError,
   };
 }
 

@@ -53,7 +53,12 @@ interface Lane {
   waiters: Set<Waiter>;
   /** A background pull's failure, thrown by the next take. */
   error: Error | undefined;
+  /** Messages that were not events, dead-lettered by this process. */
+  malformed: number;
 }
+
+/** Most bytes of a message that is not an event kept in its dead letter. */
+export const POISON_RAW_MAX = 4096;
 
 /** See the file comment. Open with {@link JetStreamQueue.open}. */
 export class JetStreamQueue implements NotifyQueue {
@@ -76,7 +81,7 @@ export class JetStreamQueue implements NotifyQueue {
    * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` on a bad option; `ERR_METERKIT_NOTIFY_QUEUE` when NATS cannot be reached or refuses.
    */
   static async open(options: JetStreamQueueOptions): Promise<JetStreamQueue> {
-    const { servers, ...o } = resolveJetStreamOptions(options);
+    const { servers, onError, ...o } = resolveJetStreamOptions(options);
     let nc: NatsConnection;
     try {
       nc = await connect({ servers, name: options.name ?? 'meterkit-notify', maxReconnectAttempts: -1, timeout: o.timeout, ignoreClusterUpdates: true });
@@ -86,6 +91,7 @@ export class JetStreamQueue implements NotifyQueue {
     try {
       const jsm = await jetstreamManager(nc, { timeout: o.timeout });
       const q = new JetStreamQueue(nc, jetstream(nc, { timeout: o.timeout }), jsm, o);
+      if (onError !== undefined) q.reportTo(onError);
       await ensureStreams(jsm, o);
       await q.refresh();
       q.every(o.refreshInterval, () => q.refresh());
@@ -104,7 +110,11 @@ export class JetStreamQueue implements NotifyQueue {
     const t = setInterval(() => {
       job().then(
         () => (this.lastRefreshError = undefined),
-        (err: unknown) => (this.lastRefreshError = err as Error),
+        (err: unknown) => {
+          // reported once per outage, not at every interval
+          if (this.lastRefreshError === undefined) this.report(err instanceof MeterkitError ? err : queueError('refreshing the JetStream figures failed (they stay as last known)', err));
+          this.lastRefreshError = err as Error;
+        },
       );
     }, ms);
     t.unref();
@@ -136,7 +146,7 @@ export class JetStreamQueue implements NotifyQueue {
   private lane(endpoint: string): Lane {
     let l = this.lanes.get(endpoint);
     if (l === undefined) {
-      l = { buffer: [], leases: [], pending: 0, dead: 0, consumer: undefined, pulling: undefined, waiters: new Set(), error: undefined };
+      l = { buffer: [], leases: [], pending: 0, dead: 0, consumer: undefined, pulling: undefined, waiters: new Set(), error: undefined, malformed: 0 };
       this.lanes.set(endpoint, l);
     }
     return l;
@@ -183,15 +193,65 @@ export class JetStreamQueue implements NotifyQueue {
     return l.consumer;
   }
 
-  private held(m: PulledMsg, endpoint: string): Held {
+  /** The message as an event held; undefined for a message that is not one (then dead-lettered by {@link poison}). */
+  private held(m: PulledMsg, endpoint: string): Held | undefined {
     const json = this.decoder.decode(m.data);
-    let ev: { id?: unknown; action?: unknown } = {};
+    let why: string;
     try {
-      ev = JSON.parse(json) as typeof ev;
+      const ev = JSON.parse(json) as unknown;
+      if (typeof ev === 'object' && ev !== null && typeof (ev as { id?: unknown }).id === 'string' && typeof (ev as { action?: unknown }).action === 'string') {
+        const { id, action } = ev as { id: string; action: string };
+        return { key: m.seq, id, action, json, enqueuedAt: m.storedAt, msg: m };
+      }
+      why = 'JSON, but not an event with a string id and action';
     } catch (err) {
-      throw queueError(`an event of endpoint "${endpoint}" at stream sequence ${m.seq} is not JSON`, err);
+      why = `not JSON (${text(err)})`;
     }
-    return { key: m.seq, id: String(ev.id), action: String(ev.action), json, enqueuedAt: m.storedAt, msg: m };
+    this.poison(endpoint, m, why).catch((err: unknown) => this.report(queueError(`a message of endpoint "${endpoint}" at stream sequence ${m.seq} is ${why}, and moving it to the dead letters failed (it is redelivered after ackWait)`, err)));
+    return undefined;
+  }
+
+  /**
+   * A message on an endpoint's subject that is not an event (a foreign producer, a hand-made
+   * publish): stored as a dead letter with its raw bytes (at most {@link POISON_RAW_MAX}, in
+   * base64), then acked, counted ({@link malformed}) and reported, so the list moves on.
+   */
+  private async poison(endpoint: string, m: PulledMsg, why: string): Promise<void> {
+    const raw = Buffer.from(m.data.subarray(0, POISON_RAW_MAX)).toString('base64');
+    const event = {
+      id: `malformed-${this.o.stream}-${m.seq}`,
+      timestamp: new Date(m.storedAt).toISOString(),
+      action: 'meterkit.malformed',
+      target: { type: 'nats-message', id: `${m.subject}#${m.seq}` },
+      source: { instance: 'meterkit-notify', addr: m.subject },
+      data: { raw, bytes: m.data.length, truncated: m.data.length > POISON_RAW_MAX },
+    };
+    const reason: DeadLetterReason = { kind: 'malformed', message: `the message is ${why}`, attempts: 0 };
+    await this.publish(this.subject('dead', endpoint), `{"event":${JSON.stringify(event)},"reason":${JSON.stringify(reason)},"at":${Date.now()}}`, `dead-${this.o.stream}-${m.seq}`);
+    await ackAll(this.nc, [m], this.o.timeout);
+    const l = this.lane(endpoint);
+    l.pending = Math.max(0, l.pending - 1);
+    l.dead++;
+    l.malformed++;
+    this.report(new MeterkitError(ErrorCode.NotifyQueue, `a message of endpoint "${endpoint}" at stream sequence ${m.seq} is ${why}: moved to the dead letters as ${event.id}`));
+  }
+
+  /** Messages of `endpoint` that were not events, moved to the dead letters by this process. */
+  malformed(endpoint: string): number {
+    return this.lanes.get(endpoint)?.malformed ?? 0;
+  }
+
+  /** Where background failures go: the options' `onError`, else the broadcaster's ({@link reportTo}), else a process warning. */
+  private onError: ((err: Error) => void) | undefined;
+
+  /** Sends the queue's background failures to `onError`, unless its options named one. */
+  reportTo(onError: (err: Error) => void): void {
+    this.onError ??= onError;
+  }
+
+  private report(err: Error): void {
+    if (this.onError === undefined) process.emitWarning(err);
+    else this.onError(err);
   }
 
   private async pullInto(endpoint: string, batch: number, expires: number | undefined): Promise<void> {
@@ -207,7 +267,11 @@ export class JetStreamQueue implements NotifyQueue {
   private receive(endpoint: string, msgs: PulledMsg[]): void {
     const l = this.lane(endpoint);
     if (this.closed) return signal(this.nc, msgs, '-NAK');
-    for (const m of msgs) l.buffer.push(this.held(m, endpoint));
+    for (const m of msgs) {
+      // this runs in a subscription's callback: it must not throw (that would end the connection's reader)
+      const h = this.held(m, endpoint);
+      if (h !== undefined) l.buffer.push(h);
+    }
     for (const w of l.waiters) if (l.buffer.length >= w.count) w.wake();
   }
 

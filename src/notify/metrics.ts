@@ -73,7 +73,7 @@ export function describeNotifyMetrics(target: NotifyMetricsTarget): void {
   target.describeCounter(m.status, Unit.Count, 'Requests by HTTP status ("200 OK").');
   target.describeCounter(m.errors, Unit.Count, 'Events whose attempt got no HTTP status (network error, timeout, reset).');
   target.describeCounter(m.delivery, Unit.Count, 'Events by final outcome: delivered, or lost (given up on and moved to the dead-letter store).');
-  target.describeCounter(m.deadLettered, Unit.Count, 'Events moved to the dead-letter store, by reason (status: refused with a 4xx or an unfollowed 3xx; attempts: maxAttempts used up; request: the request could not be built).');
+  target.describeCounter(m.deadLettered, Unit.Count, 'Events moved to the dead-letter store, by reason (status: refused with a 4xx or an unfollowed 3xx; attempts: maxAttempts used up; request: the request could not be built; malformed: a shared-queue message that was not an event).');
   target.describeGauge(m.deadLetters, Unit.Count, 'Events in the dead-letter store now.');
   target.describeCounter(m.deadLettersDropped, Unit.Count, 'Dead letters dropped, oldest first, because the endpoint\'s dead-letter store was full (the in-memory queue).');
   target.describeHistogram(m.retries, Unit.Count, 'Retries an event needed before it was delivered or dead-lettered.');
@@ -125,11 +125,13 @@ export class EndpointStats {
   }
 
   /** The queue's pending and dead-letter counts, and the dead letters it dropped (when it drops any), as they are now. */
-  setQueue(pending: number, deadLetters: number, deadLettersDropped?: number): void {
+  setQueue(pending: number, deadLetters: number, deadLettersDropped?: number, malformed?: number): void {
     this.m.Pending = pending;
     this.target.registerGauge(NOTIFY_METRICS.pending, this.ep).set(pending);
     this.target.registerGauge(NOTIFY_METRICS.deadLetters, this.ep).set(deadLetters);
     if (deadLettersDropped !== undefined) this.target.registerCounter(NOTIFY_METRICS.deadLettersDropped, this.ep).absolute(deadLettersDropped);
+    // dead-lettered by the queue itself, not by a sender: counted here, under their own reason
+    if (malformed !== undefined) this.target.registerCounter(NOTIFY_METRICS.deadLettered, { endpoint: this.name, reason: 'malformed' }).absolute(malformed);
   }
 
   /** One attempt answered with `status` after `seconds`; `ok`: the sender took it as delivery (retry.ts's rule). */

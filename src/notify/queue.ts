@@ -36,8 +36,8 @@ export interface EndpointEvents {
 
 /** Why events were moved to the dead-letter store. */
 export interface DeadLetterReason {
-  /** `status`: the endpoint answered a status that is not retried (a 4xx other than 408/429, an unfollowed 3xx); `attempts`: maxAttempts were used up; `request`: the request could not be built (a header node:http cannot send). */
-  readonly kind: 'status' | 'attempts' | 'request';
+  /** `status`: the endpoint answered a status that is not retried (a 4xx other than 408/429, an unfollowed 3xx); `attempts`: maxAttempts were used up; `request`: the request could not be built (a header node:http cannot send); `malformed`: a queue message that was not an event (its raw bytes are in the event's data). */
+  readonly kind: 'status' | 'attempts' | 'request' | 'malformed';
   /** The last HTTP status, if the last attempt got one. */
   readonly status?: number;
   /** The last error or status text, for people. Never holds a secret. */
@@ -101,6 +101,10 @@ export interface NotifyQueue {
   replay(query?: DeadLetterQuery): Promise<number>;
   /** Dead letters held for `endpoint` (best known value for a remote queue). */
   deadLetterCount(endpoint: string): number;
+  /** Messages of `endpoint` that were not events, moved to the dead letters by the queue itself (a shared queue). */
+  malformed?(endpoint: string): number;
+  /** Sends the queue's background failures to `onError` (the Broadcaster's), unless the queue was given its own. */
+  reportTo?(onError: (err: Error) => void): void;
   /** Dead letters of `endpoint` dropped because its dead-letter store was full (queues whose store is bounded by count). */
   deadLettersDropped?(endpoint: string): number;
   /** Events accepted for `endpoint` and neither acked nor dead-lettered, leased ones included (best known value for a remote queue). */

@@ -1,5 +1,3 @@
-// Tests from the #12 review that fail until their findings are fixed: each is marked `todo` so
-// the suite stays green while they wait; remove the mark with the fix.
 /**
  * Regression (review of #12): the issue asks for events "with a unique id", receivers dedupe
  * by it, and JetStream de-duplicates by message id `<endpoint>/<event id>`. One write (one
@@ -8,7 +6,7 @@
  * stores the first and silently drops the second, while the 202 lists both. The same input
  * means different outcomes per queue, and an accepted event is lost on one of them. A
  * repeated id inside one write should be refused (400 naming the index), like any other rule
- * of the event. This test FAILS on the current code by design.
+ * of the event. It failed before the fix.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';

@@ -1,5 +1,3 @@
-// Tests from the #12 review that fail until their findings are fixed: each is marked `todo` so
-// the suite stays green while they wait; remove the mark with the fix.
 /**
  * Regression (review of #12): README "an event is at most 64 KiB of JSON"; the check counts
  * UTF-16 code units (json.length), so an event of 60 000 CJK characters (about 180 KiB of

@@ -1,5 +1,3 @@
-// Tests from the #12 review that fail until their findings are fixed: each is marked `todo` so
-// the suite stays green while they wait; remove the mark with the fix.
 /**
  * Regression (review of #12): a message on an endpoint's JetStream subject that is not JSON
  * (a foreign or older producer, a hand-made `nats pub`) makes JetStreamQueue.held() throw from
@@ -9,7 +7,7 @@
  * ever too. Worse, when the long poll pulls it, held() throws inside the nats.js subscription
  * callback: nats.js logs "reader closed" and the connection stops working, so every later
  * append of this process times out. A poison message should go to the dead-letter store (or be acked and counted) so
- * the list moves on. This test FAILS on the current code by design.
+ * the list moves on. It failed before the fix.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -40,7 +38,7 @@ after(async () => {
 });
 
 describe('notify jetstream: a message that is not an event', { skip }, () => {
-  it('does not block the endpoint for ever: it is dead-lettered and the next event is delivered', { timeout: 30_000, todo: 'open #12 review finding: fails until fixed' }, async () => {
+  it('does not block the endpoint for ever: it is dead-lettered and the next event is delivered', { timeout: 30_000 }, async () => {
     const url = (server as NatsServer).url;
     const rx: Receiver = await startReceiver();
     open.push(rx);
@@ -63,5 +61,12 @@ describe('notify jetstream: a message that is not an event', { skip }, () => {
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && !rx.delivered.includes('good-1')) await new Promise((r) => setTimeout(r, 50));
     assert.ok(rx.delivered.includes('good-1'), `the event behind the poison message was not delivered in 5 s; ${errors.length} errors reported, first: ${errors[0] ?? 'none'}`);
+    // dead-lettered with its raw bytes, counted, and reported through the broadcaster's onError
+    const dead = await b.deadLetters();
+    assert.equal(dead.length, 1);
+    assert.equal(dead[0]?.reason.kind, 'malformed');
+    assert.equal(Buffer.from((dead[0]?.event.data as { raw: string }).raw, 'base64').toString(), 'not json');
+    assert.equal(q.malformed('a'), 1);
+    assert.ok(errors.some((m) => /not JSON/.test(m) && /dead letters/.test(m)), `reported: ${JSON.stringify(errors)}`);
   });
 });

@@ -1,5 +1,3 @@
-// Tests from the #12 review that fail until their findings are fixed: each is marked `todo` so
-// the suite stays green while they wait; remove the mark with the fix.
 /**
  * Regression (review of #12): DESIGN.md "Bounded queues everywhere, drops counted as metrics —
  * never silent, never unbounded by default"; README: "Both are bounded (maxPending …): a write
@@ -8,7 +6,7 @@
  *   above maxPending (memory and SQLite alike);
  * - the dead-letter store has no bound at all: an endpoint that answers 400 to everything
  *   moves every event into the in-memory `dead` array, which grows until the process dies.
- * These tests FAIL on the current code by design.
+ * They failed before the fix.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

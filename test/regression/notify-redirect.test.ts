@@ -1,5 +1,3 @@
-// Tests from the #12 review that fail until their findings are fixed: each is marked `todo` so
-// the suite stays green while they wait; remove the mark with the fix.
 /**
  * Regression (review of #12): README and retry.ts say "2xx and 3xx are success (as
  * distribution: a redirect is not followed)". Distribution's httpSink posts with a Go
@@ -7,7 +5,7 @@
  * POST with its body to Location); only a 3xx Go does not follow reaches the 2xx/3xx switch.
  * meterkit instead counts a 307/308 as delivered and deletes the batch: a receiver that moved
  * (308 Permanent Redirect) never gets an event, and nothing is retried or dead-lettered:
- * "lose nothing" fails silently. This test FAILS on the current code by design.
+ * "lose nothing" fails silently. It failed before the fix.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';

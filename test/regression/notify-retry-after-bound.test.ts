@@ -1,11 +1,9 @@
-// Tests from the #12 review that fail until their findings are fixed: each is marked `todo` so
-// the suite stays green while they wait; remove the mark with the fix.
 /**
  * Regression (review of #12): a receiver's Retry-After replaces the computed wait and is only
  * capped at the longest timer (MAX_TIMER_MS, about 24.8 days): one 429 with
  * `Retry-After: 999999999` parks the endpoint for weeks with attempts left, whatever
  * `maxBackoff` says. "Bounded everything": the wait should stay within maxBackoff (or another
- * documented bound). This test FAILS on the current code by design.
+ * documented bound). It failed before the fix.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';

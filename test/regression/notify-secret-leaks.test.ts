@@ -1,5 +1,3 @@
-// Tests from the #12 review that fail until their findings are fixed: each is marked `todo` so
-// the suite stays green while they wait; remove the mark with the fix.
 /**
  * Regression (review of #12): DESIGN.md "secrets never appear in /debug/vars, logs or error
  * messages"; README: "A bad spec exits 2 naming the flag, the endpoint and the value, never a
@@ -9,7 +7,7 @@
  *   it whole, password included (the scheme check right after it uses publicUrl; this one not);
  * - redactNotifySpec stops at the first '@', so a password holding '@' (valid: WHATWG URL
  *   keeps it as %40) is shown in part in the published command line.
- * These tests FAIL on the current code by design.
+ * They failed before the fix.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,5 +1,3 @@
-// Tests from the #12 review that fail until their findings are fixed: each is marked `todo` so
-// the suite stays green while they wait; remove the mark with the fix.
 /**
  * Regression (review of #12): verifyWebhook base64-decodes the given signature with Node's
  * lenient decoder and compares bytes, so many different header values verify: trailing
@@ -8,7 +6,7 @@
  * constant time); meterkit accepts signatures they refuse. Not a forgery (the key is still
  * needed) but a malleable check: a receiver deduping on the header, or a log of "the
  * signature", sees different values for one message. Compare the canonical text instead.
- * This test FAILS on the current code by design.
+ * It failed before the fix.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,5 +1,3 @@
-// Tests from the #12 review that fail until their findings are fixed: each is marked `todo` so
-// the suite stays green while they wait; remove the mark with the fix.
 /**
  * Regression (review of #12): HttpSink.send "never rejects", but node:http throws
  * ERR_INVALID_CHAR synchronously for a header value outside Latin-1. Two inputs reach that:
@@ -8,7 +6,7 @@
  * control characters). The throw lands in the sender loop's queue-failure branch: the batch
  * is released and retried forever, never delivered, never dead-lettered, and every later
  * event of the endpoint waits behind it (with maxEvents 1, or whenever nothing else joins its
- * batch: a batch of several gets a `batch_` id and goes). These tests FAIL on the current code by design.
+ * batch: a batch of several gets a `batch_` id and goes). They failed before the fix.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';

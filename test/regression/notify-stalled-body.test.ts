@@ -1,12 +1,10 @@
-// Tests from the #12 review that fail until their findings are fixed: each is marked `todo` so
-// the suite stays green while they wait; remove the mark with the fix.
 /**
  * Regression (review of #12): http-sink.ts says "the status is the answer: a body cut short
  * after it changes nothing", but the attempt only settles on the answer's 'close'. A receiver
  * that sends `200 OK` and then never ends its body runs into the timeout timer, which reports
  * a TimeoutError: the batch the receiver accepted is counted as an Error and sent again (a
  * duplicate for every such answer, up to maxAttempts, then dead-lettered although delivered).
- * This test FAILS on the current code by design.
+ * It failed before the fix.
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
