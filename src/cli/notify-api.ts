@@ -5,13 +5,15 @@
  *   `{"accepted": n, "ids": [...]}` once the events are committed to the queue; 400 naming the
  *   first bad event, 413 over the body limit, 415 without JSON, 503 (Retry-After) when an
  *   endpoint's list is full or the queue fails;
- * - `GET /notify/v1/dead-letters[?endpoint=NAME][&limit=N]`: the dead letters, oldest first;
+ * - `GET /notify/v1/dead-letters[?endpoint=NAME][&limit=N]`: the dead letters, oldest first,
+ *   at most {@link DEAD_LETTERS_LIMIT_MAX} (default 1000), written as compact JSON a slice at a
+ *   time (`sendJsonArray`: turns of the event loop between slices, waiting for a slow client);
  * - `POST /notify/v1/dead-letters/replay[?endpoint=NAME]`: requeues them; `{"replayed": n}`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import { parseWhole } from '../core/options.js';
-import { BadRequest, readJson, sendError, sendJson } from '../http/body.js';
+import { BadRequest, readJson, sendError, sendJson, sendJsonArray } from '../http/body.js';
 import { allowMethods } from '../http/health.js';
 import type { Handler } from '../http/server.js';
 import type { Broadcaster, DeadLetterQuery, EventInput } from '../notify/index.js';
@@ -22,6 +24,12 @@ export const NOTIFY_HTTP_BASE = '/notify/v1';
 
 /** Bytes of a `POST /notify/v1/events` body accepted (a batch of small events; one event may have 64 KiB). */
 export const NOTIFY_BODY_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * Most dead letters one `GET /notify/v1/dead-letters` lists: each may hold an event of 64 KiB,
+ * and the queue reads the page into memory before it is written.
+ */
+export const DEAD_LETTERS_LIMIT_MAX = 5000;
 
 /** Seconds a client is told to wait after a 503 (a full list drains as the endpoint answers). */
 const RETRY_AFTER_S = 5;
@@ -34,7 +42,7 @@ function query(req: IncomingMessage, listing: boolean): DeadLetterQuery {
   const limit = params.get('limit');
   if (limit !== null && listing) {
     try {
-      q.limit = parseWhole('limit', limit, { max: 100_000 });
+      q.limit = parseWhole('limit', limit, { max: DEAD_LETTERS_LIMIT_MAX });
     } catch (err) {
       throw new BadRequest(400, (err as Error).message);
     }
@@ -79,7 +87,7 @@ export function createNotifyApi(broadcaster: Broadcaster, options: NotifyApiOpti
       }
       if (path === `${NOTIFY_HTTP_BASE}/dead-letters`) {
         if (!allowMethods(req, res)) return;
-        return sendJson(res, 200, await broadcaster.deadLetters(checked(query(req, true))));
+        return await sendJsonArray(res, await broadcaster.deadLetters(checked(query(req, true))));
       }
       if (path === `${NOTIFY_HTTP_BASE}/dead-letters/replay`) {
         if (!allowMethods(req, res, ['POST'])) return;

@@ -2,8 +2,8 @@
  * Regression (review of #12): README "an event is at most 64 KiB of JSON"; the check counts
  * UTF-16 code units (json.length), so an event of 60 000 CJK characters (about 180 KiB of
  * UTF-8 JSON on the wire and in the queue) is accepted: the documented bound is off by up to
- * 3×. Count bytes (Buffer.byteLength) or document the rule as characters. This test FAILS on
- * the current code by design.
+ * 3×. Count bytes (Buffer.byteLength) or document the rule as characters. It failed before
+ * the fix.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
