@@ -1,7 +1,13 @@
 /**
  * An endpoint's figures, twice: distribution's `EndpointMetrics` (for `/debug/vars`, same field
  * names) and Prometheus metrics mirroring distribution's `registry_notifications_*` under the
- * `meterkit_notifications_` prefix, recorded through a core Recorder.
+ * `meterkit_notifications_` prefix (notifications/metrics.go: the same suffixes, label names,
+ * types and buckets), recorded through a core Recorder; meterkit's extras (dead letters,
+ * dropped dead letters) are named apart in {@link NOTIFY_METRICS}.
+ *
+ * distribution's `artifact` label names the kind of registry object (manifest, blob, tag) from
+ * the target's media type. A meterkit event has no media type, so `artifact` is always empty
+ * (the label is kept, so that queries written for distribution work unchanged).
  *
  * Counting rules (distribution's, per event): `Events` counts events accepted for the endpoint;
  * `Successes`, `Failures` (an HTTP status that is not success) and `Errors` (no status: network
@@ -32,25 +38,29 @@ export interface EndpointMetrics {
   Statuses: Record<string, number>;
 }
 
-/** Prometheus metric names (meterkit's prefix on distribution's names). */
+/** Prometheus metric names: meterkit's prefix on distribution's exact suffixes, then meterkit's extras. */
 export const NOTIFY_METRICS = {
   events: 'meterkit_notifications_events_total',
   pending: 'meterkit_notifications_pending',
   status: 'meterkit_notifications_status_total',
   errors: 'meterkit_notifications_errors_total',
   delivery: 'meterkit_notifications_delivery_total',
+  retries: 'meterkit_notifications_retries_count',
+  httpLatency: 'meterkit_notifications_http_latency_seconds',
+  totalLatency: 'meterkit_notifications_total_latency_seconds',
+  // meterkit's extras (distribution has no dead-letter store)
   deadLettered: 'meterkit_notifications_dead_lettered_total',
   deadLetters: 'meterkit_notifications_dead_letters',
   deadLettersDropped: 'meterkit_notifications_dead_letters_dropped_total',
-  retries: 'meterkit_notifications_retries',
-  httpLatency: 'meterkit_notifications_http_latency_seconds',
-  totalLatency: 'meterkit_notifications_total_latency_seconds',
 } as const;
+
+/** The `artifact` label of `events_total` (see the file comment: a meterkit event has no media type). */
+export const ARTIFACT = '';
 
 /** Buckets of the retries histogram (distribution's): retries per event. */
 export const RETRY_BUCKETS: readonly number[] = Object.freeze([0, 1, 2, 3, 5, 10, 15, 20, 30, 50]);
-/** Buckets of the latency histograms (distribution's), in seconds. */
-export const LATENCY_BUCKETS: readonly number[] = Object.freeze([0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000]);
+/** Buckets of the latency histograms (distribution's `deliveryLatencyBuckets`), in seconds. */
+export const LATENCY_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100]);
 
 /** A recorder that can set histogram buckets (a Registry can); others keep their defaults. */
 export interface NotifyMetricsTarget extends Recorder {
@@ -68,9 +78,9 @@ export function statusText(status: number): string {
  */
 export function describeNotifyMetrics(target: NotifyMetricsTarget): void {
   const m = NOTIFY_METRICS;
-  target.describeCounter(m.events, Unit.Count, 'Events by type: Events (accepted), Dropped (ignored by the endpoint\'s rules), Successes, Failures (HTTP status not 2xx/3xx) and Errors (no status), each attempt counting.');
+  target.describeCounter(m.events, Unit.Count, 'Events by type: Events (accepted), Dropped (ignored by the endpoint\'s rules), Successes (2xx) and Failures (any other status), each attempt counting; artifact is always empty.');
   target.describeGauge(m.pending, Unit.Count, 'Events accepted and neither delivered nor dead-lettered.');
-  target.describeCounter(m.status, Unit.Count, 'Requests by HTTP status ("200 OK").');
+  target.describeCounter(m.status, Unit.Count, 'Events sent, by the HTTP status of their attempt ("200 OK"), each attempt counting.');
   target.describeCounter(m.errors, Unit.Count, 'Events whose attempt got no HTTP status (network error, timeout, reset).');
   target.describeCounter(m.delivery, Unit.Count, 'Events by final outcome: delivered, or lost (given up on and moved to the dead-letter store).');
   target.describeCounter(m.deadLettered, Unit.Count, 'Events moved to the dead-letter store, by reason (status: refused with a 4xx or an unfollowed 3xx; attempts: maxAttempts used up; request: the request could not be built; malformed: a shared-queue message that was not an event).');
@@ -78,7 +88,7 @@ export function describeNotifyMetrics(target: NotifyMetricsTarget): void {
   target.describeCounter(m.deadLettersDropped, Unit.Count, 'Dead letters dropped, oldest first, because the endpoint\'s dead-letter store was full (the in-memory queue).');
   target.describeHistogram(m.retries, Unit.Count, 'Retries an event needed before it was delivered or dead-lettered.');
   target.describeHistogram(m.httpLatency, Unit.Seconds, 'Duration of one request to the endpoint.');
-  target.describeHistogram(m.totalLatency, Unit.Seconds, 'Time from acceptance to delivery.');
+  target.describeHistogram(m.totalLatency, Unit.Seconds, 'Time from acceptance into the queue to delivery.');
   if (target.setHistogramOptions !== undefined) {
     target.setHistogramOptions(m.retries, { buckets: RETRY_BUCKETS });
     target.setHistogramOptions(m.httpLatency, { buckets: LATENCY_BUCKETS });
@@ -110,7 +120,7 @@ export class EndpointStats {
     // a batch usually holds few distinct actions: one handle per action, not per event
     const counts = new Map<string, number>();
     for (const a of actions) counts.set(a, (counts.get(a) ?? 0) + 1);
-    for (const [action, n] of counts) this.target.registerCounter(NOTIFY_METRICS.events, { type, action, endpoint: this.name }).increment(n);
+    for (const [action, n] of counts) this.target.registerCounter(NOTIFY_METRICS.events, { type, action, artifact: ARTIFACT, endpoint: this.name }).increment(n);
   }
 
   /** Events accepted into the queue. */
@@ -140,7 +150,7 @@ export class EndpointStats {
     this.m.Statuses[text] = (this.m.Statuses[text] ?? 0) + actions.length;
     if (ok) this.m.Successes += actions.length;
     else this.m.Failures += actions.length;
-    this.target.registerCounter(NOTIFY_METRICS.status, { code: text, endpoint: this.name }).increment();
+    this.target.registerCounter(NOTIFY_METRICS.status, { code: text, endpoint: this.name }).increment(actions.length);
     this.events(ok ? 'Successes' : 'Failures', actions);
     this.httpLatency.record(seconds);
   }
@@ -149,7 +159,6 @@ export class EndpointStats {
   errored(actions: readonly string[], seconds: number): void {
     this.m.Errors += actions.length;
     this.target.registerCounter(NOTIFY_METRICS.errors, this.ep).increment(actions.length);
-    this.events('Errors', actions);
     this.httpLatency.record(seconds);
   }
 

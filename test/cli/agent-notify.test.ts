@@ -79,7 +79,7 @@ describe('agent --notify (real processes)', { timeout: 180_000 }, () => {
     assert.ok((ep?.Metrics.Statuses['204 No Content'] ?? 0) >= 1);
     assert.doesNotMatch(vars, /MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw|hidden-value/, 'neither the secret nor a header value is published (the cmdline included)');
     const metrics = await (await fetch(`${agent.url}/metrics`, { headers: auth })).text();
-    assert.match(metrics, /^meterkit_notifications_events_total\{type="Successes",action="deploy.done",endpoint="hook"\} 1$/m);
+    assert.match(metrics, /^meterkit_notifications_events_total\{type="Successes",action="deploy.done",artifact="",endpoint="hook"\} 1$/m);
     assert.match(metrics, /^meterkit_notifications_pending\{endpoint="hook"\} 0$/m);
     assert.doesNotMatch(metrics, /MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw|hidden-value/);
     assert.equal(l.log().includes('refused'), false, l.log());

@@ -50,25 +50,25 @@ describe('notify metrics', () => {
     }
 
     const v = (name: string, labels: Record<string, string>) => sampleValue(text, name, labels);
-    assert.equal(v('meterkit_notifications_events_total', { type: 'Events', action: 'peer.down', endpoint: 'hook' }), 1);
-    assert.equal(v('meterkit_notifications_events_total', { type: 'Events', action: 'peer.up', endpoint: 'hook' }), 2);
-    assert.equal(v('meterkit_notifications_events_total', { type: 'Dropped', action: 'peer.noise', endpoint: 'hook' }), 1);
-    assert.equal(v('meterkit_notifications_events_total', { type: 'Events', action: 'peer.noise', endpoint: 'hook' }), undefined);
-    assert.equal(v('meterkit_notifications_events_total', { type: 'Failures', action: 'peer.down', endpoint: 'hook' }), 2);
-    assert.equal(v('meterkit_notifications_events_total', { type: 'Successes', action: 'peer.up', endpoint: 'hook' }), 2);
+    assert.equal(v('meterkit_notifications_events_total', { type: 'Events', action: 'peer.down', artifact: '', endpoint: 'hook' }), 1);
+    assert.equal(v('meterkit_notifications_events_total', { type: 'Events', action: 'peer.up', artifact: '', endpoint: 'hook' }), 2);
+    assert.equal(v('meterkit_notifications_events_total', { type: 'Dropped', action: 'peer.noise', artifact: '', endpoint: 'hook' }), 1);
+    assert.equal(v('meterkit_notifications_events_total', { type: 'Events', action: 'peer.noise', artifact: '', endpoint: 'hook' }), undefined);
+    assert.equal(v('meterkit_notifications_events_total', { type: 'Failures', action: 'peer.down', artifact: '', endpoint: 'hook' }), 2);
+    assert.equal(v('meterkit_notifications_events_total', { type: 'Successes', action: 'peer.up', artifact: '', endpoint: 'hook' }), 2);
     assert.equal(v('meterkit_notifications_pending', { endpoint: 'hook' }), 0);
-    assert.equal(v('meterkit_notifications_status_total', { code: '200 OK', endpoint: 'hook' }), 1);
+    assert.equal(v('meterkit_notifications_status_total', { code: '200 OK', endpoint: 'hook' }), 2, 'per event, as distribution counts');
     assert.equal(v('meterkit_notifications_status_total', { code: '400 Bad Request', endpoint: 'hook' }), 1);
     assert.equal(v('meterkit_notifications_delivery_total', { endpoint: 'hook', delivery_type: 'delivered' }), 2);
     assert.equal(v('meterkit_notifications_delivery_total', { endpoint: 'hook', delivery_type: 'lost' }), 1);
     assert.equal(v('meterkit_notifications_dead_lettered_total', { endpoint: 'hook', reason: 'status' }), 1);
     assert.equal(v('meterkit_notifications_dead_letters', { endpoint: 'hook' }), 1);
-    assert.equal(v('meterkit_notifications_retries_bucket', { endpoint: 'hook', le: '0' }), 2);
-    assert.equal(v('meterkit_notifications_retries_bucket', { endpoint: 'hook', le: '1' }), 3);
-    assert.equal(v('meterkit_notifications_retries_count', { endpoint: 'hook' }), 3);
+    assert.equal(v('meterkit_notifications_retries_count_bucket', { endpoint: 'hook', le: '0' }), 2);
+    assert.equal(v('meterkit_notifications_retries_count_bucket', { endpoint: 'hook', le: '1' }), 3);
+    assert.equal(v('meterkit_notifications_retries_count_count', { endpoint: 'hook' }), 3);
     assert.equal(v('meterkit_notifications_http_latency_seconds_count', { endpoint: 'hook' }), 3);
     assert.equal(v('meterkit_notifications_total_latency_seconds_count', { endpoint: 'hook' }), 2);
-    assert.notEqual(v('meterkit_notifications_total_latency_seconds_bucket', { endpoint: 'hook', le: '0.0025' }), undefined);
+    assert.notEqual(v('meterkit_notifications_total_latency_seconds_bucket', { endpoint: 'hook', le: '0.005' }), undefined);
     await promtoolCheck(text);
   });
 });
