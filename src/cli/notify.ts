@@ -45,6 +45,7 @@ export const NOTIFY_HELP = `Notifications (webhooks; events from POST /notify/v1
                             [,secret-file=PATH][,timeout=5s][,threshold=3][,backoff=1s]
                             [,max-backoff=60s][,max-attempts=10][,format=meterkit|cloudevents]
                             [,ignore=ACTION|ACTION…][,batch=100][,batch-wait=0]
+                            [,batch-bytes=1048576]
                             [,header=Name:Value (repeatable)][,ca=PEM-FILE]
                             (the URL ends at the first comma; name defaults to the URL's
                             host-port; the secret may also come from the variable
@@ -85,7 +86,7 @@ function nameFromUrl(url: URL): string {
   return `${url.hostname.replace(/^\[|\]$/g, '')}-${port}`.replace(/[^A-Za-z0-9._-]/g, '-');
 }
 
-const KEYS = new Set(['name', 'secret', 'secret-file', 'timeout', 'threshold', 'backoff', 'max-backoff', 'max-attempts', 'format', 'ignore', 'batch', 'batch-wait', 'header', 'ca']);
+const KEYS = new Set(['name', 'secret', 'secret-file', 'timeout', 'threshold', 'backoff', 'max-backoff', 'max-attempts', 'format', 'ignore', 'batch', 'batch-wait', 'batch-bytes', 'header', 'ca']);
 
 /**
  * One `--notify` spec as an endpoint configuration, checked by the notify library's rule.
@@ -154,6 +155,7 @@ export function parseNotifySpec(spec: string, env: NodeJS.ProcessEnv): EndpointC
     ignore: ignore === undefined ? undefined : { actions: ignore.split('|') },
     maxEvents: whole('batch'),
     maxWait: dur('batch-wait', 0),
+    maxBatchBytes: whole('batch-bytes'),
     secret,
     ca,
   };

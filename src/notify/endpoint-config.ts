@@ -4,7 +4,11 @@
  */
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration, checkWhole } from '../core/options.js';
+import { EVENT_MAX_BYTES } from './event.js';
 import { secretKey } from './signing.js';
+
+/** Default of `maxBatchBytes`: 1 MiB of events' JSON per request. */
+export const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
 
 /** Wire format of an endpoint's requests (see event.ts). */
 export type EventFormat = 'meterkit' | 'cloudevents';
@@ -33,6 +37,8 @@ export interface EndpointConfig {
   maxEvents?: number;
   /** How long a batch waits to fill up to maxEvents before it is sent anyway; 0 sends what is there. Default 0. */
   maxWait?: number;
+  /** Most bytes of events' JSON (UTF-8) in one request, at least EVENT_MAX_BYTES (64 KiB). Default 1 MiB. */
+  maxBatchBytes?: number;
   /** Standard Webhooks secret (`whsec_<base64>`): requests are signed with it. Never published. */
   secret?: string;
   /** `meterkit` (the `{"events":[…]}` envelope, default) or `cloudevents` (structured batch). */
@@ -54,6 +60,7 @@ export interface ResolvedEndpointConfig {
   readonly ignoredActions: ReadonlySet<string>;
   readonly maxEvents: number;
   readonly maxWait: number;
+  readonly maxBatchBytes: number;
   readonly key: Buffer | undefined;
   readonly format: EventFormat;
   readonly ca: string | undefined;
@@ -115,6 +122,7 @@ export function resolveEndpointConfig(c: EndpointConfig): ResolvedEndpointConfig
     ignoredActions: new Set(actions),
     maxEvents: checkWhole(what('maxEvents'), c.maxEvents ?? 100, { max: 10_000 }),
     maxWait: checkDuration(what('maxWait'), c.maxWait ?? 0, 0),
+    maxBatchBytes: checkWhole(what('maxBatchBytes'), c.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES, { min: EVENT_MAX_BYTES }),
     key: c.secret === undefined ? undefined : secretKey(c.secret),
     format,
     ca: c.ca,
@@ -172,6 +180,7 @@ export function publicConfig(c: ResolvedEndpointConfig): Record<string, unknown>
     Ignore: { Actions: [...c.ignoredActions] },
     MaxEvents: c.maxEvents,
     MaxWait: c.maxWait,
+    MaxBatchBytes: c.maxBatchBytes,
     Format: c.format,
     Signed: c.key !== undefined,
     CustomCA: c.ca !== undefined,

@@ -98,7 +98,7 @@ export class Endpoint {
         await queue.waitFor(name, 1, signal);
         if (signal.aborted) break;
         if (maxWait > 0) await this.fill(name, maxEvents, maxWait);
-        batch = await queue.take(name, maxEvents);
+        batch = await queue.take(name, maxEvents, this.config.maxBatchBytes);
         if (batch.length === 0) {
           await new Promise((r) => setImmediate(r));
           continue;

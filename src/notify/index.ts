@@ -9,7 +9,7 @@ export { Broadcaster, openBroadcaster } from './broadcaster.js';
 export type { BroadcasterOptions, OpenBroadcasterOptions, NotificationsVars } from './broadcaster.js';
 export { Endpoint, batchId } from './endpoint.js';
 export type { EndpointContext, EndpointVars } from './endpoint.js';
-export { resolveEndpointConfig, publicConfig, publicUrl, redactUrl } from './endpoint-config.js';
+export { resolveEndpointConfig, publicConfig, publicUrl, redactUrl, DEFAULT_MAX_BATCH_BYTES } from './endpoint-config.js';
 export type { EndpointConfig, ResolvedEndpointConfig, EventFormat } from './endpoint-config.js';
 export {
   EVENTS_MEDIA_TYPE,
@@ -27,6 +27,7 @@ export {
 } from './event.js';
 export type { EventInput, NotifyEvent, EventTarget, EventSource, CloudEvent } from './event.js';
 export type { NotifyQueue, QueuedEvent, EndpointEvents, DeadLetter, DeadLetterQuery, DeadLetterReason } from './queue.js';
+export { fitting } from './queue.js';
 export { QueueState, DEFAULT_MAX_PENDING } from './queue-state.js';
 export { MemoryQueue } from './memory-queue.js';
 export type { MemoryQueueOptions } from './memory-queue.js';

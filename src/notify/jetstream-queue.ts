@@ -32,6 +32,7 @@ import { consumerName, deadStreamOf, endpointOfSubject, ensureStreams, queueErro
 import type { PulledMsg } from './jetstream-pull.js';
 import { ackAll, pull, signal } from './jetstream-pull.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
+import { fitting } from './queue.js';
 import { addWaiter } from './queue-state.js';
 import type { Waiter } from './queue-state.js';
 
@@ -275,7 +276,7 @@ export class JetStreamQueue implements NotifyQueue {
     for (const w of l.waiters) if (l.buffer.length >= w.count) w.wake();
   }
 
-  async take(endpoint: string, max: number): Promise<QueuedEvent[]> {
+  async take(endpoint: string, max: number, maxBytes = Infinity): Promise<QueuedEvent[]> {
     this.checkOpen();
     const l = this.lane(endpoint);
     const failed = l.error;
@@ -283,7 +284,7 @@ export class JetStreamQueue implements NotifyQueue {
     if (failed !== undefined) throw failed;
     if (l.buffer.length < max && l.pulling === undefined) await this.pullInto(endpoint, Math.min(max - l.buffer.length, this.o.maxAckPending), undefined);
     this.checkOpen();
-    const out = l.buffer.splice(0, max);
+    const out = l.buffer.splice(0, fitting(l.buffer.slice(0, max), maxBytes));
     if (out.length > 0) l.leases.push(out);
     return out;
   }

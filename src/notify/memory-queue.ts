@@ -10,6 +10,7 @@ import { checkWhole } from '../core/options.js';
 import type { NotifyEvent } from './event.js';
 import { eventJson } from './event.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
+import { fitting } from './queue.js';
 import { DEFAULT_MAX_PENDING, LocalQueue, QueueState } from './queue-state.js';
 
 /** Options of {@link MemoryQueue}. */
@@ -90,11 +91,12 @@ export class MemoryQueue extends LocalQueue implements NotifyQueue {
     for (const b of batches) this.push(b.endpoint, b.events, at);
   }
 
-  async take(endpoint: string, max: number): Promise<QueuedEvent[]> {
+  async take(endpoint: string, max: number, maxBytes = Infinity): Promise<QueuedEvent[]> {
     this.state.checkOpen();
     const l = this.list(endpoint);
     const from = l.head + (this.state.pending(endpoint) - this.state.available(endpoint));
     const out = l.items.slice(from, from + max);
+    out.length = fitting(out, maxBytes);
     this.state.leased(endpoint, out[0]?.key, out.length);
     return out;
   }

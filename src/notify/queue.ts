@@ -82,10 +82,11 @@ export interface NotifyQueue {
    */
   append(batches: readonly EndpointEvents[]): Promise<void>;
   /**
-   * The oldest events of `endpoint` that are not leased, at most `max`, now leased to the
-   * caller. Resolves `[]` when there are none (it does not wait: see {@link waitFor}).
+   * The oldest events of `endpoint` that are not leased, at most `max` and at most `maxBytes`
+   * of JSON together ({@link fitting}: the first event is taken whatever its size), now leased
+   * to the caller. Resolves `[]` when there are none (it does not wait: see {@link waitFor}).
    */
-  take(endpoint: string, max: number): Promise<QueuedEvent[]>;
+  take(endpoint: string, max: number, maxBytes?: number): Promise<QueuedEvent[]>;
   /** Delivered: removes leased events (a whole batch as taken; batches are settled oldest first). */
   ack(endpoint: string, events: readonly QueuedEvent[]): Promise<void>;
   /** Not sent: returns leased events, and any leased after them, to the head of the list, in their order. */
@@ -116,4 +117,19 @@ export interface NotifyQueue {
   waitFor(endpoint: string, count: number, signal: AbortSignal): Promise<void>;
   /** Releases resources; leased events stay in the queue (durable kinds) for the next run. */
   close(): Promise<void>;
+}
+
+/**
+ * How many of `events`, from the first, fit in `maxBytes`: each counts its JSON's UTF-8 bytes
+ * plus one (the comma or bracket around it in a body). The first always fits (an event alone
+ * is bounded by EVENT_MAX_BYTES), so a batch is never empty while events wait.
+ */
+export function fitting(events: readonly { readonly json: string }[], maxBytes: number): number {
+  if (maxBytes === Infinity) return events.length;
+  let total = 0;
+  for (let i = 0; i < events.length; i++) {
+    total += Buffer.byteLength((events[i] as { json: string }).json) + 1;
+    if (total > maxBytes && i > 0) return i;
+  }
+  return events.length;
 }

@@ -3,8 +3,9 @@
  * state directory, `notify.sqlite`.
  *
  * Guarantees: {@link SqliteQueue.append} resolves only after its transaction has committed, so
- * an accepted event survives `kill -9` of the process (and, with `synchronous: 'full'`, the
- * default, a power loss: every commit is fsync'ed). Events are deleted when acked. A lease is
+ * an accepted event survives `kill -9` of the process (and, with `synchronous: 'full'`, a
+ * power loss too: every append and replay is fsync'ed before it resolves; the default,
+ * `'normal'`, fsyncs at WAL checkpoints only, so a power cut may lose the last commits). Events are deleted when acked. A lease is
  * kept in memory only, so after a crash the batch that was in flight is taken again:
  * at-least-once delivery, duplicates only for that batch.
  *
@@ -22,6 +23,7 @@ import { checkWhole } from '../core/options.js';
 import type { NotifyEvent } from './event.js';
 import { eventJson } from './event.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
+import { fitting } from './queue.js';
 import { DEFAULT_MAX_PENDING, LocalQueue, QueueState } from './queue-state.js';
 
 /** Rows of one multi-row INSERT. */
@@ -178,9 +180,10 @@ export class SqliteQueue extends LocalQueue implements NotifyQueue {
     }
   }
 
-  async take(endpoint: string, max: number): Promise<QueuedEvent[]> {
+  async take(endpoint: string, max: number, maxBytes = Infinity): Promise<QueuedEvent[]> {
     this.state.checkOpen();
     const rows = this.select.all(endpoint, this.cursor.get(endpoint) ?? 0, max);
+    rows.length = fitting(rows, maxBytes);
     const out = rows.map((r): QueuedEvent => ({ key: r.seq, id: r.event_id, action: r.action, json: r.json, enqueuedAt: r.enqueued }));
     const last = rows[rows.length - 1];
     if (last !== undefined) this.cursor.set(endpoint, last.seq);
