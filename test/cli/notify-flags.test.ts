@@ -15,7 +15,7 @@ describe('--notify flags', () => {
   after(() => tmp.remove());
 
   it('a full spec', () => {
-    const c = parseNotifySpec(`https://h.example/hook?x=1,name=ops,secret=${SECRET},timeout=2s,threshold=4,backoff=500ms,max-backoff=1m,max-attempts=7,format=cloudevents,ignore=a|b.c,batch=50,batch-wait=20ms,header=X-Team:ops,header=Authorization:Bearer t`, {});
+    const c = parseNotifySpec(`https://h.example/hook?x=1,name=ops,secret=${SECRET},timeout=2s,threshold=4,backoff=500ms,max-backoff=1m,max-attempts=7,format=cloudevents,ignore=a|b.c,batch=50,batch-wait=20ms,batch-bytes=131072,header=X-Team:ops,header=Authorization:Bearer t`, {});
     assert.deepEqual(c, {
       name: 'ops',
       url: 'https://h.example/hook?x=1',
@@ -29,6 +29,7 @@ describe('--notify flags', () => {
       ignore: { actions: ['a', 'b.c'] },
       maxEvents: 50,
       maxWait: 20,
+      maxBatchBytes: 131_072,
       secret: SECRET,
       ca: undefined,
     });

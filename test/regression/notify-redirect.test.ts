@@ -41,4 +41,55 @@ describe('notify: an endpoint that answers 307/308', () => {
       );
     });
   }
+
+  it('307 to another origin: the body and signature go along, the endpoint\'s own headers (Authorization) do not', async () => {
+    const moved = await startReceiver();
+    const old = await startReceiver();
+    open.push(moved, old);
+    old.script([], { status: 307, headers: { location: `${moved.url}?from=old` } });
+    const b = new B({ endpoints: [{ name: 'a', url: old.url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', headers: { Authorization: 'Bearer t0ken', 'X-Team': 'ops' } }], source: { instance: 't', addr: '127.0.0.1:0' }, queue: new MemoryQueue() });
+    open.push(b);
+    await b.write({ id: 'ev-2', action: 'x.y', target: { type: 't', id: '1' } });
+    await moved.deliveredAtLeast(1);
+    const [first] = old.requests;
+    const [got] = moved.requests;
+    assert.equal(first?.headers.authorization, 'Bearer t0ken');
+    assert.equal(got?.headers.authorization, undefined, 'Authorization is not sent past the origin (as Go)');
+    assert.equal(got?.headers['x-team'], undefined);
+    assert.equal(got?.headers['webhook-signature'], first?.headers['webhook-signature'], 'the same signed request');
+    assert.equal(got?.body, first?.body);
+    await until(() => b.vars().endpoints[0]?.Metrics.Pending === 0, 'the ack');
+    assert.deepEqual(b.vars().endpoints[0]?.Metrics.Statuses, { '200 OK': 1 }, 'the final status is counted');
+  });
+
+  for (const status of [301, 302, 303]) {
+    it(`${status} (Go would resend as a GET without the body): dead-lettered, not counted as delivered`, async () => {
+      const moved = await startReceiver();
+      const old = await startReceiver();
+      open.push(moved, old);
+      old.script([], { status, headers: { location: moved.url } });
+      const b = new B({ endpoints: [{ name: 'a', url: old.url }], source: { instance: 't', addr: '127.0.0.1:0' }, queue: new MemoryQueue() });
+      open.push(b);
+      await b.write({ id: 'ev-3', action: 'x.y', target: { type: 't', id: '1' } });
+      await until(() => b.vars().endpoints[0]?.Metrics.Pending === 0, 'the dead letter');
+      const dead = await b.deadLetters();
+      assert.deepEqual(dead.map((d) => [d.event.id, d.reason.kind, d.reason.status]), [['ev-3', 'status', status]]);
+      assert.equal(moved.requests.length, 0);
+      assert.equal(b.vars().endpoints[0]?.Metrics.Successes, 0);
+    });
+  }
+
+  it('a redirect loop ends after 10 hops as an error (retried, then dead-lettered)', async () => {
+    const loop = await startReceiver();
+    open.push(loop);
+    loop.script([], { status: 308, headers: { location: '/again' } });
+    const b = new B({ endpoints: [{ name: 'a', url: loop.url, maxAttempts: 1 }], source: { instance: 't', addr: '127.0.0.1:0' }, queue: new MemoryQueue() });
+    open.push(b);
+    await b.write({ id: 'ev-4', action: 'x.y', target: { type: 't', id: '1' } });
+    await until(() => b.vars().endpoints[0]?.Metrics.Pending === 0, 'the dead letter');
+    assert.equal(loop.requests.length, 11, 'the first request and 10 hops');
+    const dead = await b.deadLetters();
+    assert.match(dead[0]?.reason.message ?? '', /stopped after 10 redirects/);
+    assert.equal(b.vars().endpoints[0]?.Metrics.Errors, 1);
+  });
 });
