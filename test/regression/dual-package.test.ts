@@ -3,13 +3,16 @@
  * loaded in one process (an application `require`s meterkit while a library `import`s it).
  * State that must be one per process, and the error type callers branch on, must agree across
  * the two copies. Each case failed before the fix: `instanceof MeterkitError` was false for the
- * other copy's errors, and each copy numbered its monitors' collectors from 1, so the second
- * monitor on one registry threw "collector "meterkit_monitor_1" is already added".
+ * other copy's errors; each copy numbered its monitors' collectors from 1, so the second
+ * monitor on one registry threw "collector "meterkit_monitor_1" is already added"; and each copy
+ * had its own NOOP_HANDLE, while the facade's no-op recorder (one per process) hands out the
+ * handle of whichever copy loaded first.
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import * as esmErrors from '../../src/core/errors.js';
+import * as esm from '../../src/index.js';
 import { Registry } from '../../src/index.js';
 import { Monitor } from '../../src/monitor/index.js';
 
@@ -17,6 +20,7 @@ import { Monitor } from '../../src/monitor/index.js';
 const require = createRequire(import.meta.url);
 const cjsErrors = require('../../cjs/core/errors.js') as typeof esmErrors;
 const cjsMonitor = require('../../cjs/monitor/index.js') as { Monitor: typeof Monitor };
+const cjs = require('../../cjs/index.js') as typeof esm;
 
 describe('dual package: one process, both copies', () => {
   it('the two copies are different module instances (the premise of these tests)', () => {
@@ -43,6 +47,14 @@ describe('dual package: one process, both copies', () => {
     assert.ok(new Sub('X', 'y') instanceof Sub);
     assert.equal(new esmErrors.MeterkitError('X', 'y') instanceof Sub, false);
     assert.equal(new cjsErrors.MeterkitError('X', 'y') instanceof Sub, false);
+  });
+
+  it('with no recorder installed, both copies\' facades hand out their own copy\'s NOOP_HANDLE', () => {
+    esm.clearGlobalRecorder();
+    assert.equal(cjs.hasGlobalRecorder(), false);
+    assert.equal(cjs.counter('x_total'), cjs.NOOP_HANDLE);
+    assert.equal(esm.counter('x_total'), esm.NOOP_HANDLE);
+    assert.equal(cjs.histogram('x_seconds'), cjs.NOOP_HANDLE);
   });
 
   it('monitors from both copies publish into one registry (collector names are numbered per process)', async () => {
