@@ -72,10 +72,10 @@ counter('typed_total').increment(1);
 counter('typed_total').increment('1');
 // @ts-expect-error render returns a string
 const n: number = render(registry);
-export { text, n };
+console.log(text, n);
 `;
-const CTS = TS_CONSUMER(`import { Registry, counter } from 'meterkit';\nimport { render } from 'meterkit/prometheus';\nimport type { Monitor } from 'meterkit/monitor';\nexport type M = Monitor;`);
-const MTS = TS_CONSUMER(`import { Registry, counter } from 'meterkit';\nimport { render } from 'meterkit/prometheus';\nimport type { NotifyEvent } from 'meterkit/notify';\nexport type E = NotifyEvent;`);
+const CTS = TS_CONSUMER(`import { Registry, counter } from 'meterkit';\nimport { render } from 'meterkit/prometheus';\nimport type { Monitor } from 'meterkit/monitor';\ntype M = Monitor;\nconst monitor: M | undefined = undefined;\nconsole.log(monitor);`);
+const MTS = TS_CONSUMER(`import { Registry, counter } from 'meterkit';\nimport { render } from 'meterkit/prometheus';\nimport type { NotifyEvent } from 'meterkit/notify';\ntype E = NotifyEvent;\nconst event: E | undefined = undefined;\nconsole.log(event);`);
 
 describe('the packed package, installed into a new project', () => {
   let dir: string;
