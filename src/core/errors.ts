@@ -1,10 +1,27 @@
 /**
+ * The brand every MeterkitError carries (on the prototype). The ES module and CommonJS copies of
+ * meterkit each define their own class, so a plain `instanceof` would fail for an error thrown by
+ * the other copy; `Symbol.for` gives both copies the same key.
+ */
+const BRAND = Symbol.for('meterkit.error.v1');
+
+/**
  * The one error type meterkit throws. `code` is stable and always starts with
  * `ERR_METERKIT_`, so callers can branch on it without parsing messages.
+ *
+ * `err instanceof MeterkitError` is true for an error from any copy of meterkit in the process
+ * (ES module or CommonJS): it checks a shared brand, not the prototype chain. A subclass keeps
+ * the ordinary `instanceof`.
  */
 export class MeterkitError extends Error {
   /** Stable machine-readable code, e.g. `ERR_METERKIT_INVALID_NAME`. */
   readonly code: string;
+
+  /** True for a MeterkitError made by any copy of meterkit (see the class comment). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== MeterkitError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -12,6 +29,7 @@ export class MeterkitError extends Error {
     this.code = code.startsWith('ERR_METERKIT_') ? code : `ERR_METERKIT_${code}`;
   }
 }
+Object.defineProperty(MeterkitError.prototype, BRAND, { value: true });
 
 /** Error codes used by the core. */
 export const ErrorCode = Object.freeze({

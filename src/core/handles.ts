@@ -1,4 +1,5 @@
 import type { Exemplar } from './exemplar.js';
+import { sharedState } from './shared-state.js';
 
 /*
  * Every update method follows one rule (core/validate.ts): it never throws and never stores a
@@ -46,8 +47,12 @@ class NoopHandle implements Counter, Gauge, Histogram {
   recordMany(): void {}
 }
 
-/** The handle every no-op path hands out: it accepts every call and does nothing. */
-export const NOOP_HANDLE: Counter & Gauge & Histogram = Object.freeze(new NoopHandle());
+/**
+ * The handle every no-op path hands out: it accepts every call and does nothing. One per
+ * process (shared by the ES module and CommonJS copies, see shared-state.ts), so
+ * `counter(name) === NOOP_HANDLE` holds whichever copy made the facade's no-op recorder.
+ */
+export const NOOP_HANDLE: Counter & Gauge & Histogram = sharedState('noop-handle', () => Object.freeze(new NoopHandle()));
 
 /**
  * A registry's gauge handle: a gauge whose sample can also carry an explicit time, as

@@ -14,6 +14,7 @@
 import type { Counter, Gauge } from '../core/handles.js';
 import { describeRows } from '../core/recorder.js';
 import type { MetricRow, Recorder, RemovingRecorder } from '../core/recorder.js';
+import { sharedState } from '../core/shared-state.js';
 import { Unit } from '../core/units.js';
 import type { AlertKind, PeerState } from './types.js';
 import type { InvalidMetricField } from './validate.js';
@@ -45,8 +46,12 @@ function canCollect(r: Recorder): r is Collecting {
   return typeof (r as Partial<Collecting>).addCollector === 'function';
 }
 
-/** Collector names are unique per registry: each monitor gets its own. */
-let monitors = 0;
+/**
+ * Collector names are unique per registry: each monitor gets its own. The count is one per
+ * process (shared by the ES module and CommonJS copies), or a monitor from each copy would
+ * both be `meterkit_monitor_1` in one registry.
+ */
+const monitors = sharedState('monitor.collectors', () => ({ created: 0 }));
 
 export class MonitorMetrics {
   private readonly peers: Record<PeerState, Gauge>;
@@ -69,7 +74,7 @@ export class MonitorMetrics {
     this.dropped = r.registerCounter(MONITOR_METRICS.dropped[0]);
     this.outagesDropped = r.registerCounter(MONITOR_METRICS.outagesDropped[0]);
     this.pulls = canCollect(r);
-    this.removeCollector = canCollect(r) ? r.addCollector(`meterkit_monitor_${++monitors}`, publishAll) : undefined;
+    this.removeCollector = canCollect(r) ? r.addCollector(`meterkit_monitor_${++monitors.created}`, publishAll) : undefined;
   }
 
   /** Stops collecting (the monitor closed). */
