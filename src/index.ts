@@ -36,6 +36,7 @@ export {
   DEFAULT_CARDINALITY_LIMIT,
   COLLECTOR_ERRORS_METRIC,
   INLINE_TIMEOUTS_METRIC,
+  DEFAULT_AGE_BUCKETS,
 } from './core/registry.js';
 export { DEFAULT_INLINE_TIMEOUT } from './core/collect.js';
 export { compileMatcher } from './core/matcher.js';
