@@ -12,6 +12,7 @@ export {
   canonicalPairs,
 } from './core/labels.js';
 export { NOOP_HANDLE } from './core/handles.js';
+export { startTimer, timeInto, setToCurrentTime } from './core/timer.js';
 export { NoopRecorder } from './core/recorder.js';
 export {
   setGlobalRecorder,
