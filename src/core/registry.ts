@@ -356,6 +356,40 @@ export class Registry implements Recorder {
     }
   }
 
+  /**
+   * Sets an info metric: the gauge series `name{labels}` to 1, its family marked as info
+   * (OpenMetrics writes `# TYPE <name without _info> info`; text 0.0.4 a gauge), as
+   * `build_info{version="1.2.3"} 1`. Call it again with other labels to add a series; remove
+   * an old one with {@link Registry.remove}.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_NAME` when `name` does not end in `_info`;
+   * `ERR_METERKIT_KIND_CONFLICT` / `ERR_METERKIT_NAME_CONFLICT` as for any gauge, and when
+   * another family is named like the info family's OpenMetrics name.
+   */
+  info(name: string, labels: Labels, description?: string): void {
+    validateMetricName(name);
+    if (!name.endsWith('_info') || name === '_info') {
+      throw new MeterkitError(ErrorCode.InvalidName, `invalid info metric name "${name}": an info metric's name must end in "_info" (e.g. build_info)`);
+    }
+    const base = name.slice(0, -5);
+    if (this.map.get(name)?.info !== true) {
+      // OpenMetrics names the family without `_info`: that name must be free too
+      const other = this.exposed.get(base) ?? this.map.get(base);
+      if (other !== undefined) {
+        throw new MeterkitError(
+          ErrorCode.NameConflict,
+          `info metric "${name}" would be family "${base}" in OpenMetrics, a name ${other.kind} "${other.name}" already writes`,
+        );
+      }
+    }
+    const f = this.familyFor(name, 'gauge');
+    if (!f.info) {
+      this.exposed.set(base, f);
+      f.info = true;
+    }
+    if (description !== undefined) f.description = validateDescription(description, name);
+    (f.resolve(labels) as GaugeSeries).set(1);
+  }
+
   /** Sets the cardinality limit of one metric name (it applies to series created from now on). */
   setCardinalityLimit(name: string, limit: number): void {
     validateMetricName(name);

@@ -119,10 +119,12 @@ export class FamilyWriter {
     const f = this.f;
     // a histogram with a sketch and no buckets is exposed as a summary
     const summary = f.layout !== undefined && f.layout.bounds.length === 0 && f.layout.sketchAccuracy !== null;
-    const name = this.om ? this.base : this.sample;
-    const type = f.kind === 'histogram' ? (summary ? 'summary' : 'histogram') : f.kind;
+    // OpenMetrics: an info family is named without `_info`, its samples keep it
+    const info = this.om && f.info;
+    const name = info ? this.base.slice(0, -5) : this.om ? this.base : this.sample;
+    const type = info ? 'info' : f.kind === 'histogram' ? (summary ? 'summary' : 'histogram') : f.kind;
     let text = `# TYPE ${name} ${type}\n`;
-    if (this.om && f.unit !== undefined && this.base.endsWith(`_${f.unit}`)) text += `# UNIT ${name} ${f.unit}\n`;
+    if (this.om && !info && f.unit !== undefined && this.base.endsWith(`_${f.unit}`)) text += `# UNIT ${name} ${f.unit}\n`;
     if (f.description !== undefined) text += `# HELP ${name} ${escapeHelp(f.description, this.format)}\n`;
     this.w.text(text);
   }
