@@ -18,6 +18,8 @@ import type { InvalidUpdateHook } from './validate.js';
 import { InvalidUpdates, countInto } from './validate.js';
 import { compileMatcher } from './matcher.js';
 import { exposedNames } from './exposed-names.js';
+import type { DefaultLabelSet } from './default-labels.js';
+import { checkDefaultLabels } from './default-labels.js';
 
 /** The counter that counts label sets redirected to a family's overflow series. */
 export const OVERFLOW_METRIC = 'meterkit_cardinality_overflow_total';
@@ -150,6 +152,7 @@ export class Registry implements Recorder {
   private sweeper: NodeJS.Timeout | null = null;
   private readonly host: FamilyHost;
   private readonly collectors: CollectorSet;
+  private defaults: DefaultLabelSet | null = null;
   /** How long a scrape waits for collectors (ms): the `collectTimeout` option, default 10 000. */
   readonly collectTimeout: number;
 
@@ -388,6 +391,26 @@ export class Registry implements Recorder {
     }
     if (description !== undefined) f.description = validateDescription(description, name);
     (f.resolve(labels) as GaugeSeries).set(1);
+  }
+
+  /**
+   * Sets the labels every exported series gets unless it has a label of that name itself
+   * (prom-client's `setDefaultLabels`): they are added when rendering (text, OpenMetrics,
+   * JSON), after the series' own labels, in the order given here. Replaces the previous set;
+   * `{}` clears it. Names are checked as label names; `le` and `quantile` are refused.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_LABEL_NAME`, `ERR_METERKIT_INVALID_LABEL_VALUE`,
+   * `ERR_METERKIT_DUPLICATE_LABEL`.
+   */
+  setDefaultLabels(labels: Labels): void {
+    this.defaults = checkDefaultLabels(labels);
+  }
+
+  /** The default labels (a copy), `{}` when none: see {@link Registry.setDefaultLabels}. */
+  defaultLabels(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const d = this.defaults;
+    if (d !== null) for (let i = 0; i < d.names.length; i++) out[d.names[i] as string] = d.values[i] as string;
+    return out;
   }
 
   /** Sets the cardinality limit of one metric name (it applies to series created from now on). */
