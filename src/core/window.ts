@@ -11,8 +11,11 @@
  * bucket holds.
  *
  * prom-client pushes each observation into every bucket; here a record goes into the current
- * slot only (one sketch add plus one clock compare) and a read merges the slots, cached until
- * the next record or rotation. The slot a rotation empties is first folded into the
+ * slot only (one sketch add plus one clock read and compare) and a read merges the slots,
+ * cached until the next record or rotation. The clock read is most of a windowed record's
+ * extra cost: `Date.now()` measured 130–220 ns on the 2-core CI VMs (about 25 ns on common
+ * hardware), as in prom-client, which reads it on every push too; an un-windowed histogram
+ * reads no clock. The slot a rotation empties is first folded into the
  * `retired` sketch, so the lifetime sketch (retired + slots) costs the hot path nothing either.
  */
 import type { SketchView } from './series.js';
