@@ -4,6 +4,8 @@
  */
 import { checkDuration } from '../../core/options.js';
 import { ErrorCode, MeterkitError } from '../../core/errors.js';
+import type { Labels } from '../../core/labels.js';
+import { splitLabels } from '../../core/labels.js';
 import { readFile, readdir } from 'node:fs/promises';
 import type { EventLoopUtilization, IntervalHistogram } from 'node:perf_hooks';
 import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -24,8 +26,13 @@ export interface ProcessMetricsTarget extends Recorder, CollectorHost, Histogram
 
 /** Options of {@link collectProcessMetrics}. */
 export interface ProcessMetricsOptions {
-  /** Put before every name (e.g. `myapp_`). Default none. */
+  /** Put before every name (e.g. `myapp_`), as prom-client's `collectDefaultMetrics({ prefix })`. Default none. */
   prefix?: string;
+  /**
+   * Constant labels on every series, after the collector's own (`type`, `space`, `kind` and
+   * the version labels, which these cannot name), as prom-client's `collectDefaultMetrics({ labels })`.
+   */
+  labels?: Labels;
   /** Record into this recorder instead of the target (e.g. a fanout that also streams). */
   recorder?: Recorder;
   /** Event-loop delay sampling resolution in ms. Default 10. */
@@ -97,6 +104,22 @@ function kb(status: string, field: string): number | undefined {
   return m ? Number(m[1]) * 1024 : undefined;
 }
 
+/** Label names the collector sets itself: constant labels cannot take them. */
+const OWN_LABELS = new Set(['type', 'space', 'kind', 'version', 'major', 'minor', 'patch']);
+
+/** The `labels` option checked, as an object in the order given. */
+function constantLabels(labels: Labels | undefined): Readonly<Record<string, string>> {
+  const [names, values] = splitLabels(labels, 'process metrics');
+  const out: Record<string, string> = {};
+  names.forEach((n, i) => {
+    if (OWN_LABELS.has(n)) {
+      throw new MeterkitError(ErrorCode.InvalidLabelName, `invalid process metrics label "${n}": the collector sets it itself (${[...OWN_LABELS].join(', ')})`);
+    }
+    out[n] = values[i] as string;
+  });
+  return Object.freeze(out);
+}
+
 function countBy(items: readonly unknown[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const it of items) {
@@ -109,6 +132,8 @@ function countBy(items: readonly unknown[]): Map<string, number> {
 /** The process collector: read on each scrape; `close()` stops its observers. */
 export class ProcessCollector {
   private readonly n: (s: string) => string;
+  /** The collector's labels for a series followed by the constant `labels` option. */
+  private readonly l: (own?: Record<string, string>) => Record<string, string> | undefined;
   private readonly delay: IntervalHistogram;
   private readonly gc: PerformanceObserver;
   private elu: EventLoopUtilization;
@@ -121,6 +146,9 @@ export class ProcessCollector {
   ) {
     const prefix = options.prefix ?? '';
     this.n = (s) => prefix + s;
+    const consts = constantLabels(options.labels);
+    const none = Object.keys(consts).length === 0;
+    this.l = (own) => (none ? own : { ...own, ...consts });
     const rec = this.rec;
     target.setHistogramOptions?.(this.n('nodejs_gc_duration_seconds'), { buckets: options.gcDurationBuckets ?? GC_DURATION_BUCKETS });
     for (const [name, kind, unit, help] of METRICS) describeByKind(rec, kind, this.n(name), unit, help);
@@ -131,13 +159,13 @@ export class ProcessCollector {
     this.gc = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         const kind = GC_KINDS[(e as unknown as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'unknown';
-        rec.registerHistogram(this.n('nodejs_gc_duration_seconds'), { kind }).record(e.duration / 1000);
+        rec.registerHistogram(this.n('nodejs_gc_duration_seconds'), this.l({ kind })).record(e.duration / 1000);
       }
     });
     this.gc.observe({ entryTypes: ['gc'] });
     const [major, minor, patch] = process.versions.node.split('.');
-    rec.registerGauge(this.n('nodejs_version_info'), { version: process.version, major: major ?? '', minor: minor ?? '', patch: patch ?? '' }).set(1);
-    rec.registerGauge(this.n('process_start_time_seconds')).set(Math.round(Date.now() / 1000 - process.uptime()));
+    rec.registerGauge(this.n('nodejs_version_info'), this.l({ version: process.version, major: major ?? '', minor: minor ?? '', patch: patch ?? '' })).set(1);
+    rec.registerGauge(this.n('process_start_time_seconds'), this.l()).set(Math.round(Date.now() / 1000 - process.uptime()));
     this.removeCollector = target.addCollector('process', () => this.collect());
   }
 
@@ -156,29 +184,29 @@ export class ProcessCollector {
     if (seen === undefined) this.seen.set(name, (seen = new Set()));
     for (const t of seen) {
       if (counts.has(t)) continue;
-      this.target.remove(this.n(name), { [label]: t });
+      this.target.remove(this.n(name), this.l({ [label]: t }));
       seen.delete(t);
     }
     let total = 0;
     for (const [t, c] of counts) {
       seen.add(t);
       total += c;
-      rec.registerGauge(this.n(name), { [label]: t }).set(c);
+      rec.registerGauge(this.n(name), this.l({ [label]: t })).set(c);
     }
-    rec.registerGauge(this.n(`${name}_total`)).set(total);
+    rec.registerGauge(this.n(`${name}_total`), this.l()).set(total);
   }
 
   /** Reads everything now. Resolves after one turn of the event loop (the lag probe). */
   async collect(): Promise<void> {
     const rec = this.rec;
-    const g = (name: string, v: number, labels?: Record<string, string>): void => rec.registerGauge(this.n(name), labels).set(v);
+    const g = (name: string, v: number, labels?: Record<string, string>): void => rec.registerGauge(this.n(name), this.l(labels)).set(v);
     const lagStart = process.hrtime.bigint();
     const lag = new Promise<number>((resolve) => setImmediate(() => resolve(Number(process.hrtime.bigint() - lagStart) / 1e9)));
 
     const cpu = process.cpuUsage();
-    rec.registerCounter(this.n('process_cpu_user_seconds_total')).absolute(cpu.user / 1e6);
-    rec.registerCounter(this.n('process_cpu_system_seconds_total')).absolute(cpu.system / 1e6);
-    rec.registerCounter(this.n('process_cpu_seconds_total')).absolute((cpu.user + cpu.system) / 1e6);
+    rec.registerCounter(this.n('process_cpu_user_seconds_total'), this.l()).absolute(cpu.user / 1e6);
+    rec.registerCounter(this.n('process_cpu_system_seconds_total'), this.l()).absolute(cpu.system / 1e6);
+    rec.registerCounter(this.n('process_cpu_seconds_total'), this.l()).absolute((cpu.user + cpu.system) / 1e6);
 
     const mem = process.memoryUsage();
     // A /proc file that is absent (not Linux) leaves its figures out. Any other failure is kept,
