@@ -19,6 +19,8 @@ export class LabelSet implements SeriesOwner {
   readonly canonical: LabelSet;
   /** For an alias: perm[i] is where labelNames[i] sits in the canonical order. */
   readonly perm: number[] | null;
+  /** True for the set of the family's overflow series (see {@link OVERFLOW_LABEL}). */
+  overflow = false;
 
   constructor(
     readonly family: Family,
@@ -241,7 +243,10 @@ export class Family<S extends SeriesBase = SeriesBase> {
   private redirect(): S {
     this.host.onOverflow(this);
     if (this.overflow === null) {
-      this.overflowSet ??= new LabelSet(this as Family, [OVERFLOW_LABEL]);
+      if (this.overflowSet === null) {
+        this.overflowSet = new LabelSet(this as Family, [OVERFLOW_LABEL]);
+        this.overflowSet.overflow = true;
+      }
       this.overflow = this.create(this.overflowSet, OVERFLOW_VALUES) as S;
     }
     return this.overflow;

@@ -11,6 +11,8 @@ import { isCount, isCounterValue, isFiniteNumber } from './validate.js';
 export interface SeriesOwner {
   /** The metric name, for error messages. */
   readonly name: string;
+  /** True for the family's overflow series, which label sets past the cardinality limit share. */
+  readonly overflow: boolean;
   /** Label names of the series, in the order exporters are given its values. */
   readonly labelNames: readonly string[];
   /** Puts a detached series back (its handle was used after removal or expiry). */
@@ -118,6 +120,12 @@ export abstract class SeriesBase {
   mark = TOUCHED;
   /** Registry clock (ms since the registry's epoch) when the series was created or last reset. */
   created: number;
+  /**
+   * A layer's companion of this series, kept on it so that the layer finds it with the
+   * registry's own lookup instead of one of its own: the fanout's handle that updates this
+   * series and the same series of the other recorders (core/layers/fanout.ts). Core only.
+   */
+  sidecar: SeriesBase | null = null;
 
   constructor(
     /** The label set (of a family) the series belongs to. */

@@ -2,11 +2,13 @@ import { ErrorCode, MeterkitError, describeValue } from '../errors.js';
 import type { Exemplar } from '../exemplar.js';
 import type { Counter, Gauge, Histogram } from '../handles.js';
 import type { Labels } from '../labels.js';
-import type { FamilyHost, LabelSet } from '../family.js';
+import type { FamilyHost } from '../family.js';
 import { Family } from '../family.js';
 import type { MetricKind, Recorder } from '../recorder.js';
 import { registerByKind } from '../recorder.js';
 import { SeriesBase } from '../series.js';
+import type { SeriesOwner } from '../series.js';
+import { Registry } from '../registry.js';
 import type { Unit } from '../units.js';
 import { isCount, isCounterValue, isFiniteNumber } from '../validate.js';
 
@@ -19,10 +21,12 @@ type AnyHandle = Counter & Gauge & Histogram;
  */
 class FanoutHandle extends SeriesBase implements Counter, Gauge, Histogram {
   constructor(
-    owner: LabelSet,
+    owner: SeriesOwner,
     private readonly handles: readonly AnyHandle[],
     /** Counter rule for `increment` (≥ 0) rather than the gauge rule (finite). */
     private readonly counter: boolean,
+    /** The fanout that made it (a registry series keeps the handle of one fanout: its `sidecar`). */
+    readonly fanout: FanoutRecorder,
   ) {
     super(owner, 0);
   }
@@ -87,6 +91,13 @@ const CACHE_HOST: FamilyHost = {
  * an existing series allocates nothing and costs one trie walk plus the updates themselves.
  * The cache holds at most {@link FANOUT_CACHE_LIMIT} label sets per name; past that it is
  * emptied (handles already given out keep working: they are plain handles of the recorders).
+ *
+ * When the first recorder is a {@link Registry} (the agent's stack: registry + stream), the
+ * fanout skips even that walk: it asks the registry for its series (the one lookup a bare
+ * registry does) and keeps its own handle on that series (`SeriesBase.sidecar`), so through
+ * the stack a call costs the registry's lookup plus one field read and the updates. The
+ * overflow series (shared by every label set past the cardinality limit) and a series that
+ * another fanout already keeps a handle on go through the cache instead.
  */
 export class FanoutRecorder implements Recorder {
   /** The recorders, in the order they are updated. */
@@ -103,7 +114,12 @@ export class FanoutRecorder implements Recorder {
       }
     });
     this.recorders = [...recorders];
+    const first = recorders[0];
+    this.primary = recorders.length > 1 && first instanceof Registry ? first : null;
   }
+
+  /** The first recorder when it is a Registry whose series can carry this fanout's handles. */
+  private readonly primary: Registry | null;
 
   private readonly caches: Record<MetricKind, Map<string, Family<FanoutHandle>>> = {
     counter: new Map(),
@@ -128,7 +144,7 @@ export class FanoutRecorder implements Recorder {
       const names = owner.labelNames;
       const labels: Labels | undefined = names.length === 0 ? undefined : names.map((n, i) => [n, values[i] as string] as const);
       const handles = this.recorders.map((r) => registerByKind(r, kind, name, labels)) as AnyHandle[];
-      return new FanoutHandle(owner, handles, counter);
+      return new FanoutHandle(owner, handles, counter, this);
     });
     this.caches[kind].set(name, f);
     return f;
@@ -144,16 +160,49 @@ export class FanoutRecorder implements Recorder {
     for (const r of this.recorders) r.describeHistogram(name, unit, description);
   }
   registerCounter(name: string, labels?: Labels): Counter {
+    const p = this.primary;
+    if (p !== null) {
+      const s = p.registerCounter(name, labels) as unknown as SeriesBase;
+      const h = s.sidecar;
+      return h !== null && (h as FanoutHandle).fanout === this ? (h as FanoutHandle) : this.attach('counter', name, labels, s);
+    }
     if (this.recorders.length === 1) return (this.recorders[0] as Recorder).registerCounter(name, labels);
     return this.resolve('counter', name, labels);
   }
   registerGauge(name: string, labels?: Labels): Gauge {
+    const p = this.primary;
+    if (p !== null) {
+      const s = p.registerGauge(name, labels) as unknown as SeriesBase;
+      const h = s.sidecar;
+      return h !== null && (h as FanoutHandle).fanout === this ? (h as FanoutHandle) : this.attach('gauge', name, labels, s);
+    }
     if (this.recorders.length === 1) return (this.recorders[0] as Recorder).registerGauge(name, labels);
     return this.resolve('gauge', name, labels);
   }
   registerHistogram(name: string, labels?: Labels): Histogram {
+    const p = this.primary;
+    if (p !== null) {
+      const s = p.registerHistogram(name, labels) as unknown as SeriesBase;
+      const h = s.sidecar;
+      return h !== null && (h as FanoutHandle).fanout === this ? (h as FanoutHandle) : this.attach('histogram', name, labels, s);
+    }
     if (this.recorders.length === 1) return (this.recorders[0] as Recorder).registerHistogram(name, labels);
     return this.resolve('histogram', name, labels);
+  }
+
+  /**
+   * The first call for a registry series: builds the handle over it and the other recorders'
+   * series for the same labels, and keeps it on the series. Falls back to the cache for the
+   * overflow series (its label sets differ, so the other recorders' series must too) and for
+   * a series another fanout keeps its handle on.
+   */
+  private attach(kind: MetricKind, name: string, labels: Labels | undefined, s: SeriesBase): AnyHandle {
+    if (s.owner.overflow || s.sidecar !== null) return this.resolve(kind, name, labels);
+    const handles = [s as unknown as AnyHandle];
+    for (let i = 1; i < this.recorders.length; i++) handles.push(registerByKind(this.recorders[i] as Recorder, kind, name, labels) as AnyHandle);
+    const h = new FanoutHandle(s.owner, handles, kind === 'counter', this);
+    s.sidecar = h;
+    return h;
   }
 
   /**
