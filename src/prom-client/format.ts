@@ -1,0 +1,80 @@
+import type { StoredExemplar } from '../core/exemplar.js';
+import { escapeHelp, escapeLabelValue } from '../prometheus/index.js';
+
+/*
+ * prom-client's exposition, line for line: the shim's whole promise is "the same /metrics
+ * output", so label order, `le`/`quantile` spelling and value formatting follow
+ * prom-client 15's lib/registry.js (where it is buggy, README "Migrating from prom-client"
+ * lists the difference).
+ */
+
+/** What a render needs from its registry: the format and the default labels. */
+export interface RenderContext {
+  readonly openMetrics: boolean;
+  /** Default labels as `[name, 'name="escaped"']`, in the order they were set. */
+  readonly defaults: ReadonlyArray<readonly [string, string]>;
+  /** Per label-name list: the default labels a series with those names does not carry. */
+  readonly missing: WeakMap<readonly string[], string>;
+}
+
+/** A context for one render. */
+export function renderContext(openMetrics: boolean, defaults: Readonly<Record<string, string>>): RenderContext {
+  return {
+    openMetrics,
+    defaults: Object.keys(defaults).map((k) => [k, `${k}="${escapeLabelValue(String(defaults[k]))}"`] as const),
+    missing: new WeakMap(),
+  };
+}
+
+/** prom-client's number formatting: JS's own, ±Inf spelled as Prometheus does (NaN as `NaN`). */
+export function num(v: number): string {
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return v !== v ? 'NaN' : `${v}`;
+}
+
+/** `# HELP` and `# TYPE` lines of a family, each ending with a newline. */
+export function header(ctx: RenderContext, name: string, help: string, type: string): string {
+  return `# HELP ${name} ${escapeHelp(help, ctx.openMetrics ? 'openmetrics' : 'prometheus')}\n# TYPE ${name} ${type}\n`;
+}
+
+/** `a="x",b="y"` for label names and values in parallel (values escaped). */
+export function pairs(names: readonly string[], values: readonly string[]): string {
+  let s = '';
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0) s += ',';
+    s += `${names[i] as string}="${escapeLabelValue(values[i] as string)}"`;
+  }
+  return s;
+}
+
+/** The default labels (formatted, comma-joined) that a series with label `names` does not carry. */
+export function missingDefaults(ctx: RenderContext, names: readonly string[]): string {
+  if (ctx.defaults.length === 0) return '';
+  let s = ctx.missing.get(names);
+  if (s === undefined) {
+    s = ctx.defaults.filter(([k]) => !names.includes(k)).map(([, p]) => p).join(',');
+    ctx.missing.set(names, s);
+  }
+  return s;
+}
+
+/** Joins non-empty label parts into `{…}`, or nothing when all are empty. */
+export function braces(a: string, b: string, c = ''): string {
+  let s = a;
+  if (b !== '') s = s === '' ? b : `${s},${b}`;
+  if (c !== '') s = s === '' ? c : `${s},${c}`;
+  return s === '' ? '' : `{${s}}`;
+}
+
+/** An OpenMetrics exemplar suffix as prom-client writes it (timestamp in seconds). */
+export function exemplarSuffix(ctx: RenderContext, e: StoredExemplar | null | undefined): string {
+  if (!ctx.openMetrics || e === null || e === undefined) return '';
+  const names: string[] = [];
+  const values: string[] = [];
+  for (let i = 0; i < e.labels.length; i += 2) {
+    names.push(e.labels[i] as string);
+    values.push(e.labels[i + 1] as string);
+  }
+  return ` # {${pairs(names, values)}} ${num(e.value)} ${e.timestamp / 1000}`;
+}

@@ -1,0 +1,148 @@
+import { format } from 'node:util';
+import { ErrorCode, MeterkitError } from '../core/errors.js';
+import type { Histogram as CoreHistogram } from '../core/handles.js';
+import type { Labels } from '../core/labels.js';
+import type { HistogramSeries, HistogramView } from '../core/series.js';
+import { jsonExemplar } from './counter.js';
+import { braces, exemplarSuffix, header, missingDefaults, num, pairs } from './format.js';
+import type { RenderContext } from './format.js';
+import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
+import { Metric, labelObject } from './metric.js';
+import { secondsSince } from './timer.js';
+
+/** prom-client's default histogram buckets. */
+export const PROM_CLIENT_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+
+/** Options of {@link Histogram}. */
+export interface HistogramConfiguration<T extends string> extends MetricConfiguration<T> {
+  buckets?: readonly number[];
+}
+
+/** prom-client's `observeWithExemplar` argument. */
+export interface ObserveDataWithExemplar<T extends string> {
+  labels?: LabelValues<T>;
+  value: number;
+  exemplarLabels?: Record<string, string>;
+}
+
+/** prom-client's rule for an observation: a finite number. */
+export function observation(v: unknown): number {
+  if (!Number.isFinite(v)) throw new MeterkitError(ErrorCode.InvalidValue, `Value is not a valid number: ${format(v)}`);
+  return v as number;
+}
+
+/** A timer's `end`: records the seconds since the start, with the start and end labels merged. */
+export function timer<T extends string>(
+  observe: (labels: LabelValues<T>, v: number) => void,
+  labels: LabelValues<T> | undefined,
+): (endLabels?: LabelValues<T>) => number {
+  const start = process.hrtime.bigint();
+  return (endLabels) => {
+    const v = secondsSince(start);
+    observe({ ...labels, ...endLabels } as LabelValues<T>, v);
+    return v;
+  };
+}
+
+/** prom-client's `Histogram`, on a meterkit histogram per label set. */
+export class Histogram<T extends string = string> extends Metric<T> {
+  readonly type = 'histogram' as const;
+  readonly upperBounds: readonly number[];
+
+  constructor(config: HistogramConfiguration<T>) {
+    super(config);
+    if (this.labelNames.includes('le' as T)) throw new MeterkitError(ErrorCode.InvalidLabelName, 'le is a reserved label keyword');
+    this.upperBounds = Object.freeze([...(config.buckets ?? PROM_CLIENT_BUCKETS)]);
+    this.store.setHistogramOptions(this.name, { buckets: this.upperBounds });
+    if (this.labelNames.length === 0) this.handle(undefined);
+    this.register(config);
+  }
+
+  private handle(labels: Labels | undefined): CoreHistogram {
+    return this.store.registerHistogram(this.name, labels);
+  }
+
+  /**
+   * Records `value` into the series of `labels`: `observe(v)`, `observe({ route }, v)`; with
+   * `enableExemplars`, `observe({ labels, value, exemplarLabels })`.
+   */
+  observe(labels: LabelValues<T> | ObserveDataWithExemplar<T> | number, value?: number): void {
+    if (this.enableExemplars) {
+      const o = labels as ObserveDataWithExemplar<T>;
+      const v = observation(o.value);
+      const l = o.labels === undefined ? undefined : this.checked(o.labels);
+      const ex = o.exemplarLabels === undefined || Object.keys(o.exemplarLabels).length === 0 ? undefined : { labels: o.exemplarLabels };
+      this.handle(l).record(v, ex);
+      return;
+    }
+    if (labels !== null && typeof labels === 'object') this.handle(this.checked(labels)).record(observation(value));
+    else this.handle(undefined).record(observation(labels));
+  }
+
+  /** Starts a timer; `end(labels?)` records the seconds elapsed and returns them. */
+  startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
+    return timer((l, v) => this.observe(l, v), labels);
+  }
+
+  /** Creates (or zeroes) the series of `labels`, so it is exported before its first observation. */
+  zero(labels: LabelValues<T>): void {
+    (this.handle(this.checked(labels)) as HistogramSeries).reset();
+  }
+
+  /** A child bound to one label set (an object or positional values). */
+  labels(...args: unknown[]): { observe(value: number): void; startTimer(): (labels?: LabelValues<T>) => number } {
+    const l = this.labelArgs(args);
+    return {
+      observe: (v: number) => this.handle(l).record(observation(v)),
+      startTimer: () => this.startTimer(l as LabelValues<T>),
+    };
+  }
+
+  /** Removes every series, the label-less one included (as prom-client does). */
+  reset(): void {
+    this.store.removeAll(this.name);
+  }
+
+  protected values(): MetricValue[] {
+    const out: MetricValue[] = [];
+    const bounds = this.upperBounds;
+    this.eachSeries((series, names, values) => {
+      const h = series as HistogramView;
+      let acc = 0;
+      for (let i = 0; i < bounds.length; i++) {
+        acc += h.bucketCounts[i] as number;
+        out.push({ value: acc, metricName: `${this.name}_bucket`, exemplar: this.jsonBucketExemplar(h, i), labels: { le: bounds[i] as number, ...labelObject(names, values) } });
+      }
+      out.push({ value: h.count, metricName: `${this.name}_bucket`, exemplar: this.jsonBucketExemplar(h, bounds.length), labels: { le: '+Inf', ...labelObject(names, values) } });
+      out.push({ value: h.sum, metricName: `${this.name}_sum`, exemplar: undefined, labels: labelObject(names, values) });
+      out.push({ value: h.count, metricName: `${this.name}_count`, exemplar: undefined, labels: labelObject(names, values) });
+    });
+    return out;
+  }
+
+  private jsonBucketExemplar(h: HistogramView, i: number): unknown {
+    const e = h.exemplars?.[i];
+    return e === null || e === undefined ? null : jsonExemplar(e);
+  }
+
+  render(ctx: RenderContext): string {
+    const name = this.name;
+    const les = this.upperBounds.map((b) => `le="${num(b)}"`);
+    let s = header(ctx, name, this.help, 'histogram');
+    this.eachSeries((series, names, values) => {
+      const h = series as HistogramView;
+      const own = pairs(names, values);
+      const missing = missingDefaults(ctx, names);
+      const ex = h.exemplars;
+      let acc = 0;
+      for (let i = 0; i < les.length; i++) {
+        acc += h.bucketCounts[i] as number;
+        s += `${name}_bucket${braces(les[i] as string, missing, own)} ${acc}${ex === null ? '' : exemplarSuffix(ctx, ex[i])}\n`;
+      }
+      const rest = braces(missing, own);
+      s += `${name}_bucket${braces('le="+Inf"', missing, own)} ${h.count}${ex === null ? '' : exemplarSuffix(ctx, ex[les.length])}\n`;
+      s += `${name}_sum${rest} ${num(h.sum)}\n${name}_count${rest} ${h.count}\n`;
+    });
+    return s;
+  }
+}

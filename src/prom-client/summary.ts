@@ -1,0 +1,108 @@
+import { ErrorCode, MeterkitError } from '../core/errors.js';
+import type { Histogram as CoreHistogram } from '../core/handles.js';
+import type { Labels } from '../core/labels.js';
+import type { HistogramSeries, HistogramView } from '../core/series.js';
+import { braces, header, missingDefaults, num, pairs } from './format.js';
+import type { RenderContext } from './format.js';
+import { observation, timer } from './histogram.js';
+import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
+import { Metric, labelObject } from './metric.js';
+
+/** prom-client's default summary percentiles. */
+export const PROM_CLIENT_PERCENTILES: readonly number[] = Object.freeze([0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999]);
+
+/** Options of {@link Summary}. */
+export interface SummaryConfiguration<T extends string> extends MetricConfiguration<T> {
+  percentiles?: readonly number[];
+  /** Quantiles over the last `maxAgeSeconds` only (sum and count stay lifetime). */
+  maxAgeSeconds?: number;
+  /** Rotating windows inside `maxAgeSeconds`. Default 5. */
+  ageBuckets?: number;
+  /** Accepted for compatibility; meterkit's sketch needs no compression. */
+  compressCount?: number;
+  /** Accepted for compatibility. */
+  pruneAgedBuckets?: boolean;
+}
+
+/** A quantile estimate as prom-client reports it: 0 when there is none. */
+function estimate(h: HistogramView, q: number): number {
+  const v = h.sketch === null ? 0 : h.sketch.quantile(q);
+  return v ? v : 0;
+}
+
+/**
+ * prom-client's `Summary`, on a meterkit histogram with a quantile sketch per label set
+ * (±1% relative error; prom-client's t-digest is an estimate too).
+ */
+export class Summary<T extends string = string> extends Metric<T> {
+  readonly type = 'summary' as const;
+  readonly percentiles: readonly number[];
+  readonly maxAgeSeconds: number | undefined;
+  readonly ageBuckets: number | undefined;
+
+  constructor(config: SummaryConfiguration<T>) {
+    super(config);
+    if (this.labelNames.includes('quantile' as T)) throw new MeterkitError(ErrorCode.InvalidLabelName, 'quantile is a reserved label keyword');
+    this.percentiles = Object.freeze([...(config.percentiles ?? PROM_CLIENT_PERCENTILES)]);
+    this.maxAgeSeconds = config.maxAgeSeconds;
+    this.ageBuckets = config.ageBuckets;
+    this.store.setHistogramOptions(this.name, { buckets: [], quantiles: true });
+    if (this.labelNames.length === 0) this.handle(undefined);
+    this.register(config);
+  }
+
+  private handle(labels: Labels | undefined): CoreHistogram {
+    return this.store.registerHistogram(this.name, labels);
+  }
+
+  /** Records `value`: `observe(v)` or `observe({ route }, v)`. */
+  observe(labels: LabelValues<T> | number, value?: number): void {
+    if (labels !== null && typeof labels === 'object') this.handle(this.checked(labels)).record(observation(value));
+    else this.handle(undefined).record(observation(labels));
+  }
+
+  /** Starts a timer; `end(labels?)` records the seconds elapsed and returns them. */
+  startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
+    return timer((l, v) => this.observe(l, v), labels);
+  }
+
+  /** A child bound to one label set (an object or positional values). */
+  labels(...args: unknown[]): { observe(value: number): void; startTimer(): (labels?: LabelValues<T>) => number } {
+    const l = this.labelArgs(args);
+    return {
+      observe: (v: number) => this.handle(l).record(observation(v)),
+      startTimer: () => this.startTimer(l as LabelValues<T>),
+    };
+  }
+
+  /** Zeroes every series (they stay exported, as in prom-client). */
+  reset(): void {
+    this.eachSeries((s) => (s as HistogramSeries).reset());
+  }
+
+  protected values(): MetricValue[] {
+    const out: MetricValue[] = [];
+    this.eachSeries((series, names, values) => {
+      const h = series as HistogramView;
+      for (const q of this.percentiles) out.push({ labels: { quantile: q, ...labelObject(names, values) }, value: estimate(h, q) });
+      out.push({ metricName: `${this.name}_sum`, labels: labelObject(names, values), value: h.sum });
+      out.push({ metricName: `${this.name}_count`, labels: labelObject(names, values), value: h.count });
+    });
+    return out;
+  }
+
+  render(ctx: RenderContext): string {
+    const name = this.name;
+    const qs = this.percentiles.map((q) => `quantile="${num(q)}"`);
+    let s = header(ctx, name, this.help, 'summary');
+    this.eachSeries((series, names, values) => {
+      const h = series as HistogramView;
+      const own = pairs(names, values);
+      const missing = missingDefaults(ctx, names);
+      for (let i = 0; i < qs.length; i++) s += `${name}${braces(qs[i] as string, own, missing)} ${num(estimate(h, this.percentiles[i] as number))}\n`;
+      const rest = braces(own, missing);
+      s += `${name}_sum${rest} ${num(h.sum)}\n${name}_count${rest} ${h.count}\n`;
+    });
+    return s;
+  }
+}
