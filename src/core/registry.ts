@@ -10,7 +10,7 @@ import type { MetricKind, Recorder } from './recorder.js';
 import type { AnySeries, CounterView, GaugeView, HistogramLayout, HistogramView, SeriesView } from './series.js';
 import { CounterSeries, GaugeSeries, HistogramSeries } from './series.js';
 import type { Counter, Gauge, Histogram, TimedGauge } from './handles.js';
-import { DEFAULT_RELATIVE_ACCURACY } from './sketch.js';
+import { DEFAULT_RELATIVE_ACCURACY, REPORTED_QUANTILES } from './sketch.js';
 import type { Unit } from './units.js';
 import { parseUnit } from './units.js';
 import { checkDuration, checkWhole } from './options.js';
@@ -37,7 +37,23 @@ export interface HistogramOptions {
    * relative error, or the relative error as a number between 0 and 1. Default: off.
    */
   quantiles?: boolean | number;
+  /**
+   * The quantiles a summary and the JSON view report (prom-client's `percentiles`): each
+   * 0 ≤ q ≤ 1, strictly increasing. Default {@link REPORTED_QUANTILES}.
+   */
+  reportedQuantiles?: readonly number[];
+  /**
+   * Quantiles over the last `maxAge` ms only (prom-client's `maxAgeSeconds` × 1000), a whole
+   * number of ms; turns the sketch on unless `quantiles` is false (an error). `_sum`, `_count`
+   * and buckets stay lifetime, as in prom-client. Default 0: the lifetime.
+   */
+  maxAge?: number;
+  /** Rotating sketches making up the window (prom-client's `ageBuckets`). Default 5 when `maxAge` is set. */
+  ageBuckets?: number;
 }
+
+/** Rotating sketches of a window when `ageBuckets` is not given (prom-client's default). */
+export const DEFAULT_AGE_BUCKETS = 5;
 
 /** Options of a {@link Registry}. */
 export interface RegistryOptions {
@@ -79,6 +95,32 @@ function sketchAccuracy(q: boolean | number | undefined, name: string): number |
     ErrorCode.InvalidArgument,
     `invalid quantiles option ${describeValue(q)} for histogram "${name}": use true or a relative error between 0 and 1`,
   );
+}
+
+/** Checks a list of reported quantiles; returns a frozen copy. */
+function checkQuantiles(qs: unknown, name: string): readonly number[] {
+  const bad = (why: string): never => {
+    throw new MeterkitError(ErrorCode.InvalidQuantiles, `invalid reportedQuantiles for histogram "${name}": ${why}`);
+  };
+  if (!Array.isArray(qs)) return bad(`${describeValue(qs)} is not an array`);
+  let prev = -Infinity;
+  for (const q of qs as unknown[]) {
+    if (typeof q !== 'number' || !(q >= 0 && q <= 1)) bad(`${describeValue(q)} is not a number from 0 to 1`);
+    if (!((q as number) > prev)) bad(`${describeValue(q)} after ${prev}: they must be strictly increasing`);
+    prev = q as number;
+  }
+  return Object.freeze([...(qs as number[])]);
+}
+
+/** The window settings of a histogram's options: [maxAge, ageBuckets], [0, 0] for none. */
+function windowOf(opts: HistogramOptions, name: string): [number, number] {
+  if (opts.maxAge === undefined || opts.maxAge === 0) return [0, 0];
+  const maxAge = checkDuration(`maxAge of histogram "${name}"`, opts.maxAge);
+  if (opts.quantiles === false) {
+    throw new MeterkitError(ErrorCode.InvalidArgument, `histogram "${name}" has a maxAge but quantiles: false: a window needs a sketch`);
+  }
+  const ageBuckets = opts.ageBuckets === undefined ? DEFAULT_AGE_BUCKETS : checkWhole(`ageBuckets of histogram "${name}"`, opts.ageBuckets, { max: 1000 });
+  return [maxAge, ageBuckets];
 }
 
 /**
@@ -255,7 +297,7 @@ export class Registry implements Recorder {
     if (kind === 'counter') return { create: (o: LabelSet) => new CounterSeries(o, host.clock()), layout: undefined };
     if (kind === 'gauge') return { create: (o: LabelSet) => new GaugeSeries(o, host.clock()), layout: undefined };
     const layout = this.layoutFor(name);
-    return { create: (o: LabelSet) => new HistogramSeries(o, host.clock(), layout), layout };
+    return { create: (o: LabelSet) => new HistogramSeries(o, host.clock(), layout, host.clock), layout };
   }
 
   private layoutFor(name: string): HistogramLayout {
@@ -272,9 +314,14 @@ export class Registry implements Recorder {
       }
     }
     const buckets = opts?.buckets;
+    const [maxAge, ageBuckets] = opts === undefined ? [0, 0] : windowOf(opts, name);
+    const quantiles = opts?.quantiles ?? (maxAge > 0 ? true : undefined);
     return {
       bounds: buckets === undefined ? this.defaultBuckets : buckets.length === 0 ? new Float64Array(0) : validateBuckets(buckets, name),
-      sketchAccuracy: sketchAccuracy(opts?.quantiles, name),
+      sketchAccuracy: sketchAccuracy(quantiles, name),
+      reportedQuantiles: opts?.reportedQuantiles === undefined ? REPORTED_QUANTILES : checkQuantiles(opts.reportedQuantiles, name),
+      maxAge,
+      ageBuckets,
     };
   }
 
@@ -288,6 +335,8 @@ export class Registry implements Recorder {
     const probe = typeof match === 'string' ? match : 'histogram';
     if (options.buckets !== undefined && options.buckets.length > 0) validateBuckets(options.buckets, probe);
     sketchAccuracy(options.quantiles, probe);
+    if (options.reportedQuantiles !== undefined) checkQuantiles(options.reportedQuantiles, probe);
+    windowOf(options, probe);
     const test = compileMatcher(match);
     for (const f of this.map.values()) {
       if (f.kind === 'histogram' && f.seriesCount > 0 && test(f.name)) {

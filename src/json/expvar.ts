@@ -26,7 +26,6 @@
 import type { FamilyView } from '../core/family.js';
 import { checkWhole } from '../core/options.js';
 import type { SeriesView } from '../core/series.js';
-import { REPORTED_QUANTILES } from '../core/sketch.js';
 import type { GcStats } from './memstats.js';
 import { readMemStats } from './memstats.js';
 import { redactArgv } from './redact.js';
@@ -78,7 +77,6 @@ function num(v: number): string {
   return String(v);
 }
 
-const QUANTILE_KEYS = REPORTED_QUANTILES.map((q) => JSON.stringify(String(q)));
 
 /** Writes the document slice by slice: every `next()` of {@link VarsWriter.slices} is one slice. */
 class VarsWriter {
@@ -183,7 +181,7 @@ class VarsWriter {
     }
     if (h.sketch !== null) {
       const sk = h.sketch;
-      out += `, "quantiles": {${REPORTED_QUANTILES.map((q, i) => `${QUANTILE_KEYS[i] as string}: ${num(sk.quantile(q))}`).join(', ')}}`;
+      out += `, "quantiles": {${h.layout.reportedQuantiles.map((q) => `${JSON.stringify(String(q))}: ${num(sk.quantile(q))}`).join(', ')}}`;
     }
     return `${out}}`;
   }

@@ -13,7 +13,7 @@ import type { MetricSource } from './render.js';
 import type { Encoded, TextWriter } from './text-writer.js';
 import { encode } from './text-writer.js';
 
-/** Quantiles a summary shows, from the series' sketch. */
+/** Quantiles a summary shows by default (a family's `layout.reportedQuantiles` says which it shows). */
 export const SUMMARY_QUANTILES: readonly number[] = REPORTED_QUANTILES;
 
 /*
@@ -96,6 +96,8 @@ export class FamilyWriter {
   private readonly base: string;
   private readonly sampleBytes: Encoded;
   private readonly boundCache = new Map<Float64Array, Bounds>();
+  /** A layout's reported quantiles → their `quantile="…"` label texts. */
+  private readonly quantileCache = new Map<readonly number[], string[]>();
   private readonly names = new Map<string, Encoded>();
   private levels: Levels | null = null;
 
@@ -213,11 +215,18 @@ export class FamilyWriter {
     const w = this.w;
     const name = this.f.name;
     if (h.layout.bounds.length === 0 && h.sketch !== null) {
-      for (const q of SUMMARY_QUANTILES) {
+      const qs = h.layout.reportedQuantiles;
+      let labels = this.quantileCache.get(qs);
+      if (labels === undefined) {
+        labels = qs.map((q) => `quantile="${formatBound(q, this.format)}"} `);
+        this.quantileCache.set(qs, labels);
+      }
+      for (let i = 0; i < qs.length; i++) {
         w.ascii7(name);
         if (block !== null) w.bytes(block);
-        w.ascii7(`${block === null ? '{' : ','}quantile="${formatBound(q, this.format)}"} `);
-        w.ascii7(formatValue(h.sketch.quantile(q)));
+        w.ascii7(block === null ? '{' : ',');
+        w.ascii7(labels[i] as string);
+        w.ascii7(formatValue(h.sketch.quantile(qs[i] as number)));
         w.byte(0x0a);
       }
     } else {
