@@ -5,7 +5,7 @@ import type { Counter as CoreCounter } from '../core/handles.js';
 import type { Labels } from '../core/labels.js';
 import type { CounterView } from '../core/series.js';
 import { braces, exemplarSuffix, header, missingDefaults, num, pairs } from './format.js';
-import type { RenderContext } from './format.js';
+import type { Out, RenderContext } from './format.js';
 import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
 import { Metric, labelObject } from './metric.js';
 
@@ -88,15 +88,14 @@ export class Counter<T extends string = string> extends Metric<T> {
     return out;
   }
 
-  render(ctx: RenderContext): string {
+  render(ctx: RenderContext, out: Out): void {
     const base = ctx.openMetrics ? this.name.replace(/_total$/, '') : this.name;
     const sample = ctx.openMetrics ? `${base}_total` : base;
-    let s = header(ctx, base, this.help, 'counter');
+    out.write(header(ctx, base, this.help, 'counter'));
     this.eachSeries((series, names, values) => {
       const c = series as CounterView;
-      s += `${sample}${braces(pairs(names, values), missingDefaults(ctx, names))} ${num(c.value)}${exemplarSuffix(ctx, c.exemplar)}\n`;
+      out.write(`${sample}${braces(pairs(names, values), missingDefaults(ctx, names))} ${num(c.value)}${exemplarSuffix(ctx, c.exemplar)}\n`);
     });
-    return s;
   }
 }
 

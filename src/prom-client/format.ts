@@ -78,3 +78,43 @@ export function exemplarSuffix(ctx: RenderContext, e: StoredExemplar | null | un
   }
   return ` # {${pairs(names, values)}} ${num(e.value)} ${e.timestamp / 1000}`;
 }
+
+/** Bytes per slab of {@link Out}. */
+const SLAB = 256 * 1024;
+
+/**
+ * Where a render writes: UTF-8 slabs, each line copied in as soon as it is made. Concatenating
+ * 100k lines into one string instead kept every piece alive to the end, and the GC copying them
+ * was 85% of a render's time (a profile of 100k series: 440 ms of 500 ms).
+ */
+export class Out {
+  private readonly done: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(SLAB);
+  private pos = 0;
+  // lines gather here first: one Buffer.write per ~16 KB, not one per line (a write costs ~200 ns)
+  private pending = '';
+
+  write(s: string): void {
+    this.pending += s;
+    if (this.pending.length >= 16_384) this.flush();
+  }
+
+  private flush(): void {
+    const s = this.pending;
+    this.pending = '';
+    // a UTF-16 unit is at most 3 UTF-8 bytes
+    if (this.pos + s.length * 3 > this.buf.length) {
+      this.done.push(this.buf.subarray(0, this.pos));
+      this.buf = Buffer.allocUnsafe(Math.max(SLAB, s.length * 3));
+      this.pos = 0;
+    }
+    this.pos += this.buf.write(s, this.pos);
+  }
+
+  toString(): string {
+    this.flush();
+    this.done.push(this.buf.subarray(0, this.pos));
+    const all = this.done.length === 1 ? (this.done[0] as Buffer) : Buffer.concat(this.done);
+    return all.toString('utf8');
+  }
+}

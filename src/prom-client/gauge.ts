@@ -4,10 +4,10 @@ import type { Labels } from '../core/labels.js';
 import type { TimedGauge } from '../core/handles.js';
 import type { GaugeView } from '../core/series.js';
 import { braces, header, missingDefaults, num, pairs } from './format.js';
-import type { RenderContext } from './format.js';
+import type { Out, RenderContext } from './format.js';
 import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
 import { Metric, labelObject } from './metric.js';
-import { secondsSince } from './timer.js';
+import { startTimer } from '../core/timer.js';
 
 function checkNumber(what: string, v: unknown): number {
   if (typeof v !== 'number') throw new MeterkitError(ErrorCode.InvalidValue, `${what} is not a valid number: ${format(v)}`);
@@ -68,9 +68,9 @@ export class Gauge<T extends string = string> extends Metric<T> {
 
   /** Starts a timer; the returned `end(labels?)` sets the gauge to the seconds elapsed and returns them. */
   startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
-    const start = process.hrtime.bigint();
+    const elapsed = startTimer();
     return (endLabels) => {
-      const v = secondsSince(start);
+      const v = elapsed();
       this.set({ ...labels, ...endLabels } as LabelValues<T>, v);
       return v;
     };
@@ -113,11 +113,10 @@ export class Gauge<T extends string = string> extends Metric<T> {
     return out;
   }
 
-  render(ctx: RenderContext): string {
-    let s = header(ctx, this.name, this.help, 'gauge');
+  render(ctx: RenderContext, out: Out): void {
+    out.write(header(ctx, this.name, this.help, 'gauge'));
     this.eachSeries((series, names, values) => {
-      s += `${this.name}${braces(pairs(names, values), missingDefaults(ctx, names))} ${num((series as GaugeView).value)}\n`;
+      out.write(`${this.name}${braces(pairs(names, values), missingDefaults(ctx, names))} ${num((series as GaugeView).value)}\n`);
     });
-    return s;
   }
 }

@@ -5,10 +5,10 @@ import type { Labels } from '../core/labels.js';
 import type { HistogramSeries, HistogramView } from '../core/series.js';
 import { jsonExemplar } from './counter.js';
 import { braces, exemplarSuffix, header, missingDefaults, num, pairs } from './format.js';
-import type { RenderContext } from './format.js';
+import type { Out, RenderContext } from './format.js';
 import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
 import { Metric, labelObject } from './metric.js';
-import { secondsSince } from './timer.js';
+import { startTimer } from '../core/timer.js';
 
 /** prom-client's default histogram buckets. */
 export const PROM_CLIENT_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
@@ -36,9 +36,9 @@ export function timer<T extends string>(
   observe: (labels: LabelValues<T>, v: number) => void,
   labels: LabelValues<T> | undefined,
 ): (endLabels?: LabelValues<T>) => number {
-  const start = process.hrtime.bigint();
+  const elapsed = startTimer();
   return (endLabels) => {
-    const v = secondsSince(start);
+    const v = elapsed();
     observe({ ...labels, ...endLabels } as LabelValues<T>, v);
     return v;
   };
@@ -125,10 +125,10 @@ export class Histogram<T extends string = string> extends Metric<T> {
     return e === null || e === undefined ? null : jsonExemplar(e);
   }
 
-  render(ctx: RenderContext): string {
+  render(ctx: RenderContext, out: Out): void {
     const name = this.name;
     const les = this.upperBounds.map((b) => `le="${num(b)}"`);
-    let s = header(ctx, name, this.help, 'histogram');
+    out.write(header(ctx, name, this.help, 'histogram'));
     this.eachSeries((series, names, values) => {
       const h = series as HistogramView;
       const own = pairs(names, values);
@@ -137,12 +137,11 @@ export class Histogram<T extends string = string> extends Metric<T> {
       let acc = 0;
       for (let i = 0; i < les.length; i++) {
         acc += h.bucketCounts[i] as number;
-        s += `${name}_bucket${braces(les[i] as string, missing, own)} ${acc}${ex === null ? '' : exemplarSuffix(ctx, ex[i])}\n`;
+        out.write(`${name}_bucket${braces(les[i] as string, missing, own)} ${acc}${ex === null ? '' : exemplarSuffix(ctx, ex[i])}\n`);
       }
       const rest = braces(missing, own);
-      s += `${name}_bucket${braces('le="+Inf"', missing, own)} ${h.count}${ex === null ? '' : exemplarSuffix(ctx, ex[les.length])}\n`;
-      s += `${name}_sum${rest} ${num(h.sum)}\n${name}_count${rest} ${h.count}\n`;
+      out.write(`${name}_bucket${braces('le="+Inf"', missing, own)} ${h.count}${ex === null ? '' : exemplarSuffix(ctx, ex[les.length])}\n`);
+      out.write(`${name}_sum${rest} ${num(h.sum)}\n${name}_count${rest} ${h.count}\n`);
     });
-    return s;
   }
 }

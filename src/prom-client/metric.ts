@@ -5,7 +5,7 @@ import type { Labels } from '../core/labels.js';
 import { isValidMetricName } from '../core/labels.js';
 import { Registry as CoreRegistry } from '../core/registry.js';
 import type { SeriesView } from '../core/series.js';
-import type { RenderContext } from './format.js';
+import type { Out, RenderContext } from './format.js';
 import { globalRegistry } from './global.js';
 
 /** Label values by name, as prom-client takes them (numbers are written as strings). */
@@ -191,7 +191,7 @@ export abstract class Metric<T extends string = string> {
   protected abstract values(): MetricValue[];
 
   /** This metric's exposition (HELP, TYPE, samples), each line ending with a newline. */
-  abstract render(ctx: RenderContext): string;
+  abstract render(ctx: RenderContext, out: Out): void;
 }
 
 /** Labels as an object, for `get()` (a fresh object each time: callers may mutate it). */

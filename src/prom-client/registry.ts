@@ -1,7 +1,7 @@
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import { validateLabelName } from '../core/labels.js';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from '../prometheus/index.js';
-import { renderContext } from './format.js';
+import { Out, renderContext } from './format.js';
 import { installGlobalRegistry } from './global.js';
 import type { Metric, MetricObjectWithValues } from './metric.js';
 
@@ -52,12 +52,14 @@ export class Registry {
     await Promise.all(list.map((m) => m.runCollect()));
     const om = this.type === OPENMETRICS_CONTENT_TYPE;
     const ctx = renderContext(om, this.defaults);
-    let s = '';
+    const out = new Out();
     for (let i = 0; i < list.length; i++) {
-      if (i > 0 && !om) s += '\n';
-      s += (list[i] as Metric).render(ctx);
+      if (i > 0 && !om) out.write('\n');
+      (list[i] as Metric).render(ctx, out);
     }
-    return om ? `${s}# EOF\n` : list.length === 0 ? '\n' : s;
+    if (om) out.write('# EOF\n');
+    else if (list.length === 0) out.write('\n');
+    return out.toString();
   }
 
   /** Adds a metric. @throws when another metric already has its name. */
@@ -99,7 +101,9 @@ export class Registry {
     const m = this.map.get(name);
     if (m === undefined) throw new MeterkitError(ErrorCode.InvalidArgument, `no metric named ${JSON.stringify(name)} in this registry`);
     await m.runCollect();
-    return m.render(renderContext(this.type === OPENMETRICS_CONTENT_TYPE, this.defaults)).slice(0, -1);
+    const out = new Out();
+    m.render(renderContext(this.type === OPENMETRICS_CONTENT_TYPE, this.defaults), out);
+    return out.toString().slice(0, -1);
   }
 
   /** One metric by name, or undefined. */

@@ -3,7 +3,7 @@ import type { Histogram as CoreHistogram } from '../core/handles.js';
 import type { Labels } from '../core/labels.js';
 import type { HistogramSeries, HistogramView } from '../core/series.js';
 import { braces, header, missingDefaults, num, pairs } from './format.js';
-import type { RenderContext } from './format.js';
+import type { Out, RenderContext } from './format.js';
 import { observation, timer } from './histogram.js';
 import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
 import { Metric, labelObject } from './metric.js';
@@ -46,7 +46,15 @@ export class Summary<T extends string = string> extends Metric<T> {
     this.percentiles = Object.freeze([...(config.percentiles ?? PROM_CLIENT_PERCENTILES)]);
     this.maxAgeSeconds = config.maxAgeSeconds;
     this.ageBuckets = config.ageBuckets;
-    this.store.setHistogramOptions(this.name, { buckets: [], quantiles: true });
+    // prom-client rotates only when both are given; meterkit's window then slides for real
+    // (prom-client's ring shares one t-digest, so each rotation empties it: README's table)
+    const windowed = config.maxAgeSeconds !== undefined && config.maxAgeSeconds > 0 && config.ageBuckets !== undefined && config.ageBuckets > 0;
+    this.store.setHistogramOptions(this.name, {
+      buckets: [],
+      quantiles: true,
+      reportedQuantiles: this.percentiles,
+      ...(windowed ? { maxAge: Math.round((config.maxAgeSeconds as number) * 1000), ageBuckets: config.ageBuckets } : {}),
+    });
     if (this.labelNames.length === 0) this.handle(undefined);
     this.register(config);
   }
@@ -91,18 +99,17 @@ export class Summary<T extends string = string> extends Metric<T> {
     return out;
   }
 
-  render(ctx: RenderContext): string {
+  render(ctx: RenderContext, out: Out): void {
     const name = this.name;
     const qs = this.percentiles.map((q) => `quantile="${num(q)}"`);
-    let s = header(ctx, name, this.help, 'summary');
+    out.write(header(ctx, name, this.help, 'summary'));
     this.eachSeries((series, names, values) => {
       const h = series as HistogramView;
       const own = pairs(names, values);
       const missing = missingDefaults(ctx, names);
-      for (let i = 0; i < qs.length; i++) s += `${name}${braces(qs[i] as string, own, missing)} ${num(estimate(h, this.percentiles[i] as number))}\n`;
+      for (let i = 0; i < qs.length; i++) out.write(`${name}${braces(qs[i] as string, own, missing)} ${num(estimate(h, this.percentiles[i] as number))}\n`);
       const rest = braces(own, missing);
-      s += `${name}_sum${rest} ${num(h.sum)}\n${name}_count${rest} ${h.count}\n`;
+      out.write(`${name}_sum${rest} ${num(h.sum)}\n${name}_count${rest} ${h.count}\n`);
     });
-    return s;
   }
 }
