@@ -8,6 +8,7 @@ import { braces, exemplarSuffix, header, missingDefaults, num, pairs } from './f
 import type { Out, RenderContext } from './format.js';
 import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
 import { Metric, labelObject } from './metric.js';
+import type { Registry as CoreRegistry } from '../core/registry.js';
 
 /** prom-client's `incWithExemplar` argument. */
 export interface IncreaseDataWithExemplar<T extends string> {
@@ -34,9 +35,9 @@ function exemplarOf(exemplarLabels: Record<string, string> | undefined, value: n
 export class Counter<T extends string = string> extends Metric<T> {
   readonly type = 'counter' as const;
 
-  constructor(config: MetricConfiguration<T>) {
-    super(config);
-    this.reset();
+  constructor(config: MetricConfiguration<T>, store?: CoreRegistry) {
+    super(config, store);
+    if (!this.adopted) this.reset();
     this.register(config);
   }
 
@@ -67,8 +68,9 @@ export class Counter<T extends string = string> extends Metric<T> {
 
   /** A child bound to one label set (an object or positional values). */
   labels(...args: unknown[]): { inc(value?: number): void } {
-    const l = this.labelArgs(args);
-    return { inc: (value?: number) => this.handle(l).increment(amount(value)) };
+    // the core handle is kept: after a remove or reset its next update brings the series back
+    const h = this.handle(this.labelArgs(args));
+    return { inc: (value?: number) => h.increment(amount(value)) };
   }
 
   /** Removes every series; a metric without label names starts again at 0. */

@@ -7,6 +7,7 @@ import { braces, header, missingDefaults, num, pairs } from './format.js';
 import type { Out, RenderContext } from './format.js';
 import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
 import { Metric, labelObject } from './metric.js';
+import type { Registry as CoreRegistry } from '../core/registry.js';
 import { startTimer } from '../core/timer.js';
 
 function checkNumber(what: string, v: unknown): number {
@@ -27,9 +28,9 @@ export interface GaugeChild<T extends string = string> {
 export class Gauge<T extends string = string> extends Metric<T> {
   readonly type = 'gauge' as const;
 
-  constructor(config: MetricConfiguration<T>) {
-    super(config);
-    this.reset();
+  constructor(config: MetricConfiguration<T>, store?: CoreRegistry) {
+    super(config, store);
+    if (!this.adopted) this.reset();
     this.register(config);
   }
 

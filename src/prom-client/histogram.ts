@@ -8,6 +8,7 @@ import { braces, exemplarSuffix, header, missingDefaults, num, pairs } from './f
 import type { Out, RenderContext } from './format.js';
 import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
 import { Metric, labelObject } from './metric.js';
+import type { Registry as CoreRegistry } from '../core/registry.js';
 import { startTimer } from '../core/timer.js';
 
 /** prom-client's default histogram buckets. */
@@ -49,12 +50,15 @@ export class Histogram<T extends string = string> extends Metric<T> {
   readonly type = 'histogram' as const;
   readonly upperBounds: readonly number[];
 
-  constructor(config: HistogramConfiguration<T>) {
-    super(config);
+  constructor(config: HistogramConfiguration<T>, store?: CoreRegistry) {
+    super(config, store);
     if (this.labelNames.includes('le' as T)) throw new MeterkitError(ErrorCode.InvalidLabelName, 'le is a reserved label keyword');
-    this.upperBounds = Object.freeze([...(config.buckets ?? PROM_CLIENT_BUCKETS)]);
-    this.store.setHistogramOptions(this.name, { buckets: this.upperBounds });
-    if (this.labelNames.length === 0) this.handle(undefined);
+    const bounds = this.adopted ? this.store.family(this.name)?.layout?.bounds : undefined;
+    this.upperBounds = Object.freeze(bounds !== undefined ? [...bounds] : [...(config.buckets ?? PROM_CLIENT_BUCKETS)]);
+    if (!this.adopted) {
+      this.store.setHistogramOptions(this.name, { buckets: this.upperBounds });
+      if (this.labelNames.length === 0) this.handle(undefined);
+    }
     this.register(config);
   }
 
@@ -92,8 +96,10 @@ export class Histogram<T extends string = string> extends Metric<T> {
   /** A child bound to one label set (an object or positional values). */
   labels(...args: unknown[]): { observe(value: number): void; startTimer(): (labels?: LabelValues<T>) => number } {
     const l = this.labelArgs(args);
+    // the core handle is kept: after a remove or reset its next update brings the series back
+    const h = this.handle(l);
     return {
-      observe: (v: number) => this.handle(l).record(observation(v)),
+      observe: (v: number) => h.record(observation(v)),
       startTimer: () => this.startTimer(l as LabelValues<T>),
     };
   }

@@ -93,9 +93,16 @@ export abstract class Metric<T extends string = string> {
   abstract readonly type: MetricType;
   /** The series, in a core registry of this metric alone. */
   protected readonly store: CoreRegistry;
+  /** True when the store came from outside (see the constructor). */
+  protected readonly adopted: boolean;
   private readonly allowed: ReadonlySet<string>;
 
-  constructor(config: MetricConfiguration<T>) {
+  /**
+   * @param store internal: a core registry whose family of this name the metric shows as it is
+   * (collectDefaultMetrics wraps the process collector's families); the metric then neither
+   * creates nor resets series on construction.
+   */
+  constructor(config: MetricConfiguration<T>, store?: CoreRegistry) {
     if (config === null || typeof config !== 'object') throw new MeterkitError(ErrorCode.InvalidArgument, 'constructor expected a config object');
     if (!config.help) fail(ErrorCode.InvalidArgument, 'Missing mandatory help parameter');
     if (!config.name) fail(ErrorCode.InvalidName, 'Missing mandatory name parameter');
@@ -112,8 +119,9 @@ export abstract class Metric<T extends string = string> {
     this.enableExemplars = config.enableExemplars === true;
     this.collect = config.collect as (() => void | Promise<void>) | undefined;
     this.allowed = new Set(labelNames);
+    this.adopted = store !== undefined;
     // prom-client has no cardinality limit: neither does the shim
-    this.store = new CoreRegistry({ cardinalityLimit: Number.MAX_SAFE_INTEGER });
+    this.store = store ?? new CoreRegistry({ cardinalityLimit: Number.MAX_SAFE_INTEGER });
   }
 
   /** Registers with `config.registers` (default: the global registry); subclasses call it last. */

@@ -77,8 +77,10 @@ export class Summary<T extends string = string> extends Metric<T> {
   /** A child bound to one label set (an object or positional values). */
   labels(...args: unknown[]): { observe(value: number): void; startTimer(): (labels?: LabelValues<T>) => number } {
     const l = this.labelArgs(args);
+    // the core handle is kept: after a remove or reset its next update brings the series back
+    const h = this.handle(l);
     return {
-      observe: (v: number) => this.handle(l).record(observation(v)),
+      observe: (v: number) => h.record(observation(v)),
       startTimer: () => this.startTimer(l as LabelValues<T>),
     };
   }
