@@ -13,6 +13,7 @@ export { Summary, PROM_CLIENT_PERCENTILES } from './summary.js';
 export { validateMetricName, validateLabelName } from './metric.js';
 export { linearBuckets, exponentialBuckets } from '../core/buckets.js';
 export { collectDefaultMetrics } from './default-metrics.js';
+export { Pushgateway } from './pushgateway.js';
 
 /** The global registry's content type when this module loaded (use `register.setContentType` to change it). */
 export const contentType = PROMETHEUS_CONTENT_TYPE;
@@ -26,4 +27,5 @@ export type { GaugeChild } from './gauge.js';
 export type { HistogramConfiguration, ObserveDataWithExemplar } from './histogram.js';
 export type { SummaryConfiguration } from './summary.js';
 export type { DefaultMetricsCollectorConfiguration } from './default-metrics.js';
+export type { PushParameters, PushgatewayOptions } from './pushgateway.js';
 export type { Aggregator, LabelValues, MetricConfiguration, MetricObjectWithValues, MetricType, MetricValue, Metric } from './metric.js';
