@@ -100,6 +100,13 @@ export class ClusterAggregator {
   private nextId = 0;
   private running: Promise<void> | null = null;
   private merged: MergedFamily[] | null = null;
+  /** Cluster workers forked since this aggregator exists that have not said `ready` yet. */
+  private readonly starting = new Set<number>();
+  private readonly onFork = (w: ClusterWorker): void => void this.starting.add(w.id);
+  private readonly onClusterMessage = (w: ClusterWorker, msg: unknown): void => {
+    if (isOurs(msg, 'ready')) this.starting.delete(w.id);
+  };
+  private readonly onClusterExit = (w: ClusterWorker): void => void this.starting.delete(w.id);
 
   constructor(options: ClusterAggregatorOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -110,6 +117,13 @@ export class ClusterAggregator {
     this.onError = options.onError ?? ((err) => process.stderr.write(`meterkit cluster: ${err.message}\n`));
     this.registry.describeCounter(WORKER_FAILURES_METRIC, undefined, 'Workers left out of a scrape, by reason (timeout, exited, error)');
     this.registry.describeGauge(WORKERS_METRIC, undefined, 'Workers asked for their metrics at the last scrape');
+    if (this.useCluster && cluster.isPrimary) {
+      // a worker forked from now on is asked once it says it listens: asked before, its request
+      // would be lost and the scrape would wait out the timeout. Workers forked earlier are asked.
+      cluster.on('fork', this.onFork);
+      cluster.on('message', this.onClusterMessage);
+      cluster.on('exit', this.onClusterExit);
+    }
     this.registry.describeCounter(MERGE_CONFLICTS_METRIC, undefined, 'Families left out of a scrape because workers disagree on their kind, layout or mode');
   }
 
@@ -160,8 +174,12 @@ export class ClusterAggregator {
     }));
   }
 
-  /** Forgets the worker threads added; workers keep running. */
+  /** Forgets the worker threads added and stops listening to `cluster`; workers keep running. */
   async close(): Promise<void> {
+    cluster.off('fork', this.onFork);
+    cluster.off('message', this.onClusterMessage);
+    cluster.off('exit', this.onClusterExit);
+    this.starting.clear();
     this.threads.clear();
     this.merged = null;
   }
@@ -170,7 +188,7 @@ export class ClusterAggregator {
     const out: Target[] = [];
     if (this.useCluster && cluster.isPrimary) {
       for (const w of Object.values(cluster.workers ?? {})) {
-        if (w !== undefined) {
+        if (w !== undefined && !this.starting.has(w.id)) {
           const t = clusterTarget(w);
           if (t.live()) out.push(t);
         }

@@ -8,7 +8,10 @@ import { compileMatcher } from '../core/matcher.js';
 import type { AggregationMode } from './snapshot.js';
 import { AGGREGATION_MODES } from './snapshot.js';
 
-/** The tag on every message of ours: `{ [TAG]: 'request' | 'response', … }`. */
+/**
+ * The tag on every message of ours: `{ [TAG]: 'ready' | 'request' | 'response', … }`. A worker
+ * says `ready` once it listens, so a primary never waits on a worker still starting.
+ */
 export const TAG = 'meterkit:cluster';
 
 /** The primary asks for a snapshot. */
@@ -28,7 +31,7 @@ export interface SnapshotResponse {
 }
 
 /** True for a message of ours of kind `kind`. */
-export function isOurs(msg: unknown, kind: 'request' | 'response'): msg is Record<string, unknown> {
+export function isOurs(msg: unknown, kind: 'ready' | 'request' | 'response'): msg is Record<string, unknown> {
   return typeof msg === 'object' && msg !== null && (msg as Record<string, unknown>)[TAG] === kind;
 }
 

@@ -98,6 +98,11 @@ export function serveClusterMetrics(source: WorkerSource, options: ClusterWorker
     void answer(id, msg.inlineTimeout);
   };
   ch.on(listener);
+  try {
+    ch.send({ [TAG]: 'ready' }, failed);
+  } catch (err) {
+    failed(err);
+  }
   return {
     setAggregation: (match, mode) => modes.set(match, mode),
     close: async () => ch.off(listener),

@@ -28,6 +28,10 @@ const settings: Settings = isMainThread
   : (workerData as Settings);
 
 const registry = new Registry();
+registry.describeCounter('jobs_total', undefined, 'Jobs done');
+registry.describeGauge('temperature', undefined, 'A gauge the workers max');
+registry.describeHistogram('latency_seconds', undefined, 'Job latency');
+registry.describeHistogram('size_bytes', undefined, 'Job size');
 registry.setHistogramOptions('latency_seconds', { buckets: [], quantiles: true });
 registry.setHistogramOptions('size_bytes', { buckets: [100, 1000] });
 registry.counter('jobs_total', { queue: 'main' }).increment(jobsOf(settings.slot));
