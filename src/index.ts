@@ -12,6 +12,7 @@ export {
   canonicalPairs,
 } from './core/labels.js';
 export { NOOP_HANDLE } from './core/handles.js';
+export { startTimer, timeInto, setToCurrentTime } from './core/timer.js';
 export { NoopRecorder } from './core/recorder.js';
 export {
   setGlobalRecorder,
@@ -36,6 +37,7 @@ export {
   DEFAULT_CARDINALITY_LIMIT,
   COLLECTOR_ERRORS_METRIC,
   INLINE_TIMEOUTS_METRIC,
+  DEFAULT_AGE_BUCKETS,
 } from './core/registry.js';
 export { DEFAULT_INLINE_TIMEOUT } from './core/collect.js';
 export { compileMatcher } from './core/matcher.js';

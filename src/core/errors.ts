@@ -44,6 +44,7 @@ export const ErrorCode = Object.freeze({
   InvalidEvent: 'ERR_METERKIT_INVALID_EVENT',
   NotifyQueueFull: 'ERR_METERKIT_NOTIFY_QUEUE_FULL',
   NotifyQueue: 'ERR_METERKIT_NOTIFY_QUEUE',
+  InvalidQuantiles: 'ERR_METERKIT_INVALID_QUANTILES',
   ClusterSnapshot: 'ERR_METERKIT_CLUSTER_SNAPSHOT',
 });
 

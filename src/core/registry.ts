@@ -10,7 +10,7 @@ import type { MetricKind, Recorder } from './recorder.js';
 import type { AnySeries, CounterView, GaugeView, HistogramLayout, HistogramView, SeriesView } from './series.js';
 import { CounterSeries, GaugeSeries, HistogramSeries } from './series.js';
 import type { Counter, Gauge, Histogram, TimedGauge } from './handles.js';
-import { DEFAULT_RELATIVE_ACCURACY } from './sketch.js';
+import { DEFAULT_RELATIVE_ACCURACY, REPORTED_QUANTILES } from './sketch.js';
 import type { Unit } from './units.js';
 import { parseUnit } from './units.js';
 import { checkDuration, checkWhole } from './options.js';
@@ -18,6 +18,8 @@ import type { InvalidUpdateHook } from './validate.js';
 import { InvalidUpdates, countInto } from './validate.js';
 import { compileMatcher } from './matcher.js';
 import { exposedNames } from './exposed-names.js';
+import type { DefaultLabelSet } from './default-labels.js';
+import { checkDefaultLabels } from './default-labels.js';
 
 /** The counter that counts label sets redirected to a family's overflow series. */
 export const OVERFLOW_METRIC = 'meterkit_cardinality_overflow_total';
@@ -37,7 +39,23 @@ export interface HistogramOptions {
    * relative error, or the relative error as a number between 0 and 1. Default: off.
    */
   quantiles?: boolean | number;
+  /**
+   * The quantiles a summary and the JSON view report (prom-client's `percentiles`): each
+   * 0 ≤ q ≤ 1, strictly increasing. Default {@link REPORTED_QUANTILES}.
+   */
+  reportedQuantiles?: readonly number[];
+  /**
+   * Quantiles over the last `maxAge` ms only (prom-client's `maxAgeSeconds` × 1000), a whole
+   * number of ms; turns the sketch on unless `quantiles` is false (an error). `_sum`, `_count`
+   * and buckets stay lifetime, as in prom-client. Default 0: the lifetime.
+   */
+  maxAge?: number;
+  /** Rotating sketches making up the window (prom-client's `ageBuckets`). Default 5 when `maxAge` is set. */
+  ageBuckets?: number;
 }
+
+/** Rotating sketches of a window when `ageBuckets` is not given (prom-client's default). */
+export const DEFAULT_AGE_BUCKETS = 5;
 
 /** Options of a {@link Registry}. */
 export interface RegistryOptions {
@@ -81,6 +99,32 @@ function sketchAccuracy(q: boolean | number | undefined, name: string): number |
   );
 }
 
+/** Checks a list of reported quantiles; returns a frozen copy. */
+function checkQuantiles(qs: unknown, name: string): readonly number[] {
+  const bad = (why: string): never => {
+    throw new MeterkitError(ErrorCode.InvalidQuantiles, `invalid reportedQuantiles for histogram "${name}": ${why}`);
+  };
+  if (!Array.isArray(qs)) return bad(`${describeValue(qs)} is not an array`);
+  let prev = -Infinity;
+  for (const q of qs as unknown[]) {
+    if (typeof q !== 'number' || !(q >= 0 && q <= 1)) bad(`${describeValue(q)} is not a number from 0 to 1`);
+    if (!((q as number) > prev)) bad(`${describeValue(q)} after ${prev}: they must be strictly increasing`);
+    prev = q as number;
+  }
+  return Object.freeze([...(qs as number[])]);
+}
+
+/** The window settings of a histogram's options: [maxAge, ageBuckets], [0, 0] for none. */
+function windowOf(opts: HistogramOptions, name: string): [number, number] {
+  if (opts.maxAge === undefined || opts.maxAge === 0) return [0, 0];
+  const maxAge = checkDuration(`maxAge of histogram "${name}"`, opts.maxAge);
+  if (opts.quantiles === false) {
+    throw new MeterkitError(ErrorCode.InvalidArgument, `histogram "${name}" has a maxAge but quantiles: false: a window needs a sketch`);
+  }
+  const ageBuckets = opts.ageBuckets === undefined ? DEFAULT_AGE_BUCKETS : checkWhole(`ageBuckets of histogram "${name}"`, opts.ageBuckets, { max: 1000 });
+  return [maxAge, ageBuckets];
+}
+
 /**
  * The storage recorder: counters, gauges and histograms kept in memory, read by the pull
  * exporters through {@link Registry.families}.
@@ -108,6 +152,7 @@ export class Registry implements Recorder {
   private sweeper: NodeJS.Timeout | null = null;
   private readonly host: FamilyHost;
   private readonly collectors: CollectorSet;
+  private defaults: DefaultLabelSet | null = null;
   /** How long a scrape waits for collectors (ms): the `collectTimeout` option, default 10 000. */
   readonly collectTimeout: number;
 
@@ -255,7 +300,7 @@ export class Registry implements Recorder {
     if (kind === 'counter') return { create: (o: LabelSet) => new CounterSeries(o, host.clock()), layout: undefined };
     if (kind === 'gauge') return { create: (o: LabelSet) => new GaugeSeries(o, host.clock()), layout: undefined };
     const layout = this.layoutFor(name);
-    return { create: (o: LabelSet) => new HistogramSeries(o, host.clock(), layout), layout };
+    return { create: (o: LabelSet) => new HistogramSeries(o, host.clock(), layout, host.clock), layout };
   }
 
   private layoutFor(name: string): HistogramLayout {
@@ -272,9 +317,14 @@ export class Registry implements Recorder {
       }
     }
     const buckets = opts?.buckets;
+    const [maxAge, ageBuckets] = opts === undefined ? [0, 0] : windowOf(opts, name);
+    const quantiles = opts?.quantiles ?? (maxAge > 0 ? true : undefined);
     return {
       bounds: buckets === undefined ? this.defaultBuckets : buckets.length === 0 ? new Float64Array(0) : validateBuckets(buckets, name),
-      sketchAccuracy: sketchAccuracy(opts?.quantiles, name),
+      sketchAccuracy: sketchAccuracy(quantiles, name),
+      reportedQuantiles: opts?.reportedQuantiles === undefined ? REPORTED_QUANTILES : checkQuantiles(opts.reportedQuantiles, name),
+      maxAge,
+      ageBuckets,
     };
   }
 
@@ -288,6 +338,8 @@ export class Registry implements Recorder {
     const probe = typeof match === 'string' ? match : 'histogram';
     if (options.buckets !== undefined && options.buckets.length > 0) validateBuckets(options.buckets, probe);
     sketchAccuracy(options.quantiles, probe);
+    if (options.reportedQuantiles !== undefined) checkQuantiles(options.reportedQuantiles, probe);
+    windowOf(options, probe);
     const test = compileMatcher(match);
     for (const f of this.map.values()) {
       if (f.kind === 'histogram' && f.seriesCount > 0 && test(f.name)) {
@@ -305,6 +357,60 @@ export class Registry implements Recorder {
         f.layout = layout;
       }
     }
+  }
+
+  /**
+   * Sets an info metric: the gauge series `name{labels}` to 1, its family marked as info
+   * (OpenMetrics writes `# TYPE <name without _info> info`; text 0.0.4 a gauge), as
+   * `build_info{version="1.2.3"} 1`. Call it again with other labels to add a series; remove
+   * an old one with {@link Registry.remove}.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_NAME` when `name` does not end in `_info`;
+   * `ERR_METERKIT_KIND_CONFLICT` / `ERR_METERKIT_NAME_CONFLICT` as for any gauge, and when
+   * another family is named like the info family's OpenMetrics name.
+   */
+  info(name: string, labels: Labels, description?: string): void {
+    validateMetricName(name);
+    if (!name.endsWith('_info') || name === '_info') {
+      throw new MeterkitError(ErrorCode.InvalidName, `invalid info metric name "${name}": an info metric's name must end in "_info" (e.g. build_info)`);
+    }
+    const base = name.slice(0, -5);
+    if (this.map.get(name)?.info !== true) {
+      // OpenMetrics names the family without `_info`: that name must be free too
+      const other = this.exposed.get(base) ?? this.map.get(base);
+      if (other !== undefined) {
+        throw new MeterkitError(
+          ErrorCode.NameConflict,
+          `info metric "${name}" would be family "${base}" in OpenMetrics, a name ${other.kind} "${other.name}" already writes`,
+        );
+      }
+    }
+    const f = this.familyFor(name, 'gauge');
+    if (!f.info) {
+      this.exposed.set(base, f);
+      f.info = true;
+    }
+    if (description !== undefined) f.description = validateDescription(description, name);
+    (f.resolve(labels) as GaugeSeries).set(1);
+  }
+
+  /**
+   * Sets the labels every exported series gets unless it has a label of that name itself
+   * (prom-client's `setDefaultLabels`): they are added when rendering (text, OpenMetrics,
+   * JSON), after the series' own labels, in the order given here. Replaces the previous set;
+   * `{}` clears it. Names are checked as label names; `le` and `quantile` are refused.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_LABEL_NAME`, `ERR_METERKIT_INVALID_LABEL_VALUE`,
+   * `ERR_METERKIT_DUPLICATE_LABEL`.
+   */
+  setDefaultLabels(labels: Labels): void {
+    this.defaults = checkDefaultLabels(labels);
+  }
+
+  /** The default labels (a copy), `{}` when none: see {@link Registry.setDefaultLabels}. */
+  defaultLabels(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const d = this.defaults;
+    if (d !== null) for (let i = 0; i < d.names.length; i++) out[d.names[i] as string] = d.values[i] as string;
+    return out;
   }
 
   /** Sets the cardinality limit of one metric name (it applies to series created from now on). */

@@ -3,6 +3,7 @@ import { toStoredExemplar } from './exemplar.js';
 import type { Counter, Gauge, Histogram } from './handles.js';
 import { QuantileSketch } from './sketch.js';
 import type { SketchData } from './sketch.js';
+import { WindowedSketch } from './window.js';
 import type { InvalidReason, ValueRule } from './validate.js';
 import { isCount, isCounterValue, isFiniteNumber } from './validate.js';
 
@@ -76,8 +77,13 @@ export interface HistogramView extends ViewCommon {
   readonly sum: number;
   /** Number of observations. */
   readonly count: number;
-  /** The quantile sketch, when the family keeps one. */
+  /**
+   * The quantile sketch, when the family keeps one: with a `maxAge` (see
+   * {@link HistogramLayout.maxAge}) it reads the sliding window only.
+   */
   readonly sketch: SketchView | null;
+  /** The all-time sketch: the same object as `sketch` unless the family has a window. */
+  readonly lifetimeSketch: SketchView | null;
   /** Exemplars per bucket (same slots as `bucketCounts`), or null before the first. */
   readonly exemplars: ReadonlyArray<StoredExemplar | null> | null;
 }
@@ -278,6 +284,12 @@ export interface HistogramLayout {
   readonly bounds: Float64Array;
   /** Relative accuracy of the quantile sketch, or null when the family keeps none. */
   readonly sketchAccuracy: number | null;
+  /** The quantiles a summary and the JSON view report (0 ≤ q ≤ 1, strictly increasing). */
+  readonly reportedQuantiles: readonly number[];
+  /** Quantiles cover the last `maxAge` ms (prom-client's `maxAgeSeconds` × 1000); 0: the lifetime. */
+  readonly maxAge: number;
+  /** Rotating sketches of the window (prom-client's `ageBuckets`); 0 when there is no window. */
+  readonly ageBuckets: number;
 }
 
 /** The concrete series a registry stores. */
@@ -294,13 +306,32 @@ export class HistogramSeries extends SeriesBase implements Histogram, HistogramV
   sum = 0;
   /** Number of observations. */
   count = 0;
-  /** Quantile sketch, when the family keeps one. */
-  readonly sketch: QuantileSketch | null;
+  /*
+   * Two fields, not one sketch interface, so that the call in `place` stays monomorphic: an
+   * un-windowed histogram pays nothing for windows.
+   */
+  /** The lifetime sketch of an un-windowed family. */
+  private readonly lifetimeOnly: QuantileSketch | null;
+  /** The sliding window of a family with a `maxAge`. */
+  private readonly windowed: WindowedSketch | null;
 
-  constructor(owner: SeriesOwner, now: number, readonly layout: HistogramLayout) {
+  /** `clock`: the registry clock (ms) a window rotates on; needed when the layout has a `maxAge`. */
+  constructor(owner: SeriesOwner, now: number, readonly layout: HistogramLayout, clock?: () => number) {
     super(owner, now);
     this.bucketCounts = new Float64Array(layout.bounds.length + 1);
-    this.sketch = layout.sketchAccuracy === null ? null : new QuantileSketch(layout.sketchAccuracy);
+    const acc = layout.sketchAccuracy;
+    this.windowed = acc !== null && layout.maxAge > 0 ? new WindowedSketch(acc, layout.maxAge, layout.ageBuckets, clock ?? Date.now) : null;
+    this.lifetimeOnly = acc !== null && this.windowed === null ? new QuantileSketch(acc) : null;
+  }
+
+  /** The quantile sketch (the window's, when the family has a `maxAge`). */
+  get sketch(): SketchView | null {
+    return this.windowed === null ? this.lifetimeOnly : this.windowed.window;
+  }
+
+  /** The all-time sketch. */
+  get lifetimeSketch(): SketchView | null {
+    return this.windowed === null ? this.lifetimeOnly : this.windowed.lifetime;
   }
 
   record(v: number, exemplar?: Exemplar): void {
@@ -346,7 +377,8 @@ export class HistogramSeries extends SeriesBase implements Histogram, HistogramV
     if (exemplar !== undefined) this.setExemplar(i, exemplar, v);
     this.sum = sum;
     this.count += n;
-    if (this.sketch !== null) this.sketch.add(v, n);
+    if (this.lifetimeOnly !== null) this.lifetimeOnly.add(v, n);
+    else if (this.windowed !== null) this.windowed.add(v, n);
     if (this.mark !== TOUCHED) this.touch();
   }
 
@@ -364,7 +396,8 @@ export class HistogramSeries extends SeriesBase implements Histogram, HistogramV
     this.bucketCounts.fill(0);
     this.sum = 0;
     this.count = 0;
-    this.sketch?.clear();
+    this.lifetimeOnly?.clear();
+    this.windowed?.clear();
     this.exemplars = null;
   }
 
@@ -375,7 +408,8 @@ export class HistogramSeries extends SeriesBase implements Histogram, HistogramV
     }
     h.sum += this.sum;
     h.count += this.count;
-    if (this.sketch !== null && h.sketch !== null) h.sketch.merge(this.sketch);
+    if (this.lifetimeOnly !== null && h.lifetimeOnly !== null) h.lifetimeOnly.merge(this.lifetimeOnly);
+    if (this.windowed !== null && h.windowed !== null) h.windowed.absorb(this.windowed);
     if (this.exemplars !== null) {
       const mine = this.exemplars;
       h.exemplars ??= new Array<StoredExemplar | null>(h.bucketCounts.length).fill(null);
