@@ -45,8 +45,7 @@ export class MergedFamily implements FamilyView {
     layout: LayoutSnapshot | undefined,
     private readonly entries: readonly Entry[],
   ) {
-    // the snapshot's extra fields (reported quantiles, window) pass through to the renderers
-    this.layout = layout === undefined ? undefined : ({ ...layout, bounds: Float64Array.from(layout.bounds) } as unknown as HistogramLayout);
+    this.layout = layout === undefined ? undefined : { ...layout, bounds: Float64Array.from(layout.bounds) };
     if (this.layout !== undefined) for (const [s] of entries) (s as { layout: HistogramLayout }).layout = this.layout;
   }
 
@@ -94,7 +93,7 @@ class Owners {
 }
 
 function sameLayout(a: LayoutSnapshot, b: LayoutSnapshot): boolean {
-  const list = (x: readonly number[] | undefined): string => (x === undefined ? '' : x.join(','));
+  const list = (x: readonly number[]): string => x.join(',');
   return (
     list(a.bounds) === list(b.bounds) &&
     a.sketchAccuracy === b.sketchAccuracy &&

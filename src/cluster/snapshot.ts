@@ -11,7 +11,10 @@
  */
 import { validateBuckets } from '../core/buckets.js';
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
+import type { DefaultLabelSet } from '../core/default-labels.js';
+import { checkDefaultLabels, missingDefaults } from '../core/default-labels.js';
 import type { FamilyView } from '../core/family.js';
+import type { Labels } from '../core/labels.js';
 import { validateDescription, validateLabelName, validateMetricName } from '../core/labels.js';
 import type { MetricKind } from '../core/recorder.js';
 import type { HistogramLayout, SeriesView } from '../core/series.js';
@@ -26,13 +29,13 @@ export type AggregationMode = 'sum' | 'first' | 'min' | 'max' | 'average' | 'omi
 /** Every {@link AggregationMode}. */
 export const AGGREGATION_MODES: readonly AggregationMode[] = Object.freeze(['sum', 'first', 'min', 'max', 'average', 'omit']);
 
-/** A histogram family's layout, as sent (the optional fields only when the source's layout has them). */
+/** A histogram family's layout, as sent (`HistogramLayout` with plain arrays). */
 export interface LayoutSnapshot {
   readonly bounds: readonly number[];
   readonly sketchAccuracy: number | null;
-  readonly reportedQuantiles?: readonly number[];
-  readonly maxAge?: number;
-  readonly ageBuckets?: number;
+  readonly reportedQuantiles: readonly number[];
+  readonly maxAge: number;
+  readonly ageBuckets: number;
 }
 
 /** One series, as sent. */
@@ -78,43 +81,58 @@ export interface SnapshotSource {
   families(): Iterable<FamilyView>;
   /** Epoch ms when a series was created. */
   createdAt(series: SeriesView): number;
-}
-
-/** Fields a newer core's layout or family may carry: read when present, so older cores still work. */
-interface LayoutExtras {
-  readonly reportedQuantiles?: readonly number[];
-  readonly maxAge?: number;
-  readonly ageBuckets?: number;
-}
-interface SketchExtras {
-  readonly lifetimeSketch?: { toData(): SketchData } | null;
+  /** Labels every series lacking them gets (a Registry's `setDefaultLabels`): baked into the snapshot. */
+  defaultLabels?(): Labels;
 }
 
 function layoutSnapshot(layout: HistogramLayout): LayoutSnapshot {
-  const x = layout as HistogramLayout & LayoutExtras;
-  const out: { -readonly [K in keyof LayoutSnapshot]: LayoutSnapshot[K] } = { bounds: Array.from(layout.bounds), sketchAccuracy: layout.sketchAccuracy };
-  if (x.reportedQuantiles !== undefined) out.reportedQuantiles = [...x.reportedQuantiles];
-  if (x.maxAge !== undefined) out.maxAge = x.maxAge;
-  if (x.ageBuckets !== undefined) out.ageBuckets = x.ageBuckets;
-  return out;
+  return {
+    bounds: Array.from(layout.bounds),
+    sketchAccuracy: layout.sketchAccuracy,
+    reportedQuantiles: [...layout.reportedQuantiles],
+    maxAge: layout.maxAge,
+    ageBuckets: layout.ageBuckets,
+  };
 }
 
-function seriesSnapshot(source: SnapshotSource, s: SeriesView, values: readonly string[]): SeriesSnapshot {
-  const base = { names: s.owner.labelNames, values: [...values], created: source.createdAt(s) };
+/**
+ * A series' label names and values with the source's default labels it lacks added, by the
+ * renderers' one rule (core/default-labels.ts), so the primary shows what the worker's own
+ * /metrics would. Cached per label set (`own` is one array per label set).
+ */
+class Labelling {
+  private readonly cache = new Map<readonly string[], { names: readonly string[]; extra: readonly string[] }>();
+  constructor(private readonly defaults: DefaultLabelSet | null) {}
+
+  apply(own: readonly string[], values: readonly string[]): { names: readonly string[]; values: string[] } {
+    if (this.defaults === null) return { names: own, values: [...values] };
+    let hit = this.cache.get(own);
+    if (hit === undefined) {
+      const missing = missingDefaults(this.defaults, own);
+      hit = { names: [...own, ...missing.map(([n]) => n)], extra: missing.map(([, v]) => v) };
+      this.cache.set(own, hit);
+    }
+    return { names: hit.names, values: [...values, ...hit.extra] };
+  }
+}
+
+function seriesSnapshot(source: SnapshotSource, labelling: Labelling, s: SeriesView, values: readonly string[]): SeriesSnapshot {
+  const base = { ...labelling.apply(s.owner.labelNames, values), created: source.createdAt(s) };
   if (s.kind === 'counter') return { ...base, value: s.value };
   if (s.kind === 'gauge') return s.timestamp === 0 ? { ...base, value: s.value } : { ...base, value: s.value, timestamp: s.timestamp };
   const out = { ...base, buckets: Array.from(s.bucketCounts), sum: s.sum, count: s.count, sketch: s.sketch === null ? null : s.sketch.toData() };
-  const lifetime = (s as SeriesView & SketchExtras).lifetimeSketch;
-  return lifetime === undefined || lifetime === null || lifetime === s.sketch ? out : { ...out, lifetime: lifetime.toData() };
+  const lifetime = s.lifetimeSketch;
+  return lifetime === null || lifetime === s.sketch ? out : { ...out, lifetime: lifetime.toData() };
 }
 
 /** A snapshot of every family of `source`, each with the aggregation `modeOf` gives it. */
 export function takeSnapshot(source: SnapshotSource, modeOf: (name: string) => AggregationMode): ClusterSnapshot {
   const families: FamilySnapshot[] = [];
+  const labelling = new Labelling(source.defaultLabels === undefined ? null : checkDefaultLabels(source.defaultLabels()));
   for (const f of source.families()) {
     const series: SeriesSnapshot[] = [];
-    f.forEachSeries((s, values) => series.push(seriesSnapshot(source, s, values)));
-    const info = (f as FamilyView & { readonly info?: boolean }).info;
+    f.forEachSeries((s, values) => series.push(seriesSnapshot(source, labelling, s, values)));
+    const info = f.info;
     families.push({
       name: f.name,
       kind: f.kind,
@@ -174,17 +192,13 @@ function readLayout(name: string, v: unknown): LayoutSnapshot {
   if (bounds.length > 0) checked(`bounds of "${name}"`, () => validateBuckets(bounds, name));
   const acc = v.sketchAccuracy;
   if (acc !== null && (typeof acc !== 'number' || !(acc > 0 && acc < 1))) refuse(`sketchAccuracy of "${name}"`, acc, 'it must be null or a number between 0 and 1');
-  const out: { -readonly [K in keyof LayoutSnapshot]: LayoutSnapshot[K] } = { bounds, sketchAccuracy: acc };
-  if (v.reportedQuantiles !== undefined) {
-    const qs = numbers(`reportedQuantiles of "${name}"`, v.reportedQuantiles, 0);
-    qs.forEach((q, i) => {
-      if (q > 1 || (i > 0 && !(q > (qs[i - 1] as number)))) refuse(`reportedQuantiles of "${name}"`, q, 'each must be from 0 to 1, strictly increasing');
-    });
-    out.reportedQuantiles = qs;
-  }
-  if (v.maxAge !== undefined) out.maxAge = finite(`maxAge of "${name}"`, v.maxAge, 0);
-  if (v.ageBuckets !== undefined) out.ageBuckets = finite(`ageBuckets of "${name}"`, v.ageBuckets, 0);
-  return out;
+  const reportedQuantiles = numbers(`reportedQuantiles of "${name}"`, v.reportedQuantiles, 0);
+  reportedQuantiles.forEach((q, i) => {
+    if (q > 1 || (i > 0 && !(q > (reportedQuantiles[i - 1] as number)))) refuse(`reportedQuantiles of "${name}"`, q, 'each must be from 0 to 1, strictly increasing');
+  });
+  const maxAge = finite(`maxAge of "${name}"`, v.maxAge, 0);
+  const ageBuckets = finite(`ageBuckets of "${name}"`, v.ageBuckets, 0);
+  return { bounds, sketchAccuracy: acc, reportedQuantiles, maxAge, ageBuckets };
 }
 
 function readSketch(where: string, v: unknown, accuracy: number | null): SketchData {

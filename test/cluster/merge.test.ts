@@ -140,3 +140,43 @@ describe('ModeRules', () => {
     assert.throws(() => m.set('x', 'median' as AggregationMode), { code: 'ERR_METERKIT_INVALID_ARGUMENT' });
   });
 });
+
+describe('snapshots carry the #13 core contract', () => {
+  it('bakes the worker\'s default labels in (a series\' own label wins), keeps info families and reported quantiles', () => {
+    const snaps = [0, 1].map((w) => {
+      const r = new Registry();
+      r.setDefaultLabels({ service: 'api', zone: 'z1' });
+      r.counter('c_total', { zone: 'own' }).increment(w + 1);
+      r.counter('d_total').increment(1);
+      r.info('build_info', { version: '1.2.3' }, 'Build');
+      r.setHistogramOptions('s', { buckets: [], quantiles: true, reportedQuantiles: [0.25, 0.75] });
+      r.histogram('s').record(w + 1);
+      return wire(r);
+    });
+    const { families } = mergeSnapshots(snaps, () => undefined);
+    const text = render({ families: () => families, createdAt: (s) => s.created });
+    assert.match(text, /^c_total\{zone="own",service="api"\} 3$/m);
+    assert.match(text, /^d_total\{service="api",zone="z1"\} 2$/m);
+    assert.match(text, /^s\{service="api",zone="z1",quantile="0.25"\} /m);
+    assert.doesNotMatch(text, /quantile="0.5"/);
+    assert.equal(families.find((f) => f.name === 'build_info')?.info, true);
+    const om = render({ families: () => families, createdAt: (s) => s.created }, { format: 'openmetrics' });
+    assert.match(om, /^# TYPE build info$/m);
+  });
+
+  it('merges the windows of sliding-window summaries, and their lifetime sketches apart', () => {
+    let now = 1_000_000;
+    const regs = [0, 1].map(() => new Registry({ now: () => now }));
+    for (const r of regs) r.setHistogramOptions('w', { buckets: [], quantiles: true, maxAge: 1000, ageBuckets: 2 });
+    regs.forEach((r, i) => r.histogram('w').record(100 + i)); // old: leaves the window
+    now += 5000;
+    regs.forEach((r, i) => r.histogram('w').record(1 + i));
+    const { families } = mergeSnapshots(regs.map((r) => wire(r)), () => undefined);
+    families[0]?.forEachSeries((s) => {
+      assert.ok(s.kind === 'histogram');
+      assert.equal(s.count, 4);
+      assert.ok((s.sketch?.quantile(1) ?? NaN) < 3, 'the window holds the recent observations only');
+      assert.ok((s.lifetimeSketch?.quantile(1) ?? NaN) > 100, 'the lifetime sketch holds them all');
+    });
+  });
+});
