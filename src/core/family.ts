@@ -83,6 +83,11 @@ export interface FamilyView {
   /** Buckets and sketch settings of a histogram family (undefined for other kinds). */
   readonly layout: HistogramLayout | undefined;
   /**
+   * True only for an info family (a gauge named `*_info` made by `Registry.info`): OpenMetrics
+   * types it `info` under its name without `_info`; text 0.0.4 keeps it a gauge.
+   */
+  readonly info: boolean;
+  /**
    * Calls `cb` for every series with its label values (parallel to `series.owner.labelNames`):
    * label sets in first-seen order, then the overflow series. `labelValues` is reused between
    * calls: copy it to keep it. Nothing is copied to iterate.
@@ -114,6 +119,8 @@ export class Family<S extends SeriesBase = SeriesBase> {
   unit: Unit | undefined;
   description: string | undefined;
   layout: HistogramLayout | undefined;
+  /** True for an info family (see {@link FamilyView.info}). */
+  info = false;
   /** Series in label sets, the overflow series excluded: what the cardinality limit counts. */
   size = 0;
   private readonly sets: LabelSet[] = [];

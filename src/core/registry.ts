@@ -18,6 +18,8 @@ import type { InvalidUpdateHook } from './validate.js';
 import { InvalidUpdates, countInto } from './validate.js';
 import { compileMatcher } from './matcher.js';
 import { exposedNames } from './exposed-names.js';
+import type { DefaultLabelSet } from './default-labels.js';
+import { checkDefaultLabels } from './default-labels.js';
 
 /** The counter that counts label sets redirected to a family's overflow series. */
 export const OVERFLOW_METRIC = 'meterkit_cardinality_overflow_total';
@@ -150,6 +152,7 @@ export class Registry implements Recorder {
   private sweeper: NodeJS.Timeout | null = null;
   private readonly host: FamilyHost;
   private readonly collectors: CollectorSet;
+  private defaults: DefaultLabelSet | null = null;
   /** How long a scrape waits for collectors (ms): the `collectTimeout` option, default 10 000. */
   readonly collectTimeout: number;
 
@@ -354,6 +357,60 @@ export class Registry implements Recorder {
         f.layout = layout;
       }
     }
+  }
+
+  /**
+   * Sets an info metric: the gauge series `name{labels}` to 1, its family marked as info
+   * (OpenMetrics writes `# TYPE <name without _info> info`; text 0.0.4 a gauge), as
+   * `build_info{version="1.2.3"} 1`. Call it again with other labels to add a series; remove
+   * an old one with {@link Registry.remove}.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_NAME` when `name` does not end in `_info`;
+   * `ERR_METERKIT_KIND_CONFLICT` / `ERR_METERKIT_NAME_CONFLICT` as for any gauge, and when
+   * another family is named like the info family's OpenMetrics name.
+   */
+  info(name: string, labels: Labels, description?: string): void {
+    validateMetricName(name);
+    if (!name.endsWith('_info') || name === '_info') {
+      throw new MeterkitError(ErrorCode.InvalidName, `invalid info metric name "${name}": an info metric's name must end in "_info" (e.g. build_info)`);
+    }
+    const base = name.slice(0, -5);
+    if (this.map.get(name)?.info !== true) {
+      // OpenMetrics names the family without `_info`: that name must be free too
+      const other = this.exposed.get(base) ?? this.map.get(base);
+      if (other !== undefined) {
+        throw new MeterkitError(
+          ErrorCode.NameConflict,
+          `info metric "${name}" would be family "${base}" in OpenMetrics, a name ${other.kind} "${other.name}" already writes`,
+        );
+      }
+    }
+    const f = this.familyFor(name, 'gauge');
+    if (!f.info) {
+      this.exposed.set(base, f);
+      f.info = true;
+    }
+    if (description !== undefined) f.description = validateDescription(description, name);
+    (f.resolve(labels) as GaugeSeries).set(1);
+  }
+
+  /**
+   * Sets the labels every exported series gets unless it has a label of that name itself
+   * (prom-client's `setDefaultLabels`): they are added when rendering (text, OpenMetrics,
+   * JSON), after the series' own labels, in the order given here. Replaces the previous set;
+   * `{}` clears it. Names are checked as label names; `le` and `quantile` are refused.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_LABEL_NAME`, `ERR_METERKIT_INVALID_LABEL_VALUE`,
+   * `ERR_METERKIT_DUPLICATE_LABEL`.
+   */
+  setDefaultLabels(labels: Labels): void {
+    this.defaults = checkDefaultLabels(labels);
+  }
+
+  /** The default labels (a copy), `{}` when none: see {@link Registry.setDefaultLabels}. */
+  defaultLabels(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const d = this.defaults;
+    if (d !== null) for (let i = 0; i < d.names.length; i++) out[d.names[i] as string] = d.values[i] as string;
+    return out;
   }
 
   /** Sets the cardinality limit of one metric name (it applies to series created from now on). */

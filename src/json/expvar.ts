@@ -23,7 +23,10 @@
  * up in memory. Series created while a document is produced may or may not be in it; none is
  * shown twice.
  */
+import type { DefaultLabelSet } from '../core/default-labels.js';
+import { checkDefaultLabels, missingDefaults } from '../core/default-labels.js';
 import type { FamilyView } from '../core/family.js';
+import type { Labels } from '../core/labels.js';
 import { checkWhole } from '../core/options.js';
 import type { SeriesView } from '../core/series.js';
 import type { GcStats } from './memstats.js';
@@ -34,6 +37,14 @@ import { redactArgv } from './redact.js';
 export interface JsonSource {
   families(): Iterable<FamilyView>;
   collect?(): Promise<void>;
+  /** Labels every series gets unless it has one of that name (a Registry's `setDefaultLabels`): they extend the keys. */
+  defaultLabels?(): Labels;
+}
+
+/** A label set's names with the default labels it lacks appended, and those labels' values. */
+interface Extended {
+  readonly names: readonly string[];
+  readonly extraValues: readonly string[];
 }
 
 /** Options of {@link renderVars} and {@link renderVarsChunks}. */
@@ -85,6 +96,8 @@ class VarsWriter {
   private budget: number;
   private readonly slice: number;
   private readonly leKeys = new Map<Float64Array, string[]>();
+  private defaults: DefaultLabelSet | null = null;
+  private readonly extended = new Map<readonly string[], Extended>();
 
   constructor(
     private readonly source: JsonSource,
@@ -95,6 +108,7 @@ class VarsWriter {
   }
 
   *slices(): Generator<string, void, undefined> {
+    this.defaults = this.source.defaultLabels === undefined ? null : checkDefaultLabels(this.source.defaultLabels());
     const extra = this.options.extra?.() ?? {};
     const entries: Array<[string, FamilyView | null]> = RESERVED_VARS.map((k) => [k, null]);
     for (const k of Object.keys(extra)) if (!RESERVED_VARS.includes(k)) entries.push([k, null]);
@@ -137,14 +151,16 @@ class VarsWriter {
     });
     if (first === undefined) return;
     this.budget--;
-    if (first.owner.labelNames.length === 0 && f.seriesCount === 1) {
+    if (this.extend((first as SeriesView).owner.labelNames).names.length === 0 && f.seriesCount === 1) {
       this.put(`${JSON.stringify(key)}: ${this.value(first)}`);
       return;
     }
     // label names the plain "v1,v2" keys stand for: those of the first labeled series
     let names: readonly string[] | null = null;
-    const entry = (s: SeriesView, values: readonly string[]): string => {
-      const own = s.owner.labelNames;
+    const entry = (s: SeriesView, ownValues: readonly string[]): string => {
+      const ext = this.extend(s.owner.labelNames);
+      const own = ext.names;
+      const values = ext.extraValues.length === 0 ? ownValues : [...ownValues, ...ext.extraValues];
       if (names === null && own.length > 0) names = own;
       let k: string;
       if (own === names || (names !== null && sameNames(own, names))) k = values.map(keyPart).join(KEY_SEP);
@@ -162,6 +178,17 @@ class VarsWriter {
       this.budget -= visited;
     }
     this.parts.push('\n}');
+  }
+
+  /** A label set's names with the default labels it lacks (core/default-labels.ts), cached per set. */
+  private extend(own: readonly string[]): Extended {
+    let e = this.extended.get(own);
+    if (e === undefined) {
+      const missing = this.defaults === null ? [] : missingDefaults(this.defaults, own);
+      e = missing.length === 0 ? { names: own, extraValues: [] } : { names: [...own, ...missing.map((m) => m[0])], extraValues: missing.map((m) => m[1]) };
+      this.extended.set(own, e);
+    }
+    return e;
   }
 
   private value(s: SeriesView): string {

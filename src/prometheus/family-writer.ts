@@ -2,6 +2,8 @@
  * Writes one metric family as exposition text into a {@link TextWriter}: the header lines, then
  * its series, in as many slices as the caller likes. render.ts drives it.
  */
+import type { DefaultLabelSet } from '../core/default-labels.js';
+import { missingDefaults } from '../core/default-labels.js';
 import type { FamilyView } from '../core/family.js';
 import type { StoredExemplar } from '../core/exemplar.js';
 import { counterBase } from '../core/exposed-names.js';
@@ -74,10 +76,15 @@ class Levels {
 
   /** The whole block `{a="x",b="y"`, for series that write their labels several times. */
   block(values: readonly string[]): Encoded {
+    return encode(this.blockText(values));
+  }
+
+  /** The same block as text. */
+  blockText(values: readonly string[]): string {
     const up = this.parent(values);
     const last = values.length - 1;
     const head = up < 0 ? '{' : `${this.blocks[up] as string},`;
-    return encode(`${head}${this.names[last] as string}="${escapeLabelValue(values[last] as string)}"`);
+    return `${head}${this.names[last] as string}="${escapeLabelValue(values[last] as string)}"`;
   }
 }
 
@@ -100,6 +107,8 @@ export class FamilyWriter {
   private readonly quantileCache = new Map<readonly number[], string[]>();
   private readonly names = new Map<string, Encoded>();
   private levels: Levels | null = null;
+  /** A label set's names → the `,name="value"` text of the default labels it lacks. */
+  private readonly extras = new Map<readonly string[], string>();
 
   constructor(
     private readonly f: FamilyView,
@@ -107,6 +116,8 @@ export class FamilyWriter {
     private readonly source: MetricSource,
     created: boolean | undefined,
     private readonly w: TextWriter,
+    /** The source's default labels (see core/default-labels.ts), null when none. */
+    private readonly defaults: DefaultLabelSet | null = null,
   ) {
     this.om = format === 'openmetrics';
     this.withCreated = this.om && created === true;
@@ -119,10 +130,12 @@ export class FamilyWriter {
     const f = this.f;
     // a histogram with a sketch and no buckets is exposed as a summary
     const summary = f.layout !== undefined && f.layout.bounds.length === 0 && f.layout.sketchAccuracy !== null;
-    const name = this.om ? this.base : this.sample;
-    const type = f.kind === 'histogram' ? (summary ? 'summary' : 'histogram') : f.kind;
+    // OpenMetrics: an info family is named without `_info`, its samples keep it
+    const info = this.om && f.info;
+    const name = info ? this.base.slice(0, -5) : this.om ? this.base : this.sample;
+    const type = info ? 'info' : f.kind === 'histogram' ? (summary ? 'summary' : 'histogram') : f.kind;
     let text = `# TYPE ${name} ${type}\n`;
-    if (this.om && f.unit !== undefined && this.base.endsWith(`_${f.unit}`)) text += `# UNIT ${name} ${f.unit}\n`;
+    if (this.om && !info && f.unit !== undefined && this.base.endsWith(`_${f.unit}`)) text += `# UNIT ${name} ${f.unit}\n`;
     if (f.description !== undefined) text += `# HELP ${name} ${escapeHelp(f.description, this.format)}\n`;
     this.w.text(text);
   }
@@ -132,10 +145,30 @@ export class FamilyWriter {
     let levels = this.levels;
     const names = s.owner.labelNames;
     if (levels === null || levels.names !== names) levels = this.levels = new Levels(names, this.sample);
+    const extra = this.defaults === null ? '' : this.extraFor(names);
+    if (extra !== '') {
+      // default labels follow the series' own: the whole block is built per series
+      const block = encode(values.length === 0 ? `{${extra.slice(1)}` : levels.blockText(values) + extra);
+      if (s.kind === 'histogram') this.histogram(s, block);
+      else if (this.withCreated && this.f.kind === 'counter') this.created(s, this.valueLine(s, block));
+      else this.valueLine(s, block);
+      return;
+    }
     if (s.kind === 'histogram') this.histogram(s, values.length === 0 ? null : levels.block(values));
     else if (this.withCreated && this.f.kind === 'counter') this.created(s, this.valueLine(s, values.length === 0 ? null : levels.block(values)));
     else this.fastLine(s, values, levels);
   };
+
+  /** The `,name="value"` text of the default labels a series with label names `names` lacks. */
+  private extraFor(names: readonly string[]): string {
+    let e = this.extras.get(names);
+    if (e === undefined) {
+      e = '';
+      for (const [n, v] of missingDefaults(this.defaults as DefaultLabelSet, names)) e += `,${n}="${escapeLabelValue(v)}"`;
+      this.extras.set(names, e);
+    }
+    return e;
+  }
 
   /** A counter or gauge line, the last label written straight from its value. */
   private fastLine(s: SeriesView, values: readonly string[], levels: Levels): void {

@@ -1,4 +1,7 @@
+import type { DefaultLabelSet } from '../core/default-labels.js';
+import { checkDefaultLabels } from '../core/default-labels.js';
 import type { FamilyView } from '../core/family.js';
+import type { Labels } from '../core/labels.js';
 import type { SeriesView } from '../core/series.js';
 import { FamilyWriter } from './family-writer.js';
 import type { ExpositionFormat } from './format.js';
@@ -11,6 +14,16 @@ export interface MetricSource {
   families(): Iterable<FamilyView>;
   /** Epoch ms when a series was created (for `_created` samples). */
   createdAt(series: SeriesView): number;
+  /**
+   * Labels added to every series that lacks a label of that name, after its own (a
+   * Registry's `setDefaultLabels`); read once per render.
+   */
+  defaultLabels?(): Labels;
+}
+
+/** The source's default labels, checked, once per render. */
+function defaultsOf(source: MetricSource): DefaultLabelSet | null {
+  return source.defaultLabels === undefined ? null : checkDefaultLabels(source.defaultLabels());
 }
 
 /** Options of {@link render}. */
@@ -38,8 +51,9 @@ function sorted(source: MetricSource): FamilyView[] {
 export function render(source: MetricSource, options: RenderOptions = {}): string {
   const format = options.format ?? 'prometheus';
   const w = writerFor(source);
+  const defaults = defaultsOf(source);
   for (const f of sorted(source)) {
-    const fw = new FamilyWriter(f, format, source, options.created, w);
+    const fw = new FamilyWriter(f, format, source, options.created, w, defaults);
     fw.header();
     f.forEachSeries(fw.series);
   }
@@ -89,8 +103,9 @@ export async function* renderBuffers(source: MetricSource, options: ChunkOptions
   const w = writerFor(source);
   const pending: Buffer[] = [];
   let budget = slice;
+  const defaults = defaultsOf(source);
   for (const f of sorted(source)) {
-    const fw = new FamilyWriter(f, format, source, options.created, w);
+    const fw = new FamilyWriter(f, format, source, options.created, w, defaults);
     fw.header();
     const cursor = f.cursor();
     let more = true;
