@@ -37,7 +37,10 @@ export class Counter<T extends string = string> extends Metric<T> {
 
   constructor(config: MetricConfiguration<T>, store?: CoreRegistry) {
     super(config, store);
-    if (!this.adopted) this.reset();
+    if (!this.adopted) {
+      this.store.describeCounter(this.name, undefined, this.help);
+      this.reset();
+    }
     this.register(config);
   }
 

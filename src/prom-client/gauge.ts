@@ -30,7 +30,10 @@ export class Gauge<T extends string = string> extends Metric<T> {
 
   constructor(config: MetricConfiguration<T>, store?: CoreRegistry) {
     super(config, store);
-    if (!this.adopted) this.reset();
+    if (!this.adopted) {
+      this.store.describeGauge(this.name, undefined, this.help);
+      this.reset();
+    }
     this.register(config);
   }
 

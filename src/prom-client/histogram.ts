@@ -56,6 +56,7 @@ export class Histogram<T extends string = string> extends Metric<T> {
     const bounds = this.adopted ? this.store.family(this.name)?.layout?.bounds : undefined;
     this.upperBounds = Object.freeze(bounds !== undefined ? [...bounds] : [...(config.buckets ?? PROM_CLIENT_BUCKETS)]);
     if (!this.adopted) {
+      this.store.describeHistogram(this.name, undefined, this.help);
       this.store.setHistogramOptions(this.name, { buckets: this.upperBounds });
       if (this.labelNames.length === 0) this.handle(undefined);
     }

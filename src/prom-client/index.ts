@@ -14,6 +14,7 @@ export { validateMetricName, validateLabelName } from './metric.js';
 export { linearBuckets, exponentialBuckets } from '../core/buckets.js';
 export { collectDefaultMetrics } from './default-metrics.js';
 export { Pushgateway } from './pushgateway.js';
+export { AggregatorRegistry } from './cluster.js';
 
 /** The global registry's content type when this module loaded (use `register.setContentType` to change it). */
 export const contentType = PROMETHEUS_CONTENT_TYPE;

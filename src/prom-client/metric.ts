@@ -176,6 +176,11 @@ export abstract class Metric<T extends string = string> {
     return this.store.family(this.name);
   }
 
+  /** The core family behind this metric, for meterkit/cluster snapshots (read-only). */
+  coreFamily(): FamilyView | undefined {
+    return this.family();
+  }
+
   /** Calls `cb` for each series with its label names and values, in first-seen order. */
   protected eachSeries(cb: (s: SeriesView, names: readonly string[], values: readonly string[]) => void): void {
     this.family()?.forEachSeries((s, values) => cb(s, s.owner.labelNames, values));

@@ -124,6 +124,11 @@ export class Registry {
     this.defaults = next;
   }
 
+  /** The default labels (a copy). */
+  getDefaultLabels(): Record<string, string> {
+    return { ...this.defaults };
+  }
+
   /** Resets every metric. */
   resetMetrics(): void {
     for (const m of this.map.values()) m.reset();

@@ -49,6 +49,7 @@ export class Summary<T extends string = string> extends Metric<T> {
     // prom-client rotates only when both are given; meterkit's window then slides for real
     // (prom-client's ring shares one t-digest, so each rotation empties it: README's table)
     const windowed = config.maxAgeSeconds !== undefined && config.maxAgeSeconds > 0 && config.ageBuckets !== undefined && config.ageBuckets > 0;
+    this.store.describeHistogram(this.name, undefined, this.help);
     this.store.setHistogramOptions(this.name, {
       buckets: [],
       quantiles: true,
