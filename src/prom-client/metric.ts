@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import type { FamilyView } from '../core/family.js';
 import type { Labels } from '../core/labels.js';
-import { isValidMetricName } from '../core/labels.js';
+import { isValidMetricName, validateLabelName as checkLabelName } from '../core/labels.js';
 import { Registry as CoreRegistry } from '../core/registry.js';
 import type { SeriesView } from '../core/series.js';
 import type { Out, RenderContext } from './format.js';
@@ -109,6 +109,8 @@ export abstract class Metric<T extends string = string> {
     if (!validateMetricName(config.name)) fail(ErrorCode.InvalidName, 'Invalid metric name');
     const labelNames = config.labelNames ?? [];
     if (!validateLabelName(labelNames)) fail(ErrorCode.InvalidLabelName, 'Invalid label name');
+    // meterkit also refuses names starting with "__" (reserved by Prometheus): here, not at the first update
+    for (const n of labelNames) checkLabelName(n, config.name);
     if (config.collect !== undefined && typeof config.collect !== 'function') {
       fail(ErrorCode.InvalidArgument, 'Optional "collect" parameter must be a function');
     }

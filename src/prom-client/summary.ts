@@ -46,8 +46,7 @@ export class Summary<T extends string = string> extends Metric<T> {
     this.percentiles = Object.freeze([...(config.percentiles ?? PROM_CLIENT_PERCENTILES)]);
     this.maxAgeSeconds = config.maxAgeSeconds;
     this.ageBuckets = config.ageBuckets;
-    // prom-client rotates only when both are given; meterkit's window then slides for real
-    // (prom-client's ring shares one t-digest, so each rotation empties it: README's table)
+    // prom-client rotates only when both are given (TimeWindowQuantiles' shouldRotate)
     const windowed = config.maxAgeSeconds !== undefined && config.maxAgeSeconds > 0 && config.ageBuckets !== undefined && config.ageBuckets > 0;
     this.store.describeHistogram(this.name, undefined, this.help);
     this.store.setHistogramOptions(this.name, {

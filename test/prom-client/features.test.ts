@@ -112,4 +112,24 @@ describe('meterkit/prom-client features', () => {
     assert.equal(shim.register.getSingleMetric('global_probe_total'), c);
     shim.register.removeSingleMetric('global_probe_total');
   });
+
+  it('the documented differences: refused at construction with coded errors; bad values dropped, not stored', async () => {
+    const reg = new shim.Registry();
+    assert.throws(() => new shim.Counter({ name: 'u', help: 'u', labelNames: ['__x'], registers: [reg] }), { code: 'ERR_METERKIT_INVALID_LABEL_NAME' });
+    assert.throws(() => new shim.Histogram({ name: 'u', help: 'u', buckets: [2, 1], registers: [reg] }), { code: 'ERR_METERKIT_INVALID_BUCKETS' });
+    assert.throws(() => new shim.Summary({ name: 'u', help: 'u', percentiles: [0.9, 0.5], registers: [reg] }), /strictly increasing/);
+    const warned: string[] = [];
+    const onWarning = (w: Error): void => void warned.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const g = new shim.Gauge({ name: 'nan_g', help: 'n', registers: [reg] });
+      g.set(4);
+      g.set(NaN);
+      assert.match(await reg.metrics(), /^nan_g 4$/m);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      assert.ok(warned.some((m) => m.includes('nan_g')), warned.join('; '));
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
