@@ -8,7 +8,7 @@ import type { Out, RenderContext } from './format.js';
 import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
 import { Metric, labelObject } from './metric.js';
 import type { Registry as CoreRegistry } from '../core/registry.js';
-import { startTimer } from '../core/timer.js';
+import { setToCurrentTime, startTimer } from '../core/timer.js';
 
 function checkNumber(what: string, v: unknown): number {
   if (typeof v !== 'number') throw new MeterkitError(ErrorCode.InvalidValue, `${what} is not a valid number: ${format(v)}`);
@@ -67,7 +67,7 @@ export class Gauge<T extends string = string> extends Metric<T> {
 
   /** Sets the gauge to the current Unix time in seconds (ms precision). */
   setToCurrentTime(labels?: LabelValues<T>): void {
-    this.handle(labels === undefined ? undefined : this.checked(labels)).set(Date.now() / 1000);
+    setToCurrentTime(this.handle(labels === undefined ? undefined : this.checked(labels)));
   }
 
   /** Starts a timer; the returned `end(labels?)` sets the gauge to the seconds elapsed and returns them. */

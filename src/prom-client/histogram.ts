@@ -1,15 +1,12 @@
-import { format } from 'node:util';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
-import type { Histogram as CoreHistogram } from '../core/handles.js';
-import type { Labels } from '../core/labels.js';
 import type { HistogramSeries, HistogramView } from '../core/series.js';
 import { jsonExemplar } from './counter.js';
 import { braces, exemplarSuffix, header, missingDefaults, num, pairs } from './format.js';
 import type { Out, RenderContext } from './format.js';
 import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
-import { Metric, labelObject } from './metric.js';
+import { labelObject } from './metric.js';
+import { ObservedMetric, observation } from './observed.js';
 import type { Registry as CoreRegistry } from '../core/registry.js';
-import { startTimer } from '../core/timer.js';
 
 /** prom-client's default histogram buckets. */
 export const PROM_CLIENT_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
@@ -26,27 +23,8 @@ export interface ObserveDataWithExemplar<T extends string> {
   exemplarLabels?: Record<string, string>;
 }
 
-/** prom-client's rule for an observation: a finite number. */
-export function observation(v: unknown): number {
-  if (!Number.isFinite(v)) throw new MeterkitError(ErrorCode.InvalidValue, `Value is not a valid number: ${format(v)}`);
-  return v as number;
-}
-
-/** A timer's `end`: records the seconds since the start, with the start and end labels merged. */
-export function timer<T extends string>(
-  observe: (labels: LabelValues<T>, v: number) => void,
-  labels: LabelValues<T> | undefined,
-): (endLabels?: LabelValues<T>) => number {
-  const elapsed = startTimer();
-  return (endLabels) => {
-    const v = elapsed();
-    observe({ ...labels, ...endLabels } as LabelValues<T>, v);
-    return v;
-  };
-}
-
 /** prom-client's `Histogram`, on a meterkit histogram per label set. */
-export class Histogram<T extends string = string> extends Metric<T> {
+export class Histogram<T extends string = string> extends ObservedMetric<T> {
   readonly type = 'histogram' as const;
   readonly upperBounds: readonly number[];
 
@@ -63,15 +41,11 @@ export class Histogram<T extends string = string> extends Metric<T> {
     this.register(config);
   }
 
-  private handle(labels: Labels | undefined): CoreHistogram {
-    return this.store.registerHistogram(this.name, labels);
-  }
-
   /**
    * Records `value` into the series of `labels`: `observe(v)`, `observe({ route }, v)`; with
    * `enableExemplars`, `observe({ labels, value, exemplarLabels })`.
    */
-  observe(labels: LabelValues<T> | ObserveDataWithExemplar<T> | number, value?: number): void {
+  override observe(labels: LabelValues<T> | ObserveDataWithExemplar<T> | number, value?: number): void {
     if (this.enableExemplars) {
       const o = labels as ObserveDataWithExemplar<T>;
       const v = observation(o.value);
@@ -80,29 +54,12 @@ export class Histogram<T extends string = string> extends Metric<T> {
       this.handle(l).record(v, ex);
       return;
     }
-    if (labels !== null && typeof labels === 'object') this.handle(this.checked(labels)).record(observation(value));
-    else this.handle(undefined).record(observation(labels));
-  }
-
-  /** Starts a timer; `end(labels?)` records the seconds elapsed and returns them. */
-  startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
-    return timer((l, v) => this.observe(l, v), labels);
+    super.observe(labels as LabelValues<T> | number, value);
   }
 
   /** Creates (or zeroes) the series of `labels`, so it is exported before its first observation. */
   zero(labels: LabelValues<T>): void {
     (this.handle(this.checked(labels)) as HistogramSeries).reset();
-  }
-
-  /** A child bound to one label set (an object or positional values). */
-  labels(...args: unknown[]): { observe(value: number): void; startTimer(): (labels?: LabelValues<T>) => number } {
-    const l = this.labelArgs(args);
-    // the core handle is kept: after a remove or reset its next update brings the series back
-    const h = this.handle(l);
-    return {
-      observe: (v: number) => h.record(observation(v)),
-      startTimer: () => this.startTimer(l as LabelValues<T>),
-    };
   }
 
   /** Removes every series, the label-less one included (as prom-client does). */

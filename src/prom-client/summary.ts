@@ -1,12 +1,10 @@
 import { ErrorCode, MeterkitError } from '../core/errors.js';
-import type { Histogram as CoreHistogram } from '../core/handles.js';
-import type { Labels } from '../core/labels.js';
 import type { HistogramSeries, HistogramView } from '../core/series.js';
 import { braces, header, missingDefaults, num, pairs } from './format.js';
 import type { Out, RenderContext } from './format.js';
-import { observation, timer } from './histogram.js';
-import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
-import { Metric, labelObject } from './metric.js';
+import { ObservedMetric } from './observed.js';
+import type { MetricConfiguration, MetricValue } from './metric.js';
+import { labelObject } from './metric.js';
 
 /** prom-client's default summary percentiles. */
 export const PROM_CLIENT_PERCENTILES: readonly number[] = Object.freeze([0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999]);
@@ -34,7 +32,7 @@ function estimate(h: HistogramView, q: number): number {
  * prom-client's `Summary`, on a meterkit histogram with a quantile sketch per label set
  * (±1% relative error; prom-client's t-digest is an estimate too).
  */
-export class Summary<T extends string = string> extends Metric<T> {
+export class Summary<T extends string = string> extends ObservedMetric<T> {
   readonly type = 'summary' as const;
   readonly percentiles: readonly number[];
   readonly maxAgeSeconds: number | undefined;
@@ -57,32 +55,6 @@ export class Summary<T extends string = string> extends Metric<T> {
     });
     if (this.labelNames.length === 0) this.handle(undefined);
     this.register(config);
-  }
-
-  private handle(labels: Labels | undefined): CoreHistogram {
-    return this.store.registerHistogram(this.name, labels);
-  }
-
-  /** Records `value`: `observe(v)` or `observe({ route }, v)`. */
-  observe(labels: LabelValues<T> | number, value?: number): void {
-    if (labels !== null && typeof labels === 'object') this.handle(this.checked(labels)).record(observation(value));
-    else this.handle(undefined).record(observation(labels));
-  }
-
-  /** Starts a timer; `end(labels?)` records the seconds elapsed and returns them. */
-  startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
-    return timer((l, v) => this.observe(l, v), labels);
-  }
-
-  /** A child bound to one label set (an object or positional values). */
-  labels(...args: unknown[]): { observe(value: number): void; startTimer(): (labels?: LabelValues<T>) => number } {
-    const l = this.labelArgs(args);
-    // the core handle is kept: after a remove or reset its next update brings the series back
-    const h = this.handle(l);
-    return {
-      observe: (v: number) => h.record(observation(v)),
-      startTimer: () => this.startTimer(l as LabelValues<T>),
-    };
   }
 
   /** Zeroes every series (they stay exported, as in prom-client). */
