@@ -6,7 +6,40 @@ import { sharedState } from '../core/shared-state.js';
 import type { ClusterMetricsServer, WorkerSource } from '../cluster/index.js';
 import { ClusterAggregator, serveClusterMetrics } from '../cluster/index.js';
 import { render } from '../prometheus/index.js';
-import type { Metric } from './metric.js';
+import { ErrorCode, MeterkitError } from '../core/errors.js';
+import type { Aggregator, Metric, MetricObjectWithValues, MetricValue } from './metric.js';
+
+/** A key for a value: its sample name and its labels (names sorted), as prom-client groups them. */
+function valueKey(v: MetricValue): string {
+  const labels = v.labels;
+  return `${v.metricName ?? ''}\u0000${Object.keys(labels).sort().map((k) => `${k}:${String(labels[k])}`).join(',')}`;
+}
+
+/** Combines the metrics of one name from several workers, value by value, with `fn`. */
+function aggregatorOf(fn: (values: readonly number[]) => number): (metrics: readonly MetricObjectWithValues[]) => MetricObjectWithValues {
+  return (metrics) => {
+    const first = metrics[0] as MetricObjectWithValues;
+    const groups = new Map<string, MetricValue[]>();
+    for (const m of metrics) for (const v of m.values) groups.set(valueKey(v), [...(groups.get(valueKey(v)) ?? []), v]);
+    const values = [...groups.values()].map((vs) => {
+      const head = vs[0] as MetricValue;
+      const out: MetricValue = { value: fn(vs.map((v) => v.value)), labels: head.labels };
+      if (head.metricName) out.metricName = head.metricName;
+      return out;
+    });
+    return { help: first.help, name: first.name, type: first.type, values, aggregator: first.aggregator };
+  };
+}
+
+/** prom-client's `aggregators`: how `AggregatorRegistry.aggregate` combines a metric's values. */
+export const aggregators: Readonly<Record<Aggregator, (metrics: readonly MetricObjectWithValues[]) => MetricObjectWithValues | undefined>> = Object.freeze({
+  sum: aggregatorOf((v) => v.reduce((a, b) => a + b, 0)),
+  first: aggregatorOf((v) => v[0] as number),
+  omit: () => undefined,
+  average: aggregatorOf((v) => v.reduce((a, b) => a + b, 0) / v.length),
+  min: aggregatorOf((v) => v.reduce((a, b) => Math.min(a, b), Infinity)),
+  max: aggregatorOf((v) => v.reduce((a, b) => Math.max(a, b), -Infinity)),
+});
 import { Registry, register } from './registry.js';
 
 /** What a worker serves: the metrics of some shim registries, as one meterkit snapshot source. */
@@ -16,8 +49,9 @@ class RegistriesSource implements WorkerSource {
   server: ClusterMetricsServer | null = null;
   constructor(readonly registries: readonly Registry[]) {}
 
+  /** The shim's own metrics (a plain `get()` object has no series to snapshot: left out). */
   private metrics(): Metric[] {
-    return this.registries.flatMap((r) => r.getMetricsAsArray());
+    return this.registries.flatMap((r) => r.getMetricsAsArray()).filter((m): m is Metric => typeof (m as Partial<Metric>).coreFamily === 'function');
   }
 
   *families(): Iterable<FamilyView> {
@@ -72,6 +106,25 @@ export class AggregatorRegistry extends Registry {
     this.aggregator ??= new ClusterAggregator();
     await this.aggregator.collect();
     return render(this.aggregator, { format: this.contentType === Registry.OPENMETRICS_CONTENT_TYPE ? 'openmetrics' : 'prometheus' });
+  }
+
+  /**
+   * prom-client's static `aggregate`: a registry of the metrics of several `getMetricsAsJSON()`
+   * outputs, each combined by its `aggregator` over values with the same sample name and labels.
+   * @throws for an unknown aggregator.
+   */
+  static aggregate(metricsArr: ReadonlyArray<readonly MetricObjectWithValues[]>, contentType: string = Registry.PROMETHEUS_CONTENT_TYPE): Registry {
+    const reg = new Registry(contentType);
+    const byName = new Map<string, MetricObjectWithValues[]>();
+    for (const list of metricsArr) for (const m of list) byName.set(m.name, [...(byName.get(m.name) ?? []), m]);
+    for (const group of byName.values()) {
+      const first = group[0] as MetricObjectWithValues;
+      const fn = aggregators[first.aggregator];
+      if (typeof fn !== 'function') throw new MeterkitError(ErrorCode.InvalidArgument, `'${first.aggregator}' is not a defined aggregator.`);
+      const merged = fn(group);
+      if (merged !== undefined) reg.registerMetric({ name: merged.name, get: () => merged });
+    }
+    return reg;
   }
 
   /** Stops listening to the cluster (prom-client's has nothing to close). */

@@ -118,3 +118,28 @@ export class Out {
     return all.toString('utf8');
   }
 }
+
+/** One value of a metric's `get()` (prom-client's shape). */
+interface PlainValue {
+  value: number;
+  labels?: Readonly<Record<string, string | number>>;
+  metricName?: string;
+}
+
+/**
+ * A metric known only by its `get()` output (a custom object given to `registerMetric`, an
+ * aggregated metric), written as prom-client writes any metric: its values in order, each
+ * with its labels, then the default labels it lacks.
+ */
+export function renderPlain(ctx: RenderContext, out: Out, item: { name: string; help: string; type: string; values?: readonly PlainValue[] }): void {
+  const counterOm = ctx.openMetrics && item.type === 'counter';
+  const name = counterOm ? item.name.replace(/_total$/, '') : item.name;
+  out.write(header(ctx, name, item.help, item.type));
+  for (const v of item.values ?? []) {
+    const sample = counterOm ? `${v.metricName ?? name}_total` : (v.metricName ?? name);
+    const labels = v.labels ?? {};
+    const names = Object.keys(labels);
+    const own = pairs(names, names.map((k) => String(labels[k])));
+    out.write(`${sample}${braces(own, missingDefaults(ctx, names))} ${num(v.value)}\n`);
+  }
+}

@@ -14,7 +14,7 @@ export { validateMetricName, validateLabelName } from './metric.js';
 export { linearBuckets, exponentialBuckets } from '../core/buckets.js';
 export { collectDefaultMetrics } from './default-metrics.js';
 export { Pushgateway } from './pushgateway.js';
-export { AggregatorRegistry } from './cluster.js';
+export { AggregatorRegistry, aggregators } from './cluster.js';
 
 /** The global registry's content type when this module loaded (use `register.setContentType` to change it). */
 export const contentType = PROMETHEUS_CONTENT_TYPE;
@@ -28,5 +28,6 @@ export type { GaugeChild } from './gauge.js';
 export type { HistogramConfiguration, ObserveDataWithExemplar } from './histogram.js';
 export type { SummaryConfiguration } from './summary.js';
 export type { DefaultMetricsCollectorConfiguration } from './default-metrics.js';
+export type { AnyMetric, PlainMetric } from './registry.js';
 export type { PushParameters, PushgatewayOptions } from './pushgateway.js';
 export type { Aggregator, LabelValues, MetricConfiguration, MetricObjectWithValues, MetricType, MetricValue, Metric } from './metric.js';

@@ -1,9 +1,37 @@
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import { validateLabelName } from '../core/labels.js';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from '../prometheus/index.js';
-import { Out, renderContext } from './format.js';
+import { Out, renderContext, renderPlain } from './format.js';
+import type { RenderContext } from './format.js';
 import { installGlobalRegistry } from './global.js';
 import type { Metric, MetricObjectWithValues } from './metric.js';
+
+/**
+ * A metric prom-client would accept that is not one of the shim's: any object with a `name`
+ * and a `get()` (a custom collector, an aggregated metric). Written from its `get()` output.
+ */
+export interface PlainMetric {
+  readonly name: string;
+  get(): MetricObjectWithValues | Promise<MetricObjectWithValues>;
+  reset?(): void;
+}
+
+/** A registry entry: a shim metric (fast path) or a plain one. */
+export type AnyMetric = Metric | PlainMetric;
+
+function isShim(m: AnyMetric): m is Metric {
+  return typeof (m as Partial<Metric>).render === 'function';
+}
+
+/** Runs what must run before a render (collect, or get) and returns how to write the metric. */
+async function prepare(m: AnyMetric): Promise<(ctx: RenderContext, out: Out) => void> {
+  if (isShim(m)) {
+    await m.runCollect();
+    return (ctx, out) => m.render(ctx, out);
+  }
+  const item = await m.get();
+  return (ctx, out) => renderPlain(ctx, out, item);
+}
 
 /** prom-client's content types (prom-client writes the same strings). */
 const CONTENT_TYPES: readonly string[] = [PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE];
@@ -23,7 +51,7 @@ export class Registry {
   /** `application/openmetrics-text; version=1.0.0; charset=utf-8` */
   static readonly OPENMETRICS_CONTENT_TYPE = OPENMETRICS_CONTENT_TYPE;
 
-  private map = new Map<string, Metric>();
+  private map = new Map<string, AnyMetric>();
   private defaults: Record<string, string> = {};
   private type: string;
 
@@ -42,20 +70,19 @@ export class Registry {
   }
 
   /** The registered metrics, in registration order. */
-  getMetricsAsArray(): Metric[] {
+  getMetricsAsArray(): AnyMetric[] {
     return [...this.map.values()];
   }
 
   /** The exposition of every metric, after running every `collect` callback. */
   async metrics(): Promise<string> {
-    const list = this.getMetricsAsArray();
-    await Promise.all(list.map((m) => m.runCollect()));
+    const list = await Promise.all(this.getMetricsAsArray().map(prepare));
     const om = this.type === OPENMETRICS_CONTENT_TYPE;
     const ctx = renderContext(om, this.defaults);
     const out = new Out();
     for (let i = 0; i < list.length; i++) {
       if (i > 0 && !om) out.write('\n');
-      (list[i] as Metric).render(ctx, out);
+      (list[i] as (ctx: RenderContext, out: Out) => void)(ctx, out);
     }
     if (om) out.write('# EOF\n');
     else if (list.length === 0) out.write('\n');
@@ -63,7 +90,7 @@ export class Registry {
   }
 
   /** Adds a metric. @throws when another metric already has its name. */
-  registerMetric(metric: Metric): void {
+  registerMetric(metric: AnyMetric): void {
     const had = this.map.get(metric.name);
     if (had !== undefined && had !== metric) {
       throw new MeterkitError(ErrorCode.NameConflict, `A metric with the name ${metric.name} has already been registered.`);
@@ -79,7 +106,7 @@ export class Registry {
 
   /** Every metric's `get()`, with the default labels added to each value that lacks them. */
   async getMetricsAsJSON(): Promise<MetricObjectWithValues[]> {
-    const items = await Promise.all(this.getMetricsAsArray().map((m) => m.get()));
+    const items = await Promise.all(this.getMetricsAsArray().map(async (m) => m.get()));
     const names = Object.keys(this.defaults);
     if (names.length > 0) {
       for (const item of items) {
@@ -100,14 +127,14 @@ export class Registry {
   async getSingleMetricAsString(name: string): Promise<string> {
     const m = this.map.get(name);
     if (m === undefined) throw new MeterkitError(ErrorCode.InvalidArgument, `no metric named ${JSON.stringify(name)} in this registry`);
-    await m.runCollect();
+    const write = await prepare(m);
     const out = new Out();
-    m.render(renderContext(this.type === OPENMETRICS_CONTENT_TYPE, this.defaults), out);
+    write(renderContext(this.type === OPENMETRICS_CONTENT_TYPE, this.defaults), out);
     return out.toString().slice(0, -1);
   }
 
   /** One metric by name, or undefined. */
-  getSingleMetric(name: string): Metric | undefined {
+  getSingleMetric(name: string): AnyMetric | undefined {
     return this.map.get(name);
   }
 
@@ -131,7 +158,7 @@ export class Registry {
 
   /** Resets every metric. */
   resetMetrics(): void {
-    for (const m of this.map.values()) m.reset();
+    for (const m of this.map.values()) m.reset?.();
   }
 
   /** A new registry listing every metric of `registers` (which must share a content type). */

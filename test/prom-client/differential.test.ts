@@ -249,4 +249,31 @@ describe('meterkit/prom-client against prom-client', () => {
     });
     await promtoolCheck(text);
   });
+
+  it('AggregatorRegistry.aggregate: workers\' getMetricsAsJSON combined by each metric\'s aggregator', async () => {
+    await sameText(async (lib, reg) => {
+      const workers = [];
+      for (let w = 1; w <= 3; w++) {
+        const r = new lib.Registry();
+        new lib.Counter({ name: 'jobs_total', help: 'j', labelNames: ['k'], registers: [r] }).inc({ k: 'a' }, w);
+        new lib.Gauge({ name: 'peak', help: 'p', aggregator: 'max', registers: [r] }).set(w * 10);
+        new lib.Gauge({ name: 'mean', help: 'm', aggregator: 'average', registers: [r] }).set(w);
+        new lib.Gauge({ name: 'hidden', help: 'h', aggregator: 'omit', registers: [r] }).set(w);
+        new lib.Histogram({ name: 'lat', help: 'l', buckets: [1, 2], registers: [r] }).observe(w / 2);
+        workers.push(await r.getMetricsAsJSON());
+      }
+      const merged = lib.AggregatorRegistry.aggregate(workers);
+      for (const m of merged.getMetricsAsArray()) reg.registerMetric(m as never);
+    });
+  });
+
+  it('a custom metric object (name + get()) registers and renders as in prom-client', async () => {
+    await sameText((_lib, reg) => {
+      reg.setDefaultLabels({ d: '1' });
+      reg.registerMetric({
+        name: 'custom',
+        get: async () => ({ name: 'custom', help: 'c', type: 'gauge', aggregator: 'sum', values: [{ value: 2, labels: { x: 'y' } }, { value: 3, labels: {} }] }),
+      } as never);
+    });
+  });
 });
