@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import promClient from 'prom-client';
 import * as shim from '../../src/prom-client/index.js';
 import { needs } from '../helpers/tools.js';
-import { promtoolCheck } from '../helpers/validate.js';
+import { parseOpenMetrics, promtoolCheck } from '../helpers/validate.js';
 
 type Lib = typeof shim;
 const real = promClient as unknown as Lib;
@@ -275,5 +275,24 @@ describe('meterkit/prom-client against prom-client', () => {
         get: async () => ({ name: 'custom', help: 'c', type: 'gauge', aggregator: 'sum', values: [{ value: 2, labels: { x: 'y' } }, { value: 3, labels: {} }] }),
       } as never);
     });
+  });
+
+  it('the python OpenMetrics parser accepts the shim\'s OpenMetrics (exemplars, summaries, a quoted HELP)', needs('openmetrics'), async () => {
+    const reg = new shim.Registry(shim.Registry.OPENMETRICS_CONTENT_TYPE);
+    reg.setDefaultLabels({ app: 'x' });
+    new shim.Counter({ name: 'om_total', help: 'say "hi"', labelNames: ['a'], enableExemplars: true, registers: [reg] }).inc({ labels: { a: 'b' }, value: 2, exemplarLabels: { trace_id: 't1' } });
+    new shim.Histogram({ name: 'om_seconds', help: 'h', buckets: [0.5], enableExemplars: true, registers: [reg] }).observe({ value: 0.25, exemplarLabels: { trace_id: 't2' } });
+    new shim.Summary({ name: 'om_summary', help: 's', percentiles: [0.5], registers: [reg] }).observe(3);
+    new shim.Gauge({ name: 'om_gauge', help: 'g', registers: [reg] }).set(-1.5);
+    const fams = await parseOpenMetrics(await reg.metrics());
+    const byName = new Map(fams.map((f) => [f.name, f]));
+    assert.equal(byName.get('om')?.help, 'say "hi"');
+    const counter = byName.get('om')?.samples[0];
+    assert.deepEqual([counter?.name, counter?.labels, counter?.value, counter?.exemplar?.labels], ['om_total', { a: 'b', app: 'x' }, 2, { trace_id: 't1' }]);
+    assert.equal(byName.get('om_seconds')?.samples.find((x) => x.labels.le === '0.5')?.exemplar?.labels.trace_id, 't2');
+    assert.equal(byName.get('om_summary')?.type, 'summary');
+    assert.equal(byName.get('om_gauge')?.samples[0]?.value, -1.5);
+    // the oracle can fail: the same text without its # EOF is refused
+    await assert.rejects(parseOpenMetrics((await reg.metrics()).replace('# EOF\n', '')));
   });
 });
