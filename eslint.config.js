@@ -12,11 +12,20 @@ const FEATURES = [
 ];
 const SHARED = new Set(['core', 'http']);
 
+/*
+ * The one documented exception: src/prom-client is an API facade (prom-client's API on
+ * meterkit), so it may import the PUBLIC index.ts of the features whose API it re-shapes —
+ * never their internals (a file other than index.js is still refused).
+ */
+const FACADE_OF = { 'prom-client': ['prometheus', 'collectors/process', 'cluster'] };
+
 function boundary(feature) {
   const others = [...FEATURES, 'cli'].filter((f) => f !== feature && !(SHARED.has(f) && feature !== 'http'));
+  const allowed = new Set(FACADE_OF[feature] ?? []);
   const patterns = others.flatMap((f) => {
     const rel = posix.relative(`src/${feature}`, `src/${f}`);
-    return [`${rel}/*`, `${rel}/**`, `${rel}/index.js`];
+    // gitignore-style negation lets the public index through while every other file stays refused
+    return allowed.has(f) ? [`${rel}/*`, `${rel}/**`, `!${rel}/index.js`] : [`${rel}/*`, `${rel}/**`, `${rel}/index.js`];
   });
   return {
     files: [`src/${feature}/**/*.ts`],

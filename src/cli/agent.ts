@@ -33,6 +33,8 @@ import { redactNotifyArgv } from './notify.js';
 import { NOTIFY_HTTP_BASE, createNotifyApi } from './notify-api.js';
 import type { Publish } from './notify-sources.js';
 import { backendEvent, containerEvent, publisher } from './notify-sources.js';
+import type { ClusterConfig, ClusterPrimary } from './cluster.js';
+import { startClusterPrimary } from './cluster.js';
 
 /** Settings of a running agent (what the command line turns into). */
 export interface AgentConfig {
@@ -73,6 +75,8 @@ export interface AgentConfig {
   version?: string;
   /** Deliver notifications (`--notify`): the agent's own events and POST /notify/v1/events. */
   notify?: NotifyConfig;
+  /** Be a node:cluster primary (`--cluster`): fork workers and serve the merge of their metrics. */
+  cluster?: ClusterConfig;
 }
 
 /** A running agent. */
@@ -90,6 +94,8 @@ export interface Agent {
   readonly reporter: Reporter | null;
   /** The notification broadcaster, with `--notify`. */
   readonly notifier: Broadcaster | null;
+  /** The forked workers and their aggregator, with `--cluster`. */
+  readonly cluster: ClusterPrimary | null;
   /** Stops everything (the proxy first: it stops accepting and drains). */
   close(): Promise<void>;
 }
@@ -137,6 +143,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   });
   let proxy: Proxy | null = null;
   let monitoring: MonitorParts | null = null;
+  let primary: ClusterPrimary | null = null;
   const close = async (): Promise<void> => {
     // first: the last heartbeat goes before anything else stops; the monitor stops judging
     await monitoring?.close();
@@ -149,6 +156,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     await docker?.close();
     await dockerEvents?.close();
     await server.close();
+    await primary?.close();
     // last of the producers gone: what was accepted is in the queue (kept on disk for the next run)
     await notifier?.close();
     await stream?.close();
@@ -221,7 +229,8 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
       const recorder = stream ? new FanoutRecorder([registry, stream]) : registry;
       monitoring = await startMonitorParts(config.monitor, config.report, { server, recorder, auth: config.auth, log, publish });
     }
-    server.route('/metrics', createMetricsHandler(registry, { openMetrics: config.openMetrics, created: config.openMetricsCreated }));
+    if (config.cluster !== undefined) primary = startClusterPrimary(config.cluster, registry, log);
+    server.route('/metrics', createMetricsHandler(primary?.aggregator ?? registry, { openMetrics: config.openMetrics, created: config.openMetricsCreated }));
     server.route('/debug/vars', vars);
     server.route('/healthz', createHealthHandler());
     await server.listen();
@@ -251,6 +260,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   if (monitoring?.monitor) log(`meterkit agent: peer monitor at ${url}/monitor/v1 (POST metrics, GET peers; meterkit peers --url ${url})${config.monitor?.nats ? `, and from NATS ${config.monitor.nats}` : ''}`);
   const reporter = monitoring?.reporter ?? null;
   if (reporter !== null) log(`meterkit agent: reporting as ${JSON.stringify(reporter.peer)} to ${config.report?.to ?? ''} every ${reporter.interval} ms (ttl ${reporter.ttl} ms)`);
+  if (primary !== null) log(`meterkit agent: cluster primary of ${config.cluster?.workers ?? 0} workers running ${config.cluster?.file ?? ''}; /metrics merges their metrics`);
   monitoring?.startReporting();
-  return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, notifier, close };
+  return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, notifier, cluster: primary, close };
 }

@@ -2,12 +2,14 @@
  * The `meterkit` command. Only this folder wires features together.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import type { AgentConfig } from './agent.js';
 import { MIN_BUFFER_BYTES } from '../tcp/builder.js';
 import { readPem, startAgent } from './agent.js';
 import { PROXY_HELP, PROXY_OPTIONS, parseProxyFlags } from './proxy.js';
+import { CLUSTER_HELP, CLUSTER_OPTIONS, parseClusterFlags } from './cluster.js';
 import { MONITOR_HELP, MONITOR_OPTIONS, parseMonitorFlags } from './monitor.js';
 import { NOTIFY_HELP, NOTIFY_OPTIONS, parseNotifyFlags } from './notify.js';
 import { PEERS_HELP, peersCommand } from './peers.js';
@@ -82,7 +84,8 @@ Options:
 
 ${MONITOR_HELP}
 ${NOTIFY_HELP}
-${PROXY_HELP}`;
+${PROXY_HELP}
+${CLUSTER_HELP}`;
 
 const PROXY_COMMAND_HELP = `Usage: meterkit proxy --bind <host:port> --backend <host:port>... [options]
 
@@ -163,6 +166,7 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
         docker: { type: 'string' },
         'docker-naming': { type: 'string' },
         ...PROXY_OPTIONS,
+        ...CLUSTER_OPTIONS,
         ...MONITOR_OPTIONS,
         ...NOTIFY_OPTIONS,
         help: { type: 'boolean', short: 'h' },
@@ -208,6 +212,8 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   const { monitor, report } = parseMonitorFlags(values, env);
   if (monitor !== undefined) config.monitor = monitor;
   if (report !== undefined) config.report = report;
+  const clusterConfig = parseClusterFlags(values, availableParallelism());
+  if (clusterConfig !== undefined) config.cluster = clusterConfig;
   const notify = parseNotifyFlags(values, env);
   if (notify !== undefined) config.notify = notify;
   return config;

@@ -63,6 +63,7 @@ export const ErrorCode = Object.freeze({
   NotifyQueueFull: 'ERR_METERKIT_NOTIFY_QUEUE_FULL',
   NotifyQueue: 'ERR_METERKIT_NOTIFY_QUEUE',
   InvalidQuantiles: 'ERR_METERKIT_INVALID_QUANTILES',
+  ClusterSnapshot: 'ERR_METERKIT_CLUSTER_SNAPSHOT',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

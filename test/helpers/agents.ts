@@ -47,10 +47,10 @@ export async function killAgents(): Promise<void> {
 /**
  * Spawns `meterkit agent --listen 127.0.0.1:0 --no-stream --no-process …args` and resolves once
  * it logs where it serves (and, when given, a line matching `until`); rejects with its log when
- * it exits before.
+ * it exits before. `env` is added to this process's environment.
  */
-export function spawnAgent(args: readonly string[], until?: RegExp): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [BIN, 'agent', '--listen', '127.0.0.1:0', '--no-stream', '--no-process', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+export function spawnAgent(args: readonly string[], until?: RegExp, env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
+  const child = spawn(process.execPath, [BIN, 'agent', '--listen', '127.0.0.1:0', '--no-stream', '--no-process', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   spawned.add(child);
   let err = '';
   const exited = new Promise<number | null>((resolve) =>

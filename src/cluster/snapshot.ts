@@ -1,0 +1,276 @@
+/**
+ * What a worker sends its primary: a JSON-safe copy of its source's families, and the check the
+ * primary runs on it. A snapshot crosses a process (or thread) boundary, so the primary trusts
+ * nothing in it: {@link readSnapshot} refuses a bad one whole, with a coded error naming the
+ * bad field, before anything is merged.
+ *
+ * Encoding: one object per family, one per series; label names and values as parallel arrays
+ * (as exporters read them); histogram buckets as per-bucket (not cumulative) counts, the last
+ * one the +Inf bucket; quantile sketches as `QuantileSketch.toData()`. No Infinity or NaN can
+ * appear (the registry refuses them), so JSON and structured clone both carry it unchanged.
+ */
+import { validateBuckets } from '../core/buckets.js';
+import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
+import type { DefaultLabelSet } from '../core/default-labels.js';
+import { checkDefaultLabels, missingDefaults } from '../core/default-labels.js';
+import type { FamilyView } from '../core/family.js';
+import type { Labels } from '../core/labels.js';
+import { validateDescription, validateLabelName, validateMetricName } from '../core/labels.js';
+import type { MetricKind } from '../core/recorder.js';
+import type { HistogramLayout, SeriesView } from '../core/series.js';
+import type { SketchData } from '../core/sketch.js';
+import { QuantileSketch } from '../core/sketch.js';
+import { parseUnit } from '../core/units.js';
+import type { Unit } from '../core/units.js';
+
+/** How the series of one metric are combined across workers (prom-client's `aggregator`). */
+export type AggregationMode = 'sum' | 'first' | 'min' | 'max' | 'average' | 'omit';
+
+/** Every {@link AggregationMode}. */
+export const AGGREGATION_MODES: readonly AggregationMode[] = Object.freeze(['sum', 'first', 'min', 'max', 'average', 'omit']);
+
+/** A histogram family's layout, as sent (`HistogramLayout` with plain arrays). */
+export interface LayoutSnapshot {
+  readonly bounds: readonly number[];
+  readonly sketchAccuracy: number | null;
+  readonly reportedQuantiles: readonly number[];
+  readonly maxAge: number;
+  readonly ageBuckets: number;
+}
+
+/** One series, as sent. */
+export interface SeriesSnapshot {
+  readonly names: readonly string[];
+  readonly values: readonly string[];
+  /** Epoch ms of its creation (for `_created`). */
+  readonly created: number;
+  /** Counter or gauge value. */
+  readonly value?: number;
+  /** A gauge's explicit sample time (epoch ms; 0: none). */
+  readonly timestamp?: number;
+  /** Histogram: observations per bucket, the last the +Inf bucket. */
+  readonly buckets?: readonly number[];
+  readonly sum?: number;
+  readonly count?: number;
+  /** The sketch the summary reads (the window, when the family has one). */
+  readonly sketch?: SketchData | null;
+  /** The all-time sketch, only when it is not `sketch` (a windowed family). */
+  readonly lifetime?: SketchData;
+}
+
+/** One family, as sent. */
+export interface FamilySnapshot {
+  readonly name: string;
+  readonly kind: MetricKind;
+  readonly unit?: Unit;
+  readonly help?: string;
+  /** An info metric (`*_info`), when the source marks it. */
+  readonly info?: boolean;
+  readonly aggregation: AggregationMode;
+  readonly layout?: LayoutSnapshot;
+  readonly series: readonly SeriesSnapshot[];
+}
+
+/** What a worker answers with. */
+export interface ClusterSnapshot {
+  readonly families: readonly FamilySnapshot[];
+}
+
+/** What a snapshot is made from: a Registry is one. */
+export interface SnapshotSource {
+  families(): Iterable<FamilyView>;
+  /** Epoch ms when a series was created. */
+  createdAt(series: SeriesView): number;
+  /** Labels every series lacking them gets (a Registry's `setDefaultLabels`): baked into the snapshot. */
+  defaultLabels?(): Labels;
+}
+
+function layoutSnapshot(layout: HistogramLayout): LayoutSnapshot {
+  return {
+    bounds: Array.from(layout.bounds),
+    sketchAccuracy: layout.sketchAccuracy,
+    reportedQuantiles: [...layout.reportedQuantiles],
+    maxAge: layout.maxAge,
+    ageBuckets: layout.ageBuckets,
+  };
+}
+
+/**
+ * A series' label names and values with the source's default labels it lacks added, by the
+ * renderers' one rule (core/default-labels.ts), so the primary shows what the worker's own
+ * /metrics would. Cached per label set (`own` is one array per label set).
+ */
+class Labelling {
+  private readonly cache = new Map<readonly string[], { names: readonly string[]; extra: readonly string[] }>();
+  constructor(private readonly defaults: DefaultLabelSet | null) {}
+
+  apply(own: readonly string[], values: readonly string[]): { names: readonly string[]; values: string[] } {
+    if (this.defaults === null) return { names: own, values: [...values] };
+    let hit = this.cache.get(own);
+    if (hit === undefined) {
+      const missing = missingDefaults(this.defaults, own);
+      hit = { names: [...own, ...missing.map(([n]) => n)], extra: missing.map(([, v]) => v) };
+      this.cache.set(own, hit);
+    }
+    return { names: hit.names, values: [...values, ...hit.extra] };
+  }
+}
+
+function seriesSnapshot(source: SnapshotSource, labelling: Labelling, s: SeriesView, values: readonly string[]): SeriesSnapshot {
+  const base = { ...labelling.apply(s.owner.labelNames, values), created: source.createdAt(s) };
+  if (s.kind === 'counter') return { ...base, value: s.value };
+  if (s.kind === 'gauge') return s.timestamp === 0 ? { ...base, value: s.value } : { ...base, value: s.value, timestamp: s.timestamp };
+  const out = { ...base, buckets: Array.from(s.bucketCounts), sum: s.sum, count: s.count, sketch: s.sketch === null ? null : s.sketch.toData() };
+  const lifetime = s.lifetimeSketch;
+  return lifetime === null || lifetime === s.sketch ? out : { ...out, lifetime: lifetime.toData() };
+}
+
+/** A snapshot of every family of `source`, each with the aggregation `modeOf` gives it. */
+export function takeSnapshot(source: SnapshotSource, modeOf: (name: string) => AggregationMode): ClusterSnapshot {
+  const families: FamilySnapshot[] = [];
+  const labelling = new Labelling(source.defaultLabels === undefined ? null : checkDefaultLabels(source.defaultLabels()));
+  for (const f of source.families()) {
+    const series: SeriesSnapshot[] = [];
+    f.forEachSeries((s, values) => series.push(seriesSnapshot(source, labelling, s, values)));
+    const info = f.info;
+    families.push({
+      name: f.name,
+      kind: f.kind,
+      ...(f.unit === undefined ? {} : { unit: f.unit }),
+      ...(f.description === undefined ? {} : { help: f.description }),
+      ...(info === true ? { info: true } : {}),
+      aggregation: modeOf(f.name),
+      ...(f.layout === undefined ? {} : { layout: layoutSnapshot(f.layout) }),
+      series,
+    });
+  }
+  return { families };
+}
+
+// ---- the primary's check ----
+
+function refuse(where: string, value: unknown, rule: string): never {
+  throw new MeterkitError(ErrorCode.ClusterSnapshot, `invalid cluster snapshot: ${where} ${describeValue(value)}: ${rule}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function finite(where: string, v: unknown, min = -Infinity): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) refuse(where, v, min === 0 ? 'it must be a finite number ≥ 0' : 'it must be a finite number');
+  return v;
+}
+
+function strings(where: string, v: unknown, check?: (s: string) => void): string[] {
+  if (!Array.isArray(v)) refuse(where, v, 'it must be an array of strings');
+  for (const s of v) {
+    if (typeof s !== 'string') refuse(where, s, 'it must be a string');
+    check?.(s);
+  }
+  return v as string[];
+}
+
+function numbers(where: string, v: unknown, min = -Infinity): number[] {
+  if (!Array.isArray(v)) refuse(where, v, 'it must be an array of numbers');
+  for (const n of v) finite(where, n, min);
+  return v as number[];
+}
+
+/** Runs a core check and turns its error into a snapshot refusal (the cause kept). */
+function checked<T>(where: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw new MeterkitError(ErrorCode.ClusterSnapshot, `invalid cluster snapshot: ${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+function readLayout(name: string, v: unknown): LayoutSnapshot {
+  if (!isObject(v)) refuse(`layout of "${name}"`, v, 'a histogram needs a layout object');
+  const bounds = numbers(`bounds of "${name}"`, v.bounds);
+  if (bounds.length > 0) checked(`bounds of "${name}"`, () => validateBuckets(bounds, name));
+  const acc = v.sketchAccuracy;
+  if (acc !== null && (typeof acc !== 'number' || !(acc > 0 && acc < 1))) refuse(`sketchAccuracy of "${name}"`, acc, 'it must be null or a number between 0 and 1');
+  const reportedQuantiles = numbers(`reportedQuantiles of "${name}"`, v.reportedQuantiles, 0);
+  reportedQuantiles.forEach((q, i) => {
+    if (q > 1 || (i > 0 && !(q > (reportedQuantiles[i - 1] as number)))) refuse(`reportedQuantiles of "${name}"`, q, 'each must be from 0 to 1, strictly increasing');
+  });
+  const maxAge = finite(`maxAge of "${name}"`, v.maxAge, 0);
+  const ageBuckets = finite(`ageBuckets of "${name}"`, v.ageBuckets, 0);
+  return { bounds, sketchAccuracy: acc, reportedQuantiles, maxAge, ageBuckets };
+}
+
+function readSketch(where: string, v: unknown, accuracy: number | null): SketchData {
+  if (!isObject(v)) refuse(where, v, 'it must be sketch data');
+  const data = v as unknown as SketchData;
+  // fromData checks every bin; the sketch made here is thrown away, the data is what is kept
+  checked(where, () => QuantileSketch.fromData(data));
+  if (data.relativeAccuracy !== accuracy) refuse(`${where} relativeAccuracy`, data.relativeAccuracy, `it must be the family's sketchAccuracy (${String(accuracy)})`);
+  return data;
+}
+
+function readSeries(f: { name: string; kind: MetricKind; layout?: LayoutSnapshot }, v: unknown): SeriesSnapshot {
+  const at = `a series of "${f.name}"`;
+  if (!isObject(v)) refuse(at, v, 'it must be an object');
+  const names = strings(`label names of ${at}`, v.names, (n) => checked(`label names of ${at}`, () => validateLabelName(n, f.name)));
+  const values = strings(`label values of ${at}`, v.values);
+  if (values.length !== names.length) refuse(`label values of ${at}`, values, `there must be one per label name (${names.length})`);
+  if (new Set(names).size !== names.length) refuse(`label names of ${at}`, names, 'a label name must not repeat');
+  const created = finite(`created of ${at}`, v.created, 0);
+  if (f.kind !== 'histogram') {
+    const value = finite(`value of ${at}`, v.value, f.kind === 'counter' ? 0 : -Infinity);
+    const timestamp = v.timestamp === undefined ? 0 : finite(`timestamp of ${at}`, v.timestamp, 0);
+    return { names, values, created, value, timestamp };
+  }
+  const layout = f.layout as LayoutSnapshot;
+  const buckets = numbers(`buckets of ${at}`, v.buckets, 0);
+  if (buckets.length !== layout.bounds.length + 1) refuse(`buckets of ${at}`, buckets, `there must be ${layout.bounds.length + 1} (the bounds and +Inf)`);
+  const sum = finite(`sum of ${at}`, v.sum);
+  const count = finite(`count of ${at}`, v.count, 0);
+  const sketch = v.sketch === null || v.sketch === undefined ? null : readSketch(`sketch of ${at}`, v.sketch, layout.sketchAccuracy);
+  if ((sketch === null) !== (layout.sketchAccuracy === null)) refuse(`sketch of ${at}`, v.sketch, 'a series has a sketch exactly when its family keeps one');
+  const out = { names, values, created, buckets, sum, count, sketch };
+  return v.lifetime === undefined ? out : { ...out, lifetime: readSketch(`lifetime sketch of ${at}`, v.lifetime, layout.sketchAccuracy) };
+}
+
+function readFamily(v: unknown): FamilySnapshot {
+  if (!isObject(v)) refuse('family', v, 'it must be an object');
+  const name = checked('family name', () => validateMetricName(v.name));
+  const kind = v.kind;
+  if (kind !== 'counter' && kind !== 'gauge' && kind !== 'histogram') refuse(`kind of "${name}"`, kind, 'it must be counter, gauge or histogram');
+  const aggregation = v.aggregation;
+  if (!AGGREGATION_MODES.includes(aggregation as AggregationMode)) refuse(`aggregation of "${name}"`, aggregation, `it must be one of ${AGGREGATION_MODES.join(', ')}`);
+  const unit = v.unit === undefined ? undefined : checked(`unit of "${name}"`, () => parseUnit(v.unit));
+  const help = v.help === undefined ? undefined : checked(`help of "${name}"`, () => validateDescription(v.help, name));
+  if (v.info !== undefined && typeof v.info !== 'boolean') refuse(`info of "${name}"`, v.info, 'it must be true or false');
+  const layout = kind === 'histogram' ? readLayout(name, v.layout) : undefined;
+  if (!Array.isArray(v.series)) refuse(`series of "${name}"`, v.series, 'it must be an array');
+  const series = v.series.map((s: unknown) => readSeries({ name, kind, layout }, s));
+  return {
+    name,
+    kind,
+    aggregation: aggregation as AggregationMode,
+    series,
+    ...(unit === undefined ? {} : { unit }),
+    ...(help === undefined ? {} : { help }),
+    ...(v.info === true ? { info: true } : {}),
+    ...(layout === undefined ? {} : { layout }),
+  };
+}
+
+/**
+ * Checks a snapshot that came from another process or thread.
+ * @throws MeterkitError `ERR_METERKIT_CLUSTER_SNAPSHOT` naming the first bad field.
+ */
+export function readSnapshot(v: unknown): ClusterSnapshot {
+  if (!isObject(v) || !Array.isArray(v.families)) refuse('snapshot', v, 'it must be an object with a families array');
+  const seen = new Set<string>();
+  const families = v.families.map((f: unknown) => {
+    const family = readFamily(f);
+    if (seen.has(family.name)) refuse('family name', family.name, 'a family must appear once');
+    seen.add(family.name);
+    return family;
+  });
+  return { families };
+}
