@@ -20,6 +20,8 @@ export const SUBPATHS = {
   './proxy': 'proxy',
   './monitor': 'monitor',
   './notify': 'notify',
+  './cluster': 'cluster',
+  './prom-client': 'prom-client',
 };
 
 /** The `exports` entry of one subpath. */
