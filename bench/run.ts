@@ -8,6 +8,7 @@ import { runProxy } from './proxy.js';
 import { runMonitor } from './monitor.js';
 import { runNotify } from './notify.js';
 import { runPromClient } from './prom-client.js';
+import { runCluster } from './cluster.js';
 
 const only = process.argv[2];
 if (only === undefined || only === 'core') await runCore();
@@ -18,5 +19,6 @@ if (only === undefined || only === 'proxy') await runProxy();
 if (only === undefined || only === 'monitor') await runMonitor();
 if (only === undefined || only === 'notify') await runNotify();
 if (only === undefined || only === 'prom-client') await runPromClient();
+if (only === undefined || only === 'cluster') await runCluster();
 printReport();
 if (targets.some((t) => !t.pass)) process.exitCode = 1;

@@ -100,13 +100,15 @@ export class ClusterAggregator {
   private nextId = 0;
   private running: Promise<void> | null = null;
   private merged: MergedFamily[] | null = null;
-  /** Cluster workers forked since this aggregator exists that have not said `ready` yet. */
-  private readonly starting = new Set<number>();
-  private readonly onFork = (w: ClusterWorker): void => void this.starting.add(w.id);
+  /**
+   * Cluster workers to ask: those that existed when this aggregator was made (they may have
+   * said `ready` before it listened), and those that said `ready` since.
+   */
+  private readonly answering = new Set<number>();
   private readonly onClusterMessage = (w: ClusterWorker, msg: unknown): void => {
-    if (isOurs(msg, 'ready')) this.starting.delete(w.id);
+    if (isOurs(msg, 'ready')) this.answering.add(w.id);
   };
-  private readonly onClusterExit = (w: ClusterWorker): void => void this.starting.delete(w.id);
+  private readonly onClusterExit = (w: ClusterWorker): void => void this.answering.delete(w.id);
 
   constructor(options: ClusterAggregatorOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -120,7 +122,7 @@ export class ClusterAggregator {
     if (this.useCluster && cluster.isPrimary) {
       // a worker forked from now on is asked once it says it listens: asked before, its request
       // would be lost and the scrape would wait out the timeout. Workers forked earlier are asked.
-      cluster.on('fork', this.onFork);
+      for (const w of Object.values(cluster.workers ?? {})) if (w !== undefined) this.answering.add(w.id);
       cluster.on('message', this.onClusterMessage);
       cluster.on('exit', this.onClusterExit);
     }
@@ -176,10 +178,9 @@ export class ClusterAggregator {
 
   /** Forgets the worker threads added and stops listening to `cluster`; workers keep running. */
   async close(): Promise<void> {
-    cluster.off('fork', this.onFork);
     cluster.off('message', this.onClusterMessage);
     cluster.off('exit', this.onClusterExit);
-    this.starting.clear();
+    this.answering.clear();
     this.threads.clear();
     this.merged = null;
   }
@@ -188,7 +189,7 @@ export class ClusterAggregator {
     const out: Target[] = [];
     if (this.useCluster && cluster.isPrimary) {
       for (const w of Object.values(cluster.workers ?? {})) {
-        if (w !== undefined && !this.starting.has(w.id)) {
+        if (w !== undefined && this.answering.has(w.id)) {
           const t = clusterTarget(w);
           if (t.live()) out.push(t);
         }

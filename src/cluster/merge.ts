@@ -73,12 +73,13 @@ export class MergedFamily implements FamilyView {
   }
 }
 
-const combine: Record<Exclude<AggregationMode, 'omit'>, (xs: readonly number[]) => number> = {
-  sum: (xs) => xs.reduce((a, b) => a + b, 0),
-  first: (xs) => xs[0] as number,
-  min: (xs) => xs.reduce((a, b) => Math.min(a, b), Infinity),
-  max: (xs) => xs.reduce((a, b) => Math.max(a, b), -Infinity),
-  average: (xs) => xs.reduce((a, b) => a + b, 0) / xs.length,
+/** One step of each mode over the workers' values (`average` sums, then divides by their number). */
+const step: Record<Exclude<AggregationMode, 'omit'>, (acc: number, v: number) => number> = {
+  sum: (a, v) => a + v,
+  first: (a) => a,
+  min: (a, v) => (v < a ? v : a),
+  max: (a, v) => (v > a ? v : a),
+  average: (a, v) => a + v,
 };
 
 /** Label-name arrays shared by every series with the same names (the renderer caches by identity). */
@@ -90,6 +91,18 @@ class Owners {
     if (o === undefined) this.map.set(key, (o = { labelNames: [...names] }));
     return o;
   }
+}
+
+/**
+ * One text per label set. Label names (checked) hold no comma or NUL, so names joined by commas,
+ * then the values joined by NUL, are unambiguous for a given set of names, unless a value holds
+ * a NUL: then the JSON text, under a prefix no other key starts with. (JSON for every series
+ * made the merge of 4 × 10k series 3× slower.)
+ */
+function labelKey(s: SeriesSnapshot): string {
+  const values = s.values;
+  for (const v of values) if (v.includes('\0')) return `\u0002${JSON.stringify([s.names, values])}`;
+  return `${s.names.join(',')}\u0001${values.join('\0')}`;
 }
 
 function sameLayout(a: LayoutSnapshot, b: LayoutSnapshot): boolean {
@@ -144,10 +157,18 @@ function histogramView(owner: { labelNames: readonly string[] }, parts: readonly
 }
 
 function valueView(kind: 'counter' | 'gauge', mode: Exclude<AggregationMode, 'omit'>, owner: { labelNames: readonly string[] }, parts: readonly SeriesSnapshot[]): CounterView | GaugeView {
-  const value = combine[mode](parts.map((p) => p.value as number));
-  const created = Math.min(...parts.map((p) => p.created));
+  // loops, not spreads and maps: this runs once per merged series per scrape
+  let value = (parts[0] as SeriesSnapshot).value as number;
+  let created = (parts[0] as SeriesSnapshot).created;
+  let timestamp = (parts[0] as SeriesSnapshot).timestamp ?? 0;
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i] as SeriesSnapshot;
+    value = step[mode](value, p.value as number);
+    if (p.created < created) created = p.created;
+    if ((p.timestamp ?? 0) > timestamp) timestamp = p.timestamp ?? 0;
+  }
+  if (mode === 'average') value /= parts.length;
   if (kind === 'counter') return { kind, owner, created, value, exemplar: null };
-  const timestamp = mode === 'first' ? ((parts[0] as SeriesSnapshot).timestamp ?? 0) : Math.max(...parts.map((p) => p.timestamp ?? 0));
   return { kind, owner, created, value, timestamp };
 }
 
@@ -192,7 +213,7 @@ export function mergeSnapshots(
     const groups = new Map<string, SeriesSnapshot[]>();
     for (const p of parts) {
       for (const s of p.series) {
-        const key = JSON.stringify([s.names, s.values]);
+        const key = labelKey(s);
         const g = groups.get(key);
         if (g === undefined) groups.set(key, [s]);
         else if (mode !== 'first') g.push(s);

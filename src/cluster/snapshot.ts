@@ -104,25 +104,38 @@ class Labelling {
   private readonly cache = new Map<readonly string[], { names: readonly string[]; extra: readonly string[] }>();
   constructor(private readonly defaults: DefaultLabelSet | null) {}
 
-  apply(own: readonly string[], values: readonly string[]): { names: readonly string[]; values: string[] } {
-    if (this.defaults === null) return { names: own, values: [...values] };
+  names(own: readonly string[]): readonly string[] {
+    return this.defaults === null ? own : this.entry(own).names;
+  }
+
+  values(own: readonly string[], values: readonly string[]): string[] {
+    return this.defaults === null ? values.slice() : values.concat(this.entry(own).extra);
+  }
+
+  private entry(own: readonly string[]): { names: readonly string[]; extra: readonly string[] } {
     let hit = this.cache.get(own);
     if (hit === undefined) {
-      const missing = missingDefaults(this.defaults, own);
+      const missing = missingDefaults(this.defaults as DefaultLabelSet, own);
       hit = { names: [...own, ...missing.map(([n]) => n)], extra: missing.map(([, v]) => v) };
       this.cache.set(own, hit);
     }
-    return { names: hit.names, values: [...values, ...hit.extra] };
+    return hit;
   }
 }
 
 function seriesSnapshot(source: SnapshotSource, labelling: Labelling, s: SeriesView, values: readonly string[]): SeriesSnapshot {
-  const base = { ...labelling.apply(s.owner.labelNames, values), created: source.createdAt(s) };
-  if (s.kind === 'counter') return { ...base, value: s.value };
-  if (s.kind === 'gauge') return s.timestamp === 0 ? { ...base, value: s.value } : { ...base, value: s.value, timestamp: s.timestamp };
-  const out = { ...base, buckets: Array.from(s.bucketCounts), sum: s.sum, count: s.count, sketch: s.sketch === null ? null : s.sketch.toData() };
+  // object literals, not spreads: this runs once per series per scrape
+  const own = s.owner.labelNames;
+  const names = labelling.names(own);
+  const vals = labelling.values(own, values);
+  const created = source.createdAt(s);
+  if (s.kind === 'counter') return { names, values: vals, created, value: s.value };
+  if (s.kind === 'gauge') return s.timestamp === 0 ? { names, values: vals, created, value: s.value } : { names, values: vals, created, value: s.value, timestamp: s.timestamp };
+  const sketch = s.sketch === null ? null : s.sketch.toData();
   const lifetime = s.lifetimeSketch;
-  return lifetime === null || lifetime === s.sketch ? out : { ...out, lifetime: lifetime.toData() };
+  const buckets = Array.from(s.bucketCounts);
+  if (lifetime === null || lifetime === s.sketch) return { names, values: vals, created, buckets, sum: s.sum, count: s.count, sketch };
+  return { names, values: vals, created, buckets, sum: s.sum, count: s.count, sketch, lifetime: lifetime.toData() };
 }
 
 /** A snapshot of every family of `source`, each with the aggregation `modeOf` gives it. */
@@ -210,13 +223,29 @@ function readSketch(where: string, v: unknown, accuracy: number | null): SketchD
   return data;
 }
 
-function readSeries(f: { name: string; kind: MetricKind; layout?: LayoutSnapshot }, v: unknown): SeriesSnapshot {
+/** What the series of one family are checked against; label-name lists already checked, by their text. */
+interface FamilyCheck {
+  readonly name: string;
+  readonly kind: MetricKind;
+  readonly layout?: LayoutSnapshot;
+  readonly checkedNames: Set<string>;
+}
+
+function readNames(f: FamilyCheck, at: string, v: unknown): string[] {
+  // the JSON text stands for the list exactly (strings only, order kept), unlike a join
+  if (Array.isArray(v) && f.checkedNames.has(JSON.stringify(v))) return v as string[];
+  const names = strings(`label names of ${at}`, v, (n) => checked(`label names of ${at}`, () => validateLabelName(n, f.name)));
+  if (new Set(names).size !== names.length) refuse(`label names of ${at}`, names, 'a label name must not repeat');
+  f.checkedNames.add(JSON.stringify(names));
+  return names;
+}
+
+function readSeries(f: FamilyCheck, v: unknown): SeriesSnapshot {
   const at = `a series of "${f.name}"`;
   if (!isObject(v)) refuse(at, v, 'it must be an object');
-  const names = strings(`label names of ${at}`, v.names, (n) => checked(`label names of ${at}`, () => validateLabelName(n, f.name)));
+  const names = readNames(f, at, v.names);
   const values = strings(`label values of ${at}`, v.values);
   if (values.length !== names.length) refuse(`label values of ${at}`, values, `there must be one per label name (${names.length})`);
-  if (new Set(names).size !== names.length) refuse(`label names of ${at}`, names, 'a label name must not repeat');
   const created = finite(`created of ${at}`, v.created, 0);
   if (f.kind !== 'histogram') {
     const value = finite(`value of ${at}`, v.value, f.kind === 'counter' ? 0 : -Infinity);
@@ -246,7 +275,8 @@ function readFamily(v: unknown): FamilySnapshot {
   if (v.info !== undefined && typeof v.info !== 'boolean') refuse(`info of "${name}"`, v.info, 'it must be true or false');
   const layout = kind === 'histogram' ? readLayout(name, v.layout) : undefined;
   if (!Array.isArray(v.series)) refuse(`series of "${name}"`, v.series, 'it must be an array');
-  const series = v.series.map((s: unknown) => readSeries({ name, kind, layout }, s));
+  const check: FamilyCheck = { name, kind, layout, checkedNames: new Set() };
+  const series = v.series.map((s: unknown) => readSeries(check, s));
   return {
     name,
     kind,

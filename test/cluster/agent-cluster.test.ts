@@ -71,8 +71,9 @@ describe('meterkit agent --cluster (real node:cluster, 4 workers)', () => {
     const rest = ALL_JOBS - jobsOf(0);
     const text = await waitFor(async () => {
       const m = await metrics(agent.url);
-      return sample(m, 'jobs_total{queue="main"}') === rest ? m : undefined;
-    }, 60_000, 'the three fast workers in one scrape');
+      // all four asked (the slow one too, once it said ready), three answered
+      return sample(m, 'jobs_total{queue="main"}') === rest && sample(m, 'meterkit_cluster_workers') === WORKERS ? m : undefined;
+    }, 60_000, 'a scrape asking all four workers, answered by the three fast ones');
     assert.ok((sample(text, 'meterkit_cluster_worker_failures_total{reason="timeout"}') ?? 0) >= 1, text);
     assert.equal(sample(text, 'jobs_total{queue="only_0"}'), undefined);
   });

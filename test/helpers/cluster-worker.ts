@@ -8,6 +8,7 @@
  *   METERKIT_TEST_DIR makes its restarted self answer);
  * - `bad`: answers every request with a snapshot that fails the primary's check;
  * - `late`: answers after `delay` ms, whatever the primary's timeout.
+ * Loaded any other way (the test runner loads every file under test/) it does nothing.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,28 +24,34 @@ interface Settings {
   delay: number;
 }
 
+const asWorker = !isMainThread || process.env.METERKIT_CLUSTER_SLOT !== undefined;
 const settings: Settings = isMainThread
   ? { slot: Number(process.env.METERKIT_CLUSTER_SLOT ?? 0), mode: process.env.METERKIT_TEST_MODE ?? 'normal', dir: process.env.METERKIT_TEST_DIR ?? '', delay: 0 }
   : (workerData as Settings);
 
 const registry = new Registry();
-registry.describeCounter('jobs_total', undefined, 'Jobs done');
-registry.describeGauge('temperature', undefined, 'A gauge the workers max');
-registry.describeHistogram('latency_seconds', undefined, 'Job latency');
-registry.describeHistogram('size_bytes', undefined, 'Job size');
-registry.setHistogramOptions('latency_seconds', { buckets: [], quantiles: true });
-registry.setHistogramOptions('size_bytes', { buckets: [100, 1000] });
-registry.counter('jobs_total', { queue: 'main' }).increment(jobsOf(settings.slot));
-registry.counter('jobs_total', { queue: `only_${settings.slot}` }).increment(1);
-registry.gauge('temperature', {}).set(settings.slot + 1);
-const latency = registry.histogram('latency_seconds');
-for (const v of observations(settings.slot)) latency.record(v);
-registry.histogram('size_bytes').record(50 * (settings.slot + 1));
+if (asWorker) record();
+
+/** The metrics a test worker shows (function declarations are hoisted: called above). */
+function record(): void {
+  registry.describeCounter('jobs_total', undefined, 'Jobs done');
+  registry.describeGauge('temperature', undefined, 'A gauge the workers max');
+  registry.describeHistogram('latency_seconds', undefined, 'Job latency');
+  registry.describeHistogram('size_bytes', undefined, 'Job size');
+  registry.setHistogramOptions('latency_seconds', { buckets: [], quantiles: true });
+  registry.setHistogramOptions('size_bytes', { buckets: [100, 1000] });
+  registry.counter('jobs_total', { queue: 'main' }).increment(jobsOf(settings.slot));
+  registry.counter('jobs_total', { queue: `only_${settings.slot}` }).increment(1);
+  registry.gauge('temperature', {}).set(settings.slot + 1);
+  const latency = registry.histogram('latency_seconds');
+  for (const v of observations(settings.slot)) latency.record(v);
+  registry.histogram('size_bytes').record(50 * (settings.slot + 1));
+}
 
 const never = new Promise<void>(() => undefined);
 const slowSlot = settings.mode === 'slow' && settings.slot === 0;
 
-if (settings.mode === 'kill-once' && settings.slot === 1) {
+if (asWorker && settings.mode === 'kill-once' && settings.slot === 1) {
   const marker = join(settings.dir, 'killed');
   process.on('message', (msg: unknown) => {
     if (typeof msg === 'object' && msg !== null && (msg as Record<string, unknown>)[CLUSTER_MESSAGE_TAG] === 'request' && !existsSync(marker)) {
@@ -54,7 +61,9 @@ if (settings.mode === 'kill-once' && settings.slot === 1) {
   });
 }
 
-if (settings.mode === 'bad' || settings.mode === 'late') {
+if (!asWorker) {
+  // not started as a worker: nothing to serve
+} else if (settings.mode === 'bad' || settings.mode === 'late') {
   const port = parentPort;
   port?.on('message', (msg: unknown) => {
     const m = msg as Record<string, unknown>;
