@@ -46,6 +46,8 @@ export interface RemoteWriteOptions {
   flushDeadline?: number;
   /** Time between metadata (TYPE/HELP/unit) sends. Default 60 000 (Prometheus's metadata send_interval). */
   metadataInterval?: number;
+  /** Send metadata at all (Prometheus's metadata_config send). Default true. */
+  sendMetadata?: boolean;
   /** Where the writer's own metrics go. Default: `source` when it is a Recorder, else nowhere. */
   metrics?: RemoteWriteMetricsTarget;
   /** The clock that stamps snapshots, ms since the epoch (a fake one in tests). Default `Date.now`. */
@@ -82,6 +84,7 @@ export interface ResolvedOptions {
   readonly maxBackoff: number;
   readonly flushDeadline: number;
   readonly metadataInterval: number;
+  readonly sendMetadata: boolean;
 }
 
 function fail(msg: string): never {
@@ -139,6 +142,7 @@ export function resolveOptions(o: RemoteWriteOptions): ResolvedOptions {
     maxBackoff,
     flushDeadline: o.flushDeadline === undefined ? 10_000 : checkDuration('remote write flushDeadline', o.flushDeadline),
     metadataInterval: o.metadataInterval === undefined ? 60_000 : checkDuration('remote write metadataInterval', o.metadataInterval),
+    sendMetadata: o.sendMetadata ?? true,
   };
 }
 

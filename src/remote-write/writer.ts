@@ -186,7 +186,7 @@ export class RemoteWriter {
       });
       if (dropped > 0) this.metrics.dropped.increment(dropped);
       this.metrics.pending.set(this.pending);
-      if (now - this.lastMetadata >= this.o.metadataInterval) {
+      if (this.o.sendMetadata && now - this.lastMetadata >= this.o.metadataInterval) {
         this.lastMetadata = now;
         this.metadataSending ??= this.sendMetadata().finally(() => {
           this.metadataSending = null;
