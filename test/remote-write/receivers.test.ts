@@ -12,6 +12,13 @@ import { needs } from '../helpers/tools.js';
 
 const TOOL = { prometheus: 'prometheus', 'victoria-metrics': 'victoria-metrics' } as const;
 
+/** The value of a writer metric, summed over its series. */
+function metric(reg: Registry, name: string): number {
+  let n = 0;
+  reg.family(name)?.forEachSeries((s) => (n += s.kind === 'counter' || s.kind === 'gauge' ? s.value : 0));
+  return n;
+}
+
 function only(rows: StoredSeries[], what: string): StoredSeries {
   assert.equal(rows.length, 1, `one series for ${what}, got ${JSON.stringify(rows)}`);
   return rows[0] as StoredSeries;
@@ -87,6 +94,22 @@ for (const kind of ['prometheus', 'victoria-metrics'] as ReceiverKind[]) {
       sameValues(kind, (await get('rw_size_bytes_sum')).values, [5050, 5050], 'rw_size_bytes_sum');
     });
 
+    // VictoriaMetrics accepts out-of-order samples: Prometheus is the one that refuses them
+    if (kind === 'prometheus') it('a sample the receiver refuses (out of order) is counted failed, not retried', async () => {
+      assert.ok(receiver !== undefined);
+      const reg = new Registry();
+      const metrics = new Registry();
+      reg.counter('rw_requests_total', { method: 'GET' }).increment(1);
+      const errors: Error[] = [];
+      // older than what the first test stored for this series
+      const w = new RemoteWriter({ url: receiver.writeUrl, source: reg, metrics, externalLabels: { site: 'test' }, now: () => Date.now() - 3_000_000, sendMetadata: false, onError: (e) => errors.push(e) });
+      writers.push(w);
+      await w.flush();
+      assert.equal(metric(metrics, REMOTE_WRITE_METRICS.failed), 1);
+      assert.equal(metric(metrics, REMOTE_WRITE_METRICS.retried), 0);
+      assert.match(errors[0]?.message ?? '', /HTTP 400: .*out of (order|bounds)/);
+    });
+
     it('an outage loses nothing within the buffer and counts what it drops beyond it', async () => {
       assert.ok(receiver !== undefined);
       const reg = new Registry();
@@ -103,10 +126,7 @@ for (const kind of ['prometheus', 'victoria-metrics'] as ReceiverKind[]) {
         await w.snapshot();
       }
       assert.equal(w.pending, 40, '10 in flight and 30 queued');
-      const dropped = metrics.family(REMOTE_WRITE_METRICS.dropped);
-      let droppedTotal = 0;
-      dropped?.forEachSeries((s) => (droppedTotal += s.kind === 'counter' ? s.value : 0));
-      assert.equal(droppedTotal, 10, 'the oldest queued snapshot was dropped and counted');
+      assert.equal(metric(metrics, REMOTE_WRITE_METRICS.dropped), 10, 'the oldest queued snapshot was dropped and counted');
       await receiver.start();
       k = 5; // flush's snapshot is then no newer than the last: not queued again
       await w.flush();
@@ -117,8 +137,7 @@ for (const kind of ['prometheus', 'victoria-metrics'] as ReceiverKind[]) {
         assert.deepEqual(r.values, [1, 3, 4, 5], `series ${r.metric.i}`);
         assert.deepEqual(r.timestamps, [1, 3, 4, 5].map((n) => base + n * 1000));
       }
-      let retried = 0;
-      metrics.family(REMOTE_WRITE_METRICS.retried)?.forEachSeries((s) => (retried += s.kind === 'counter' ? s.value : 0));
+      const retried = metric(metrics, REMOTE_WRITE_METRICS.retried);
       assert.ok(retried >= 10, `the in-flight batch was retried (${retried})`);
     });
   });
