@@ -27,12 +27,15 @@ import type { DockerEventsFollower } from '../collectors/docker/events.js';
 import { hostname } from 'node:os';
 import type { Broadcaster } from '../notify/index.js';
 import { openBroadcaster } from '../notify/index.js';
-import { redactArgv } from '../json/index.js';
+import { isSecretFlag, redactArgv } from '../json/index.js';
 import type { NotifyConfig } from './notify.js';
 import { redactNotifyArgv } from './notify.js';
 import { NOTIFY_HTTP_BASE, createNotifyApi } from './notify-api.js';
 import type { Publish } from './notify-sources.js';
 import { backendEvent, containerEvent, publisher } from './notify-sources.js';
+import type { RemoteWriteConfig } from './remote-write.js';
+import { REMOTE_WRITE_SECRET_FLAGS, remoteWriters } from './remote-write.js';
+import type { RemoteWriter } from '../remote-write/index.js';
 
 /** Settings of a running agent (what the command line turns into). */
 export interface AgentConfig {
@@ -73,6 +76,8 @@ export interface AgentConfig {
   version?: string;
   /** Deliver notifications (`--notify`): the agent's own events and POST /notify/v1/events. */
   notify?: NotifyConfig;
+  /** Push every series to these remote-write receivers (`--remote-write`). */
+  remoteWrite?: RemoteWriteConfig[];
 }
 
 /** A running agent. */
@@ -90,6 +95,8 @@ export interface Agent {
   readonly reporter: Reporter | null;
   /** The notification broadcaster, with `--notify`. */
   readonly notifier: Broadcaster | null;
+  /** The remote writers, one per `--remote-write` URL. */
+  readonly remoteWriters: readonly RemoteWriter[];
   /** Stops everything (the proxy first: it stops accepting and drains). */
   close(): Promise<void>;
 }
@@ -123,6 +130,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   });
   // built (TLS and options checked) before anything starts, so a bad option leaves nothing behind
   const server = new HttpServer({ host, port, tls, auth: config.auth, maxConcurrent: config.maxConcurrent, metrics: registry, onError: (err) => log(`meterkit: request failed: ${String(err)}`) });
+  const writers = remoteWriters(config.remoteWrite ?? [], registry, log);
   const docker = config.docker ? collectDockerMetrics(registry, { url: config.docker.url, naming: config.docker.naming, log }) : null;
   let notifier: Broadcaster | null = null;
   let publish: Publish | null = null;
@@ -132,7 +140,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   let ticker: NodeJS.Timeout | null = null;
   // a --notify spec may hold a secret or a header value: the published command line hides them
   const vars = createJsonHandler(registry, {
-    cmdline: config.notify ? redactNotifyArgv(redactArgv(process.argv)) : undefined,
+    cmdline: config.notify || config.remoteWrite ? redactNotifyArgv(redactArgv(process.argv, (f) => isSecretFlag(f) || REMOTE_WRITE_SECRET_FLAGS.includes(f))) : undefined,
     extra: () => (notifier === null ? {} : { notifications: notifier.vars() }),
   });
   let proxy: Proxy | null = null;
@@ -140,6 +148,8 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   const close = async (): Promise<void> => {
     // first: the last heartbeat goes before anything else stops; the monitor stops judging
     await monitoring?.close();
+    // early: each writer's last snapshot reads every collector before they stop
+    for (const w of writers) await w.close();
     // first: stop accepting proxy clients and let open connections finish while /metrics still answers
     await proxy?.close(config.proxy?.drainTimeout ?? 0);
     if (ticker !== null) clearInterval(ticker);
@@ -252,5 +262,10 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   const reporter = monitoring?.reporter ?? null;
   if (reporter !== null) log(`meterkit agent: reporting as ${JSON.stringify(reporter.peer)} to ${config.report?.to ?? ''} every ${reporter.interval} ms (ttl ${reporter.ttl} ms)`);
   monitoring?.startReporting();
-  return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, notifier, close };
+  for (const [i, w] of writers.entries()) {
+    const c = config.remoteWrite?.[i];
+    log(`meterkit agent: remote write to ${c?.url ?? ''} every ${c?.interval ?? 15_000} ms (remote_name "${w.name}")`);
+    w.start();
+  }
+  return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, notifier, remoteWriters: writers, close };
 }
