@@ -7,6 +7,7 @@ import { runDocker } from './docker.js';
 import { runProxy } from './proxy.js';
 import { runMonitor } from './monitor.js';
 import { runNotify } from './notify.js';
+import { runRemoteWrite } from './remote-write.js';
 
 const only = process.argv[2];
 if (only === undefined || only === 'core') await runCore();
@@ -16,5 +17,6 @@ if (only === undefined || only === 'docker') await runDocker();
 if (only === undefined || only === 'proxy') await runProxy();
 if (only === undefined || only === 'monitor') await runMonitor();
 if (only === undefined || only === 'notify') await runNotify();
+if (only === undefined || only === 'remote-write') await runRemoteWrite();
 printReport();
 if (targets.some((t) => !t.pass)) process.exitCode = 1;
