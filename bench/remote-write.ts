@@ -15,7 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { compressSync } from 'snappy';
+import { compress, compressSync } from 'snappy';
 import { compress as snappyjsCompress } from 'snappyjs';
 import { Registry } from '../src/core/registry.js';
 import { ProtoWriter, RemoteWriter, SnapshotReader } from '../src/remote-write/index.js';
@@ -84,6 +84,41 @@ function rate(label: string, refs: SeriesRef[], values: number[], ts: number, co
   return record(S, `${label}, CPU time`, refs.length / ((cpus[2] as number) / 1e9), 'samples/s');
 }
 
+/**
+ * What the writer does: encode on the event loop, compress on libuv's thread pool, the next
+ * batch encoded while the last one compresses (two encoders in turn). Wall time, median of 5.
+ */
+async function pipelined(refs: SeriesRef[], values: number[], ts: number): Promise<number> {
+  const writers = [new ProtoWriter(), new ProtoWriter()];
+  const inFlight: Array<Promise<Buffer> | null> = [null, null];
+  let sink = 0;
+  const round = async (): Promise<number> => {
+    const t0 = process.hrtime.bigint();
+    let k = 0;
+    for (let start = 0; start < refs.length; start += BATCH, k ^= 1) {
+      const prev = inFlight[k];
+      if (prev != null) sink += (await prev).length;
+      const w = writers[k] as ProtoWriter;
+      w.reset();
+      const end = Math.min(refs.length, start + BATCH);
+      for (let i = start; i < end; i++) w.timeSeries((refs[i] as SeriesRef).labels, values[i] as number, ts);
+      inFlight[k] = compress(w.bytes());
+    }
+    for (let j = 0; j < 2; j++) {
+      const p = inFlight[j];
+      if (p != null) sink += (await p).length;
+      inFlight[j] = null;
+    }
+    return Number(process.hrtime.bigint() - t0);
+  };
+  await round();
+  const walls: number[] = [];
+  for (let r = 0; r < 5; r++) walls.push(await round());
+  walls.sort((a, b) => a - b);
+  if (sink === 0) throw new Error('nothing compressed');
+  return record(S, 'encode + snappy on the thread pool, pipelined (as the writer), wall time', refs.length / ((walls[2] as number) / 1e9), 'samples/s');
+}
+
 /** A receiver in its own process: answers 204 to every POST. */
 async function startReceiver(): Promise<{ url: string; stop: () => void }> {
   const code = `const s=require('http').createServer((q,r)=>{q.resume();q.on('end',()=>{r.writeHead(204);r.end()})});s.listen(0,'127.0.0.1',()=>console.log(s.address().port))`;
@@ -132,7 +167,9 @@ export async function runRemoteWrite(): Promise<void> {
   const napi = rate('encode + snappy (napi-rs `snappy`)', refs, values, ts, (b) => compressSync(b));
   const js = rate('encode + snappyjs (pure JS)', refs, values, ts, (b) => snappyjsCompress(b));
   record(S, 'snappy (napi) ÷ snappyjs', napi / js, '×');
-  target('remote write encode + compress', '≥ 2M samples/s', `${(napi / 1e6).toFixed(2)} M samples/s`, napi >= 2e6);
+  target('remote write encode + compress (CPU time, one thread)', '≥ 2M samples/s', `${(napi / 1e6).toFixed(2)} M samples/s`, napi >= 2e6);
+  const piped = await pipelined(refs, values, ts);
+  target('remote write encode + compress (pipelined as the writer, wall time)', '≥ 2M samples/s', `${(piped / 1e6).toFixed(2)} M samples/s`, piped >= 2e6);
   await cpuPerCycle(reg);
   // Prometheus's queue_config defaults (2.4x), for context
   for (const [name, v, unit] of [['Prometheus default max_samples_per_send', 2000, 'samples'], ['Prometheus default capacity (per shard)', 10_000, 'samples'], ['Prometheus default max_shards', 50, 'shards'], ['Prometheus default min_backoff', 30, 'ms'], ['Prometheus default max_backoff', 5000, 'ms'], ['Prometheus default batch_send_deadline', 5000, 'ms']] as const) {

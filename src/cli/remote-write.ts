@@ -4,40 +4,18 @@
  * too), and the writers the agent runs.
  */
 import type { Registry } from '../core/registry.js';
-import type { AuthOptions } from '../http/auth.js';
-import type { ClientTls } from '../remote-write/index.js';
+import type { ClientTls, RemoteWriteOptions } from '../remote-write/index.js';
 import { RemoteWriter, checkUrl, resolveOptions } from '../remote-write/index.js';
 import { authFrom, readSecret } from './secrets.js';
 import { UsageError, asUsage, durationFlag, wholeFlag } from './usage.js';
 
 /**
- * One receiver. Field names are the library's option names (RemoteWriteOptions); a config
- * file's `remote_write` entries take the same keys. Durations in ms.
+ * One receiver: the library's options (RemoteWriteOptions) without what the agent supplies
+ * itself (source, metrics, onError, now). A config file's `remote_write` entries take the same
+ * keys; the flags map to them as the README's table says (`--remote-write-buffer` is
+ * `maxPendingSamples`, …). Durations in ms.
  */
-export interface RemoteWriteConfig {
-  /** The receiver's write URL (`--remote-write`). */
-  url: string;
-  /** `remote_name` of the writer's metrics. Default: a hash of the URL. */
-  name?: string;
-  /** ms between snapshots (`--remote-write-interval`). Default 15 000. */
-  interval?: number;
-  /** Labels added to every series (`--remote-write-label name=value`). */
-  externalLabels?: Record<string, string>;
-  /** Extra request headers (`--remote-write-header "Name: value"`). */
-  headers?: Record<string, string>;
-  /** Bearer token or basic credentials (`--remote-write-bearer-token`, `--remote-write-basic-auth`). */
-  auth?: AuthOptions;
-  /** TLS (`--remote-write-ca`, `--remote-write-cert`, `--remote-write-key`, `--remote-write-insecure-skip-verify`): PEM contents. */
-  tls?: ClientTls;
-  /** ms one request may take (`--remote-write-timeout`). Default 30 000. */
-  timeout?: number;
-  /** Parallel senders (`--remote-write-shards`). Default 1. */
-  shards?: number;
-  /** Samples per request (`--remote-write-max-samples-per-send`). Default 2000. */
-  maxSamplesPerSend?: number;
-  /** Samples buffered while the receiver is away (`--remote-write-buffer`). Default 1 000 000. */
-  maxPendingSamples?: number;
-}
+export type RemoteWriteConfig = Omit<RemoteWriteOptions, 'url' | 'source' | 'metrics' | 'onError' | 'now'> & { url: string };
 
 /** parseArgs options of the remote-write flags. */
 export const REMOTE_WRITE_OPTIONS = {

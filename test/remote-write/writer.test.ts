@@ -153,8 +153,10 @@ describe('RemoteWriter', () => {
     const source = new Registry();
     const bad: Array<[Partial<RemoteWriteOptions>, RegExp]> = [
       [{ url: 'ftp://x/' }, /http: or https:/],
-      [{ url: 'not a url' }, /absolute/],
+      [{ url: 'not a url' }, /"not a url".*absolute/],
+      [{ url: 'http://u:s3cret@[bad' }, /^(?!.*s3cret).*not shown/],
       [{ url: 'http://user:pw@x/' }, /credentials not shown/],
+      [{ url: 'ftp://user:pw@x/' }, /^(?!.*pw@).*credentials not shown/],
       [{ headers: { 'Content-Type': 'text/plain' } }, /cannot be set/],
       [{ headers: { 'X-A': 'a\nb' } }, /control characters/],
       [{ shards: 0 }, /shards/],
@@ -162,7 +164,7 @@ describe('RemoteWriter', () => {
       [{ externalLabels: { __name__: 'x' } }, /label name/],
       [{ interval: 0 }, /interval/],
     ];
-    for (const [o, re] of bad) assert.throws(() => new RemoteWriter({ url: 'http://127.0.0.1:1/api/v1/write', source, ...o }), re, JSON.stringify(o));
+    for (const [o, re] of bad) assert.throws(() => new RemoteWriter({ url: 'http://127.0.0.1:1/api/v1/write', source, ...o }), (e: unknown) => e instanceof Error && re.test(e.message), JSON.stringify(o));
     const w = new RemoteWriter({ url: 'http://127.0.0.1:1/api/v1/write', source }); // never started: nothing to close
     assert.match(w.name, /^[0-9a-f]{6}$/);
   });
