@@ -100,7 +100,8 @@ export function checkUrl(url: string | URL): URL {
     const text = String(url);
     // a URL that does not parse may still carry a password: then it is not shown
     const shown = text.includes('@') ? '(not shown: it holds an "@", perhaps credentials)' : describeValue(text);
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid remote write URL ${shown}: it must be an absolute http: or https: URL`);
+    // (the parser's error quotes its input: it is the cause only when the input may be shown)
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid remote write URL ${shown}: it must be an absolute http: or https: URL`, text.includes('@') ? undefined : { cause: err });
   }
   if (u.username !== '' || u.password !== '') fail('invalid remote write URL (credentials not shown): give credentials with the auth option (--remote-write-basic-auth), not in the URL');
   if (u.protocol !== 'http:' && u.protocol !== 'https:') fail(`invalid remote write URL ${describeValue(u.href)}: it must be an http: or https: URL`);
