@@ -130,7 +130,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   });
   // built (TLS and options checked) before anything starts, so a bad option leaves nothing behind
   const server = new HttpServer({ host, port, tls, auth: config.auth, maxConcurrent: config.maxConcurrent, metrics: registry, onError: (err) => log(`meterkit: request failed: ${String(err)}`) });
-  const writers = remoteWriters(config.remoteWrite ?? [], registry, log);
+  const writers = await remoteWriters(config.remoteWrite ?? [], registry, log);
   const docker = config.docker ? collectDockerMetrics(registry, { url: config.docker.url, naming: config.docker.naming, log }) : null;
   let notifier: Broadcaster | null = null;
   let publish: Publish | null = null;

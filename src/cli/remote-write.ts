@@ -5,7 +5,8 @@
  */
 import type { Registry } from '../core/registry.js';
 import type { ClientTls, RemoteWriteOptions } from '../remote-write/index.js';
-import { RemoteWriter, checkUrl, resolveOptions } from '../remote-write/index.js';
+import type { RemoteWriter } from '../remote-write/index.js';
+import { checkUrl, resolveOptions } from '../remote-write/options.js';
 import { authFrom, readSecret } from './secrets.js';
 import { UsageError, asUsage, durationFlag, wholeFlag } from './usage.js';
 
@@ -133,7 +134,13 @@ export function parseRemoteWriteFlags(v: Values, env: NodeJS.ProcessEnv, readPem
   return configs;
 }
 
-/** The writers of an agent: built (options checked) before anything starts. */
-export function remoteWriters(configs: readonly RemoteWriteConfig[], registry: Registry, log: (line: string) => void): RemoteWriter[] {
+/**
+ * The writers of an agent: built (options checked) before anything starts. The sender is
+ * loaded only when a receiver is configured: it brings the native snappy binding, and an
+ * agent that pushes nothing must start even where that binding cannot load.
+ */
+export async function remoteWriters(configs: readonly RemoteWriteConfig[], registry: Registry, log: (line: string) => void): Promise<RemoteWriter[]> {
+  if (configs.length === 0) return [];
+  const { RemoteWriter } = await import('../remote-write/index.js');
   return configs.map((c) => new RemoteWriter({ ...c, source: registry, metrics: registry, onError: (err) => log(`meterkit remote write: ${err.message}`) }));
 }

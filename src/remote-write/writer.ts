@@ -17,9 +17,10 @@
  * `Retry-After` (at most {@link MAX_RETRY_AFTER}). Any other status is final: the batch is
  * counted in `samples_failed_total` and the shard goes on.
  *
- * Encoding: remote write 1.0 (proto.ts), snappy block format (the `snappy` package, napi-rs:
- * about 15× the pure-JS `snappyjs` in bench/remote-write.ts), compressed on libuv's thread pool
- * so the event loop only encodes; the protocol's headers.
+ * Encoding: remote write 1.0 (proto.ts), snappy block format, the protocol's headers. The
+ * `snappy` package (napi-rs) compresses about as fast as the pure-JS `snappyjs` on one thread
+ * (bench/remote-write.ts), but it can do it on libuv's thread pool: the event loop only
+ * encodes, and compressing, the larger half of the cost, runs beside it.
  */
 import { compress } from 'snappy';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
