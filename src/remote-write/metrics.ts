@@ -2,6 +2,7 @@
  * The writer's own metrics: Prometheus's `prometheus_remote_storage_*` set (queue_manager.go)
  * under `meterkit_remote_write_`, same suffixes, kinds, help and `remote_name`/`url` labels.
  */
+import { ErrorCode, MeterkitError } from '../core/errors.js';
 import type { Counter, Gauge, Histogram } from '../core/handles.js';
 import type { NameMatcher } from '../core/matcher.js';
 import type { MetricRow, Recorder } from '../core/recorder.js';
@@ -64,7 +65,13 @@ export class RemoteWriteMetrics {
   constructor(target: RemoteWriteMetricsTarget, remoteName: string, url: string, shape: { shards: number; capacity: number; maxSamplesPerSend: number }) {
     describeRows(target, ROWS);
     target.describeHistogram(M.duration, Unit.Seconds, 'Duration of send calls to the remote storage.');
-    target.setHistogramOptions?.(M.duration, { buckets: DURATION_BUCKETS });
+    try {
+      target.setHistogramOptions?.(M.duration, { buckets: DURATION_BUCKETS });
+    } catch (err) {
+      // a writer before this one (the agent runs one per receiver, on one registry) has set
+      // these same buckets and recorded already: nothing to change
+      if (!(err instanceof MeterkitError && err.code === ErrorCode.ConfigTooLate)) throw err;
+    }
     const l = { remote_name: remoteName, url };
     this.samples = target.registerCounter(M.samples, l);
     this.failed = target.registerCounter(M.failed, l);

@@ -4,7 +4,8 @@
  * and answers as a test scripts it: a status with headers, or a reset connection.
  */
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
@@ -42,12 +43,12 @@ export interface WriteReceiver {
   close(): Promise<void>;
 }
 
-/** Starts a receiver on 127.0.0.1, port 0. */
-export async function startWriteReceiver(): Promise<WriteReceiver> {
+/** Starts a receiver on 127.0.0.1, port 0 (HTTPS with `tls`: PEM certificate and key). */
+export async function startWriteReceiver(tls?: { cert: Buffer; key: Buffer }): Promise<WriteReceiver> {
   let queue: WriteAnswer[] = [];
   let fallback: WriteAnswer = { status: 204 };
   const requests: WriteReceived[] = [];
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -60,11 +61,12 @@ export async function startWriteReceiver(): Promise<WriteReceiver> {
       res.writeHead(a.status, a.headers ?? {});
       res.end(a.body ?? '');
     });
-  });
+  };
+  const server: Server = tls === undefined ? createServer(handler) : createHttpsServer(tls, handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/api/v1/write`,
+    url: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}/api/v1/write`,
     requests,
     script: (answers, fb) => {
       queue = [...answers];

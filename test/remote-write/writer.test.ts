@@ -1,5 +1,8 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { needs, requireTools, run, tempDir } from '../helpers/tools.js';
 import { Registry, Unit } from '../../src/index.js';
 import { REMOTE_WRITE_METRICS, RemoteWriter, USER_AGENT } from '../../src/remote-write/index.js';
 import type { RemoteWriteOptions } from '../../src/remote-write/index.js';
@@ -147,6 +150,49 @@ describe('RemoteWriter', () => {
     await w.close();
     const values = rx.accepted().map((s) => s.value);
     assert.equal(values.at(-1), 2);
+  });
+
+  it('speaks TLS: trusts the CA it is given, refuses an unknown certificate, or skips the check when told', needs('openssl'), async () => {
+    requireTools('openssl');
+    const tmp = tempDir('rw-tls');
+    try {
+      const [cert, key] = [join(tmp.dir, 'cert.pem'), join(tmp.dir, 'key.pem')];
+      await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+      const pem = { cert: readFileSync(cert), key: readFileSync(key) };
+      const rx = await startWriteReceiver(pem);
+      receivers.push(rx);
+      const reg = new Registry();
+      reg.counter('c_total').increment();
+      const base = { url: rx.url, source: reg, metrics: new Registry(), sendMetadata: false, minBackoff: 5, maxBackoff: 20, now: () => 1_700_000_000_000 };
+      const trusted = new RemoteWriter({ ...base, tls: { ca: pem.cert } });
+      await trusted.flush();
+      await trusted.close();
+      assert.equal(rx.accepted().length, 1);
+      const errors: Error[] = [];
+      const metrics = new Registry();
+      const unknown = new RemoteWriter({ ...base, metrics, flushDeadline: 100, onError: (e) => errors.push(e) });
+      await unknown.close();
+      assert.match(errors[0]?.message ?? '', /certificate/);
+      assert.equal(metric(metrics, REMOTE_WRITE_METRICS.dropped), 1, 'given up at close, counted');
+      const skipping = new RemoteWriter({ ...base, tls: { insecureSkipVerify: true } });
+      await skipping.flush();
+      await skipping.close();
+      assert.equal(rx.accepted().length, 2);
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it('two writers share one metrics registry (the agent runs one per --remote-write URL)', async () => {
+    const a = await setup({ sendMetadata: false });
+    a.reg.counter('c_total').increment();
+    await a.w.flush();
+    const b = new RemoteWriter({ url: a.rx.url, source: a.reg, metrics: a.metrics, name: 'second', sendMetadata: false });
+    writers.push(b);
+    await b.flush();
+    const names = new Set<string>();
+    a.metrics.family(REMOTE_WRITE_METRICS.samples)?.forEachSeries((_s, values) => names.add(values.join()));
+    assert.equal(names.size, 2, 'one series per writer');
   });
 
   it('checks its options', () => {
