@@ -9,6 +9,7 @@ import { runMonitor } from './monitor.js';
 import { runNotify } from './notify.js';
 import { runPromClient } from './prom-client.js';
 import { runCluster } from './cluster.js';
+import { runRemoteWrite } from './remote-write.js';
 
 const only = process.argv[2];
 if (only === undefined || only === 'core') await runCore();
@@ -20,5 +21,6 @@ if (only === undefined || only === 'monitor') await runMonitor();
 if (only === undefined || only === 'notify') await runNotify();
 if (only === undefined || only === 'prom-client') await runPromClient();
 if (only === undefined || only === 'cluster') await runCluster();
+if (only === undefined || only === 'remote-write') await runRemoteWrite();
 printReport();
 if (targets.some((t) => !t.pass)) process.exitCode = 1;

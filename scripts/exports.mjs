@@ -22,6 +22,7 @@ export const SUBPATHS = {
   './notify': 'notify',
   './cluster': 'cluster',
   './prom-client': 'prom-client',
+  './remote-write': 'remote-write',
 };
 
 /** The `exports` entry of one subpath. */

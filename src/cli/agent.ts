@@ -27,7 +27,7 @@ import type { DockerEventsFollower } from '../collectors/docker/events.js';
 import { hostname } from 'node:os';
 import type { Broadcaster } from '../notify/index.js';
 import { openBroadcaster } from '../notify/index.js';
-import { redactArgv } from '../json/index.js';
+import { isSecretFlag, redactArgv } from '../json/index.js';
 import type { NotifyConfig } from './notify.js';
 import { redactNotifyArgv } from './notify.js';
 import { NOTIFY_HTTP_BASE, createNotifyApi } from './notify-api.js';
@@ -35,6 +35,9 @@ import type { Publish } from './notify-sources.js';
 import { backendEvent, containerEvent, publisher } from './notify-sources.js';
 import type { ClusterConfig, ClusterPrimary } from './cluster.js';
 import { startClusterPrimary } from './cluster.js';
+import type { RemoteWriteConfig } from './remote-write.js';
+import { REMOTE_WRITE_SECRET_FLAGS, remoteWriters } from './remote-write.js';
+import type { RemoteWriter } from '../remote-write/index.js';
 
 /** Settings of a running agent (what the command line turns into). */
 export interface AgentConfig {
@@ -77,6 +80,8 @@ export interface AgentConfig {
   notify?: NotifyConfig;
   /** Be a node:cluster primary (`--cluster`): fork workers and serve the merge of their metrics. */
   cluster?: ClusterConfig;
+  /** Push every series to these remote-write receivers (`--remote-write`). */
+  remoteWrite?: RemoteWriteConfig[];
 }
 
 /** A running agent. */
@@ -96,6 +101,8 @@ export interface Agent {
   readonly notifier: Broadcaster | null;
   /** The forked workers and their aggregator, with `--cluster`. */
   readonly cluster: ClusterPrimary | null;
+  /** The remote writers, one per `--remote-write` URL. */
+  readonly remoteWriters: readonly RemoteWriter[];
   /** Stops everything (the proxy first: it stops accepting and drains). */
   close(): Promise<void>;
 }
@@ -129,6 +136,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   });
   // built (TLS and options checked) before anything starts, so a bad option leaves nothing behind
   const server = new HttpServer({ host, port, tls, auth: config.auth, maxConcurrent: config.maxConcurrent, metrics: registry, onError: (err) => log(`meterkit: request failed: ${String(err)}`) });
+  const writers = await remoteWriters(config.remoteWrite ?? [], registry, log);
   const docker = config.docker ? collectDockerMetrics(registry, { url: config.docker.url, naming: config.docker.naming, log }) : null;
   let notifier: Broadcaster | null = null;
   let publish: Publish | null = null;
@@ -138,7 +146,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   let ticker: NodeJS.Timeout | null = null;
   // a --notify spec may hold a secret or a header value: the published command line hides them
   const vars = createJsonHandler(registry, {
-    cmdline: config.notify ? redactNotifyArgv(redactArgv(process.argv)) : undefined,
+    cmdline: config.notify || config.remoteWrite ? redactNotifyArgv(redactArgv(process.argv, (f) => isSecretFlag(f) || REMOTE_WRITE_SECRET_FLAGS.includes(f))) : undefined,
     extra: () => (notifier === null ? {} : { notifications: notifier.vars() }),
   });
   let proxy: Proxy | null = null;
@@ -147,6 +155,8 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   const close = async (): Promise<void> => {
     // first: the last heartbeat goes before anything else stops; the monitor stops judging
     await monitoring?.close();
+    // early: each writer's last snapshot reads every collector before they stop
+    for (const w of writers) await w.close();
     // first: stop accepting proxy clients and let open connections finish while /metrics still answers
     await proxy?.close(config.proxy?.drainTimeout ?? 0);
     if (ticker !== null) clearInterval(ticker);
@@ -262,5 +272,10 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   if (reporter !== null) log(`meterkit agent: reporting as ${JSON.stringify(reporter.peer)} to ${config.report?.to ?? ''} every ${reporter.interval} ms (ttl ${reporter.ttl} ms)`);
   if (primary !== null) log(`meterkit agent: cluster primary of ${config.cluster?.workers ?? 0} workers running ${config.cluster?.file ?? ''}; /metrics merges their metrics`);
   monitoring?.startReporting();
-  return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, notifier, cluster: primary, close };
+  for (const [i, w] of writers.entries()) {
+    const c = config.remoteWrite?.[i];
+    log(`meterkit agent: remote write to ${c?.url ?? ''} every ${c?.interval ?? 15_000} ms (remote_name "${w.name}")`);
+    w.start();
+  }
+  return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, notifier, remoteWriters: writers, cluster: primary, close };
 }

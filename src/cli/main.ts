@@ -20,6 +20,7 @@ import { CONNECT_TIMEOUT_MS, RETRY_MS, formatInterval } from '../observer/client
 import { dockerCommand, normalizeDockerFlag, parseNaming } from './docker.js';
 import { parseHostPort } from '../core/address.js';
 import { AUTH_OPTIONS, readAuthFlags } from './secrets.js';
+import { REMOTE_WRITE_HELP, REMOTE_WRITE_OPTIONS, parseRemoteWriteFlags } from './remote-write.js';
 import { UsageError, asUsage, durationFlag, wholeFlag } from './usage.js';
 
 const HELP = `meterkit — metrics toolkit and agent for Node.js
@@ -84,6 +85,7 @@ Options:
 
 ${MONITOR_HELP}
 ${NOTIFY_HELP}
+${REMOTE_WRITE_HELP}
 ${PROXY_HELP}
 ${CLUSTER_HELP}`;
 
@@ -169,6 +171,7 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
         ...CLUSTER_OPTIONS,
         ...MONITOR_OPTIONS,
         ...NOTIFY_OPTIONS,
+        ...REMOTE_WRITE_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -216,6 +219,8 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   if (clusterConfig !== undefined) config.cluster = clusterConfig;
   const notify = parseNotifyFlags(values, env);
   if (notify !== undefined) config.notify = notify;
+  const remoteWrite = parseRemoteWriteFlags(values, env, readPem);
+  if (remoteWrite !== undefined) config.remoteWrite = remoteWrite;
   return config;
 }
 

@@ -64,6 +64,7 @@ export const ErrorCode = Object.freeze({
   NotifyQueue: 'ERR_METERKIT_NOTIFY_QUEUE',
   InvalidQuantiles: 'ERR_METERKIT_INVALID_QUANTILES',
   ClusterSnapshot: 'ERR_METERKIT_CLUSTER_SNAPSHOT',
+  RemoteWrite: 'ERR_METERKIT_REMOTE_WRITE',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

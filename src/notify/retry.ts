@@ -16,7 +16,6 @@
  * do not retry in step. A `Retry-After` on a 429 or 503 replaces the computed wait, capped at
  * `maxBackoff` too: a receiver's word must not park an endpoint for weeks.
  */
-import { MAX_TIMER_MS } from '../core/options.js';
 
 /** What the sender does with an attempt's outcome. */
 export type Verdict = 'success' | 'retry' | 'dead';
@@ -47,19 +46,7 @@ export function backoffDelay(p: BackoffPolicy, consecutive: number, random: () =
   return Math.round(cap / 2 + random() * (cap / 2));
 }
 
-/**
- * A `Retry-After` value as a wait in ms: delay-seconds (`120`) or an HTTP-date
- * (`Wed, 21 Oct 2015 07:28:00 GMT`, relative to `now`). `undefined` when absent or unreadable;
- * capped at the longest timer.
- */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  const v = value.trim();
-  if (/^[0-9]+$/.test(v)) return Math.min(Number(v) * 1000, MAX_TIMER_MS);
-  const at = Date.parse(v);
-  if (Number.isNaN(at) || !/[A-Za-z]/.test(v)) return undefined;
-  return Math.min(Math.max(0, at - now), MAX_TIMER_MS);
-}
+export { parseRetryAfter } from '../core/retry-after.js';
 
 /**
  * The wait before the next attempt: the receiver's `Retry-After` (in ms, see

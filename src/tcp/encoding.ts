@@ -7,6 +7,7 @@
  * order (name, timestamp, labels, operation), proto3 defaults left out, oneof members always
  * written.
  */
+import { varintSize, writeVarint } from '../core/varint.js';
 
 /** Event field tags (field number << 3 | wire type). */
 export const TAG = Object.freeze({
@@ -29,25 +30,7 @@ export const TAG = Object.freeze({
 /** MetricType enum values. */
 export const METRIC_TYPE = Object.freeze({ counter: 0, gauge: 1, histogram: 2 });
 
-/** Bytes a varint of `v` (a whole number 0 ≤ v < 2^53) takes. */
-export function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-/** Writes `v` (0 ≤ v < 2^53) as a varint at `pos`; returns the position after it. */
-export function writeVarint(buf: Uint8Array, pos: number, v: number): number {
-  while (v >= 128) {
-    buf[pos++] = (v & 127) | 128;
-    v = v < 0x80000000 ? v >>> 7 : Math.floor(v / 128);
-  }
-  buf[pos++] = v;
-  return pos;
-}
+export { varintSize, writeVarint };
 
 function field(tag: number, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(1 + varintSize(payload.length) + payload.length);

@@ -30,6 +30,7 @@ const checks: Record<string, () => boolean> = {
   openssl: () => onPath('openssl') !== undefined,
   tmux: () => onPath('tmux') !== undefined,
   'nats-server': () => onPath('nats-server') !== undefined,
+  'victoria-metrics': () => onPath('victoria-metrics') !== undefined,
   podman: () => onPath('podman') !== undefined && onPath('runc') !== undefined && onPath('busybox') !== undefined,
 };
 

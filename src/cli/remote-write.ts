@@ -1,0 +1,146 @@
+/**
+ * Remote write on `meterkit agent`: the `--remote-write*` flags, the config they turn into
+ * (one {@link RemoteWriteConfig} per receiver: what a config file's `remote_write` list holds
+ * too), and the writers the agent runs.
+ */
+import type { Registry } from '../core/registry.js';
+import type { ClientTls, RemoteWriteOptions } from '../remote-write/index.js';
+import type { RemoteWriter } from '../remote-write/index.js';
+import { checkUrl, resolveOptions } from '../remote-write/options.js';
+import { authFrom, readSecret } from './secrets.js';
+import { UsageError, asUsage, durationFlag, wholeFlag } from './usage.js';
+
+/**
+ * One receiver: the library's options (RemoteWriteOptions) without what the agent supplies
+ * itself (source, metrics, onError, now). A config file's `remote_write` entries take the same
+ * keys; the flags map to them as the README's table says (`--remote-write-buffer` is
+ * `maxPendingSamples`, …). Durations in ms.
+ */
+export type RemoteWriteConfig = Omit<RemoteWriteOptions, 'url' | 'source' | 'metrics' | 'onError' | 'now'> & { url: string };
+
+/** parseArgs options of the remote-write flags. */
+export const REMOTE_WRITE_OPTIONS = {
+  'remote-write': { type: 'string', multiple: true },
+  'remote-write-interval': { type: 'string' },
+  'remote-write-label': { type: 'string', multiple: true },
+  'remote-write-header': { type: 'string', multiple: true },
+  'remote-write-bearer-token': { type: 'string' },
+  'remote-write-bearer-token-file': { type: 'string' },
+  'remote-write-basic-auth': { type: 'string' },
+  'remote-write-basic-auth-file': { type: 'string' },
+  'remote-write-ca': { type: 'string' },
+  'remote-write-cert': { type: 'string' },
+  'remote-write-key': { type: 'string' },
+  'remote-write-insecure-skip-verify': { type: 'boolean' },
+  'remote-write-timeout': { type: 'string' },
+  'remote-write-shards': { type: 'string' },
+  'remote-write-max-samples-per-send': { type: 'string' },
+  'remote-write-buffer': { type: 'string' },
+} as const;
+
+/** The help lines of the remote-write flags. */
+export const REMOTE_WRITE_HELP = `Remote write (push every series to Prometheus, VictoriaMetrics, Mimir, Thanos…):
+  --remote-write <url>      Send a snapshot of every metric to this remote-write URL (e.g.
+                            http://127.0.0.1:9090/api/v1/write); repeat for more receivers.
+                            The flags below apply to every --remote-write URL
+  --remote-write-interval <d>  Time between snapshots (default 15s; 500ms, 10s, 1m…)
+  --remote-write-label <name=value>  Add this label to every series (repeatable)
+  --remote-write-header <"Name: value">  Add this request header (repeatable)
+  --remote-write-bearer-token <t>  Send "Authorization: Bearer <t>" (or set
+  --remote-write-bearer-token-file <path>  METERKIT_REMOTE_WRITE_BEARER_TOKEN)
+  --remote-write-basic-auth <user:pass>  Send basic auth (or set
+  --remote-write-basic-auth-file <path>  METERKIT_REMOTE_WRITE_BASIC_AUTH)
+  --remote-write-ca <file>  PEM CA certificates to trust for an https: URL
+  --remote-write-cert <file>  PEM client certificate (with --remote-write-key)
+  --remote-write-key <file>   Its PEM private key
+  --remote-write-insecure-skip-verify  Accept any server certificate (tests only)
+  --remote-write-timeout <d>  Time one request may take (default 30s)
+  --remote-write-shards <n>   Parallel senders (default 1)
+  --remote-write-max-samples-per-send <n>  Samples per request (default 2000)
+  --remote-write-buffer <n>   Samples buffered while a receiver is away; beyond it the
+                            oldest are dropped and counted (default 1000000)
+`;
+
+/**
+ * Flags whose values /debug/vars must not publish, beyond those the default rule catches
+ * (`--remote-write-bearer-token` has "token" in its name): basic credentials, and headers
+ * (an API key travels in one as often as a tenant name).
+ */
+export const REMOTE_WRITE_SECRET_FLAGS: readonly string[] = Object.freeze(['--remote-write-basic-auth', '--remote-write-header']);
+
+type Values = { [K in keyof typeof REMOTE_WRITE_OPTIONS]?: (typeof REMOTE_WRITE_OPTIONS)[K] extends { multiple: true } ? string[] : (typeof REMOTE_WRITE_OPTIONS)[K] extends { type: 'boolean' } ? boolean : string };
+
+function pairs(flag: string, list: string[] | undefined, sep: string, split: (s: string) => [string, string] | null): Record<string, string> | undefined {
+  if (list === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const p = split(item);
+    if (p === null) throw new UsageError(`invalid ${flag} ${JSON.stringify(item)}: write it as name${sep}value`);
+    out[p[0]] = p[1];
+  }
+  return out;
+}
+
+/** The remote-write receivers the flags ask for; undefined when there is no `--remote-write`. */
+export function parseRemoteWriteFlags(v: Values, env: NodeJS.ProcessEnv, readPem: (path: string, what: string) => Buffer): RemoteWriteConfig[] | undefined {
+  const urls = v['remote-write'];
+  if (urls === undefined) {
+    const given = (Object.keys(REMOTE_WRITE_OPTIONS) as Array<keyof Values>).find((k) => v[k] !== undefined);
+    if (given !== undefined) throw new UsageError(`--${given} needs --remote-write <url>`);
+    return undefined;
+  }
+  for (const u of urls) asUsage(() => checkUrl(u));
+  const shared: Omit<RemoteWriteConfig, 'url'> = {};
+  const interval = v['remote-write-interval'];
+  if (interval !== undefined) shared.interval = durationFlag('--remote-write-interval', interval);
+  const timeout = v['remote-write-timeout'];
+  if (timeout !== undefined) shared.timeout = durationFlag('--remote-write-timeout', timeout);
+  const shards = v['remote-write-shards'];
+  if (shards !== undefined) shared.shards = wholeFlag('--remote-write-shards', shards, { max: 200 });
+  const per = v['remote-write-max-samples-per-send'];
+  if (per !== undefined) shared.maxSamplesPerSend = wholeFlag('--remote-write-max-samples-per-send', per);
+  const buffer = v['remote-write-buffer'];
+  if (buffer !== undefined) shared.maxPendingSamples = wholeFlag('--remote-write-buffer', buffer);
+  const labels = pairs('--remote-write-label', v['remote-write-label'], '=', (s) => {
+    const i = s.indexOf('=');
+    return i <= 0 ? null : [s.slice(0, i), s.slice(i + 1)];
+  });
+  if (labels !== undefined) shared.externalLabels = labels;
+  const headers = pairs('--remote-write-header', v['remote-write-header'], ': ', (s) => {
+    const i = s.indexOf(':');
+    return i <= 0 ? null : [s.slice(0, i).trim(), s.slice(i + 1).trim()];
+  });
+  if (headers !== undefined) shared.headers = headers;
+  const token = readSecret({ flag: '--remote-write-bearer-token', value: v['remote-write-bearer-token'], fileFlag: '--remote-write-bearer-token-file', file: v['remote-write-bearer-token-file'], envName: 'METERKIT_REMOTE_WRITE_BEARER_TOKEN', env });
+  const basic = readSecret({ flag: '--remote-write-basic-auth', value: v['remote-write-basic-auth'], fileFlag: '--remote-write-basic-auth-file', file: v['remote-write-basic-auth-file'], envName: 'METERKIT_REMOTE_WRITE_BASIC_AUTH', env });
+  if (token !== undefined && basic !== undefined) throw new UsageError('--remote-write-bearer-token and --remote-write-basic-auth contradict each other: give one');
+  const auth = authFrom(token, basic);
+  if (auth !== undefined) shared.auth = auth;
+  const ca = v['remote-write-ca'];
+  const cert = v['remote-write-cert'];
+  const key = v['remote-write-key'];
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--remote-write-cert and --remote-write-key go together: give both or neither');
+  const tls: ClientTls = {};
+  if (ca !== undefined) tls.ca = readPem(ca, 'remote write CA');
+  if (cert !== undefined && key !== undefined) {
+    tls.cert = readPem(cert, 'remote write client certificate');
+    tls.key = readPem(key, 'remote write client key');
+  }
+  if (v['remote-write-insecure-skip-verify'] === true) tls.insecureSkipVerify = true;
+  if (Object.keys(tls).length > 0) shared.tls = tls;
+  const configs = urls.map((url) => ({ url, ...shared }));
+  // every option checked now, so a bad one is a usage error (exit 2) before anything starts
+  for (const c of configs) asUsage(() => resolveOptions({ ...c, source: { families: () => [] } }));
+  return configs;
+}
+
+/**
+ * The writers of an agent: built (options checked) before anything starts. The sender is
+ * loaded only when a receiver is configured: it brings the native snappy binding, and an
+ * agent that pushes nothing must start even where that binding cannot load.
+ */
+export async function remoteWriters(configs: readonly RemoteWriteConfig[], registry: Registry, log: (line: string) => void): Promise<RemoteWriter[]> {
+  if (configs.length === 0) return [];
+  const { RemoteWriter } = await import('../remote-write/index.js');
+  return configs.map((c) => new RemoteWriter({ ...c, source: registry, metrics: registry, onError: (err) => log(`meterkit remote write: ${err.message}`) }));
+}

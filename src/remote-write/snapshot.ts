@@ -1,0 +1,139 @@
+/**
+ * Reads a source of metric families into remote-write samples: the same series a scrape of
+ * the text format (0.0.4) would give, so a series pushed and a series scraped are one series.
+ *
+ * - a counter: `<base>_total` (base: the name without a trailing `_total`);
+ * - a gauge: its name, stamped with its `setAt` time when it has one;
+ * - a histogram: cumulative `<name>_bucket{le}` (with `+Inf`), `<name>_sum`, `<name>_count`;
+ * - a histogram with a quantile sketch and no buckets is a summary:
+ *   `<name>{quantile}`, `<name>_sum`, `<name>_count`.
+ *
+ * Each output series' labels (external labels merged in; the series' own win, as in
+ * Prometheus) are encoded once and cached on the series object, with their hash for sharding.
+ */
+import { counterBase } from '../core/exposed-names.js';
+import type { FamilyView } from '../core/family.js';
+import type { SeriesView } from '../core/series.js';
+import { REPORTED_QUANTILES } from '../core/sketch.js';
+import type { Metadata } from './proto.js';
+import { encodeLabels } from './proto.js';
+
+/** Where the writer reads metrics: a Registry is one. */
+export interface RemoteWriteSource {
+  /** The live metric families. */
+  families(): Iterable<FamilyView>;
+  /** Runs scrape-time collectors (a Registry's `collect()`); never rejects. */
+  collect?(): Promise<void>;
+}
+
+/** One output series: its encoded labels and where it goes. */
+export interface SeriesRef {
+  readonly labels: Uint8Array;
+  /** FNV-1a of the labels: picks the shard, so a series always goes through the same one. */
+  readonly hash: number;
+  /**
+   * Timestamp last queued: a sample not newer is not queued (a gauge's unchanged `setAt` time,
+   * two snapshots in one ms), as the receiver would reject it as out of order or duplicate.
+   */
+  last: number;
+}
+
+/** Receives each sample of a snapshot (it applies the `last` rule). */
+export type Emit = (ref: SeriesRef, value: number, timestampMs: number) => void;
+
+function fnv1a(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i] as number;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Series visited between two turns of the event loop, so 100k series never stall it. */
+const SLICE = 5000;
+
+const isSummary = (f: FamilyView): boolean => f.layout !== undefined && f.layout.bounds.length === 0 && f.layout.sketchAccuracy !== null;
+
+/** The metadata Prometheus would record for `f` when scraping it as text 0.0.4. */
+export function metadataOf(f: FamilyView): Metadata {
+  const type = f.kind === 'histogram' ? (isSummary(f) ? 'summary' : 'histogram') : f.kind;
+  const family = f.kind === 'counter' ? `${counterBase(f.name)}_total` : f.name;
+  return { type, family, help: f.description ?? '', unit: f.unit ?? '' };
+}
+
+/** Reads snapshots of a source, caching each series' encoded labels. */
+export class SnapshotReader {
+  private readonly cache = new WeakMap<SeriesView, SeriesRef[]>();
+  private readonly external: ReadonlyArray<readonly [string, string]>;
+
+  constructor(externalLabels: Readonly<Record<string, string>>) {
+    this.external = Object.entries(externalLabels);
+  }
+
+  /** Emits every sample of `source` stamped `now` (ms); resolves with the number of samples read. */
+  async read(source: RemoteWriteSource, now: number, emit: Emit): Promise<number> {
+    let n = 0;
+    for (const f of source.families()) {
+      if (f.seriesCount === 0) continue;
+      const cursor = f.cursor();
+      const visit = (s: SeriesView, values: readonly string[]): void => {
+        n += this.series(f, s, values, now, emit);
+      };
+      while (cursor.next(SLICE, visit)) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return n;
+  }
+
+  private refs(f: FamilyView, s: SeriesView, values: readonly string[]): SeriesRef[] {
+    let refs = this.cache.get(s);
+    if (refs !== undefined) return refs;
+    const names = s.owner.labelNames;
+    const own: Array<[string, string]> = names.map((name, i) => [name, values[i] ?? '']);
+    const base: Array<readonly [string, string]> = [...this.external.filter(([k]) => !names.includes(k)), ...own];
+    const make = (name: string, extra?: readonly [string, string]): SeriesRef => {
+      const labels = encodeLabels([['__name__', name], ...base, ...(extra === undefined ? [] : [extra])]);
+      return { labels, hash: fnv1a(labels), last: -1 };
+    };
+    if (s.kind === 'counter') refs = [make(`${counterBase(f.name)}_total`)];
+    else if (s.kind === 'gauge') refs = [make(f.name)];
+    else {
+      refs = [];
+      // le and quantile values as text 0.0.4 writes them (`0.5`, `1`, `+Inf`)
+      if (isSummary(f)) for (const q of REPORTED_QUANTILES) refs.push(make(f.name, ['quantile', String(q)]));
+      else {
+        for (const b of s.layout.bounds) refs.push(make(`${f.name}_bucket`, ['le', String(b)]));
+        refs.push(make(`${f.name}_bucket`, ['le', '+Inf']));
+      }
+      refs.push(make(`${f.name}_sum`), make(`${f.name}_count`));
+    }
+    this.cache.set(s, refs);
+    return refs;
+  }
+
+  private series(f: FamilyView, s: SeriesView, values: readonly string[], now: number, emit: Emit): number {
+    const refs = this.refs(f, s, values);
+    if (s.kind === 'counter') {
+      emit(refs[0] as SeriesRef, s.value, now);
+      return 1;
+    }
+    if (s.kind === 'gauge') {
+      emit(refs[0] as SeriesRef, s.value, s.timestamp === 0 ? now : Math.round(s.timestamp));
+      return 1;
+    }
+    let i = 0;
+    if (isSummary(f) && s.sketch !== null) {
+      for (const q of REPORTED_QUANTILES) emit(refs[i++] as SeriesRef, s.sketch.quantile(q), now);
+    } else {
+      let cum = 0;
+      const counts = s.bucketCounts;
+      for (let b = 0; b < counts.length; b++) {
+        cum += counts[b] as number;
+        emit(refs[i++] as SeriesRef, cum, now);
+      }
+    }
+    emit(refs[i++] as SeriesRef, s.sum, now);
+    emit(refs[i++] as SeriesRef, s.count, now);
+    return i;
+  }
+}
