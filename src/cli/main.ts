@@ -19,6 +19,9 @@ import { dockerCommand, normalizeDockerFlag, parseNaming } from './docker.js';
 import { parseHostPort } from '../core/address.js';
 import { AUTH_OPTIONS, readAuthFlags } from './secrets.js';
 import { UsageError, asUsage, durationFlag, wholeFlag } from './usage.js';
+import { loadConfigFile } from './config/load.js';
+import { fileToAgent, overrideWithFlags } from './config/to-agent.js';
+import { CONFIG_HELP, configCommand } from './config-command.js';
 
 const HELP = `meterkit — metrics toolkit and agent for Node.js
 
@@ -35,6 +38,8 @@ Commands:
   peers             Show the peers a monitor agent (agent --monitor) watches, and their state
   notify dead-letters   List (or --replay) the notifications the agent gave up on
   webhook-listen [addr] Receive webhook notifications, verify their signatures, print them
+  config check FILE     Check agent config files (every problem as file:line:col: key: message)
+  config example        Print a complete, commented config file
   help [command]    Show help for meterkit or for one command
 
 Options:
@@ -51,6 +56,9 @@ an expvar-style JSON view at /debug/vars and a liveness probe at /healthz (never
 SIGINT or SIGTERM closes everything and exits 0.
 
 Options:
+  --config <file>           Read settings from a YAML file (see "meterkit config example");
+                            flags given too override the file's keys; SIGHUP and
+                            POST /-/reload re-read it
   --listen <host:port>      Where to serve HTTP (default 127.0.0.1:9464; [::1]:9464 for IPv6)
   --auth-token <token>      Require "Authorization: Bearer <token>" (printable ASCII,
                             no spaces); or set METERKIT_AUTH_TOKEN
@@ -146,6 +154,7 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
       strict: true,
       allowPositionals: false,
       options: {
+        config: { type: 'string' },
         listen: { type: 'string' },
         ...AUTH_OPTIONS,
         'tls-cert': { type: 'string' },
@@ -210,7 +219,8 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   if (report !== undefined) config.report = report;
   const notify = parseNotifyFlags(values, env);
   if (notify !== undefined) config.notify = notify;
-  return config;
+  const file = values.config;
+  return file === undefined ? config : overrideWithFlags(fileToAgent(loadConfigFile(file, env), env), config, values);
 }
 
 /** `meterkit proxy` arguments as agent arguments: `--bind` is `--proxy-bind`. */
@@ -267,6 +277,7 @@ export async function main(
       else if (rest[0] === 'proxy') out(PROXY_COMMAND_HELP);
       else if (rest[0] === 'observe') out(OBSERVE_HELP);
       else if (rest[0] === 'docker') out(DOCKER_HELP);
+      else if (rest[0] === 'config') out(CONFIG_HELP);
       else if (rest[0] === 'peers') out(PEERS_HELP);
       else if (rest[0] === 'notify') out(NOTIFY_COMMAND_HELP);
       else if (rest[0] === 'webhook-listen') out(WEBHOOK_LISTEN_HELP);
@@ -287,6 +298,7 @@ export async function main(
       out(help);
       return 0;
     };
+    if (cmd === 'config') return helped(configCommand(rest, out, err), CONFIG_HELP);
     if (cmd === 'docker') return helped(await dockerCommand(rest, out, err), DOCKER_HELP);
     if (cmd === 'peers') return helped(await peersCommand(rest, out, err), PEERS_HELP);
     if (cmd === 'notify') return helped(await notifyCommand(rest, out, err), NOTIFY_COMMAND_HELP);
