@@ -33,6 +33,8 @@ import { redactNotifyArgv } from './notify.js';
 import { NOTIFY_HTTP_BASE, createNotifyApi } from './notify-api.js';
 import type { Publish } from './notify-sources.js';
 import { backendEvent, containerEvent, publisher } from './notify-sources.js';
+import type { ReloadOutcome } from './reload.js';
+import { createReloader, reloadHandler } from './reload.js';
 
 /** Settings of a running agent (what the command line turns into). */
 export interface AgentConfig {
@@ -73,6 +75,11 @@ export interface AgentConfig {
   version?: string;
   /** Deliver notifications (`--notify`): the agent's own events and POST /notify/v1/events. */
   notify?: NotifyConfig;
+  /**
+   * Reads the config again (`--config`: the file and the flags); given, the agent reloads on
+   * {@link Agent.reload} and `POST /-/reload` (see reload.ts). Throws when the file fails the check.
+   */
+  reloadSource?: () => AgentConfig;
 }
 
 /** A running agent. */
@@ -90,6 +97,8 @@ export interface Agent {
   readonly reporter: Reporter | null;
   /** The notification broadcaster, with `--notify`. */
   readonly notifier: Broadcaster | null;
+  /** Re-reads the config (with `reloadSource`) and applies what can change live; never rejects. */
+  reload(): Promise<ReloadOutcome>;
   /** Stops everything (the proxy first: it stops accepting and drains). */
   close(): Promise<void>;
 }
@@ -136,6 +145,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     extra: () => (notifier === null ? {} : { notifications: notifier.vars() }),
   });
   let proxy: Proxy | null = null;
+  let reload = (): Promise<ReloadOutcome> => Promise.resolve({ ok: false, restart: [], error: 'no config file to reload (start the agent with --config FILE)' });
   let monitoring: MonitorParts | null = null;
   const close = async (): Promise<void> => {
     // first: the last heartbeat goes before anything else stops; the monitor stops judging
@@ -221,7 +231,13 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
       const recorder = stream ? new FanoutRecorder([registry, stream]) : registry;
       monitoring = await startMonitorParts(config.monitor, config.report, { server, recorder, auth: config.auth, log, publish });
     }
-    server.route('/metrics', createMetricsHandler(registry, { openMetrics: config.openMetrics, created: config.openMetricsCreated }));
+    const mountMetrics = (openMetrics: boolean | undefined, created: boolean | undefined): void => void server.route('/metrics', createMetricsHandler(registry, { openMetrics, created }));
+    mountMetrics(config.openMetrics, config.openMetricsCreated);
+    if (config.reloadSource !== undefined) {
+      const parts = { proxy, notifier, monitor: monitoring?.monitor ?? null, remountMetrics: mountMetrics };
+      reload = createReloader({ initial: config, source: config.reloadSource, parts, recorder: registry, log });
+      server.route('/-/reload', reloadHandler(reload));
+    }
     server.route('/debug/vars', vars);
     server.route('/healthz', createHealthHandler());
     await server.listen();
@@ -252,5 +268,5 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   const reporter = monitoring?.reporter ?? null;
   if (reporter !== null) log(`meterkit agent: reporting as ${JSON.stringify(reporter.peer)} to ${config.report?.to ?? ''} every ${reporter.interval} ms (ttl ${reporter.ttl} ms)`);
   monitoring?.startReporting();
-  return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, notifier, close };
+  return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, notifier, reload: () => reload(), close };
 }

@@ -246,14 +246,24 @@ function untilSignal(): Promise<string> {
 
 type Out = (s: string) => void;
 
+/** A re-read config; 'help' cannot come back from arguments that once made a config. */
+function asConfig(c: AgentConfig | 'help'): AgentConfig {
+  if (c === 'help') throw new UsageError('unexpected --help');
+  return c;
+}
+
 async function agentCommand(name: 'agent' | 'proxy', args: readonly string[], out: Out, err: Out): Promise<number> {
   const config = name === 'proxy' ? parseProxyArgs(args) : parseAgentArgs(args);
   if (config === 'help') {
     out(name === 'proxy' ? PROXY_COMMAND_HELP : AGENT_HELP);
     return 0;
   }
-  const agent = await startAgent({ ...config, version: version(), log: (line) => err(`${line}\n`) });
+  const reloadSource = config.reloadSource === undefined && args.some((a) => a === '--config' || a.startsWith('--config=')) ? () => asConfig(name === 'proxy' ? parseProxyArgs(args) : parseAgentArgs(args)) : undefined;
+  const agent = await startAgent({ ...config, reloadSource, version: version(), log: (line) => err(`${line}\n`) });
+  const onHup = (): void => void agent.reload();
+  if (reloadSource !== undefined) process.on('SIGHUP', onHup);
   const sig = await untilSignal();
+  process.off('SIGHUP', onHup);
   err(`meterkit ${name}: ${sig}, closing${config.proxy ? ` (open proxy connections get ${config.proxy.drainTimeout} ms to finish)` : ''}\n`);
   await agent.close();
   return 0;
