@@ -39,21 +39,26 @@ export interface ReloadParts {
   remountMetrics(openMetrics: boolean, created: boolean): void;
 }
 
-/** Settings that only a restart changes, by the name a log line gives them. */
+/** Settings that only a restart changes, by the name a log line gives them: kept from the running config. */
+const KEPT: ReadonlyArray<[string, ReadonlyArray<keyof AgentConfig>]> = [
+  ['http.listen', ['listen']],
+  ['http.auth', ['auth']],
+  ['http.tls', ['tls']],
+  ['http.collect_timeout', ['collectTimeout']],
+  ['http.max_concurrent', ['maxConcurrent']],
+  ['stream', ['stream', 'streamBuffer', 'streamBufferBytes', 'streamInterval']],
+  ['process', ['process']],
+  ['docker', ['docker']],
+  ['report', ['report']],
+];
+
+/** Parts of the live features that only a restart changes (the feature keeps its own). */
 const RESTART_ONLY: ReadonlyArray<[string, (c: AgentConfig) => unknown]> = [
-  ['http.listen', (c) => c.listen],
-  ['http.auth', (c) => c.auth],
-  ['http.tls', (c) => c.tls],
-  ['http.collect_timeout', (c) => c.collectTimeout],
-  ['http.max_concurrent', (c) => c.maxConcurrent],
-  ['stream', (c) => [c.stream, c.streamBuffer, c.streamBufferBytes, c.streamInterval]],
-  ['process', (c) => c.process],
-  ['docker', (c) => c.docker],
+  ...KEPT.map(([name, keys]): [string, (c: AgentConfig) => unknown] => [name, (c) => keys.map((k) => c[k])]),
   ['proxy (on/off)', (c) => c.proxy === undefined],
   ['proxy.naming', (c) => c.proxy?.naming],
   ['monitor (on/off)', (c) => c.monitor === undefined],
   ['monitor.nats', (c) => c.monitor?.nats],
-  ['report', (c) => c.report],
   ['notify (on/off)', (c) => c.notify === undefined],
   ['notify.queue', (c) => [c.notify?.queue, c.notify?.nats, c.notify?.role]],
   ['notify.state_dir', (c) => c.notify?.stateDir],
@@ -71,14 +76,8 @@ function same(a: unknown, b: unknown): boolean {
  */
 export async function applyConfig(current: AgentConfig, next: AgentConfig, parts: ReloadParts): Promise<{ config: AgentConfig; restart: string[] }> {
   const restart = RESTART_ONLY.filter(([, get]) => !same(get(current), get(next))).map(([name]) => name);
-  const applied: AgentConfig = { ...next, listen: current.listen, auth: current.auth, tls: current.tls, collectTimeout: current.collectTimeout, maxConcurrent: current.maxConcurrent };
-  applied.stream = current.stream;
-  applied.streamBuffer = current.streamBuffer;
-  applied.streamBufferBytes = current.streamBufferBytes;
-  applied.streamInterval = current.streamInterval;
-  applied.process = current.process;
-  applied.docker = current.docker;
-  applied.report = current.report;
+  const applied: AgentConfig = { ...next };
+  for (const [, keys] of KEPT) for (const k of keys) (applied as Record<string, unknown>)[k] = current[k];
   if (parts.proxy !== null && next.proxy !== undefined) {
     restart.push(...(await parts.proxy.reconfigure(next.proxy.servers, next.proxy.drainTimeout)));
     applied.proxy = { ...next.proxy, naming: current.proxy?.naming ?? next.proxy.naming };

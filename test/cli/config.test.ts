@@ -131,3 +131,74 @@ describe('agent --config', () => {
     assert.match(r.err, /broken\.yaml:2:11: stream\.buffer: invalid buffer -1: it must be a whole number ≥ 1/);
   });
 });
+
+/** Every agent flag and the config key that stands for it (`--notify`'s spec keys are endpoint keys). */
+const FLAG_KEYS: Record<string, string> = {
+  '--listen': 'http.listen',
+  '--auth-token': 'http.auth.token',
+  '--auth-token-file': 'http.auth.token_file',
+  '--basic-auth': 'http.auth.basic',
+  '--basic-auth-file': 'http.auth.basic_file',
+  '--tls-cert': 'http.tls.cert',
+  '--tls-key': 'http.tls.key',
+  '--collect-timeout': 'http.collect_timeout',
+  '--max-concurrent': 'http.max_concurrent',
+  '--openmetrics': 'http.openmetrics',
+  '--openmetrics-created': 'http.openmetrics_created',
+  '--stream': 'stream.listen',
+  '--no-stream': 'stream.enabled',
+  '--stream-buffer': 'stream.buffer',
+  '--stream-buffer-bytes': 'stream.buffer_bytes',
+  '--stream-interval': 'stream.interval',
+  '--no-process': 'process.enabled',
+  '--docker': 'docker.url',
+  '--docker-naming': 'docker.naming',
+  '--proxy-bind': 'proxy.servers[].bind',
+  '--bind': 'proxy.servers[].bind',
+  '--proxy-name': 'proxy.servers[].name',
+  '--backend': 'proxy.servers[].backends',
+  '--strategy': 'proxy.servers[].strategy',
+  '--healthcheck': 'proxy.servers[].healthcheck',
+  '--connect-timeout': 'proxy.servers[].connect_timeout',
+  '--client-idle-timeout': 'proxy.servers[].client_idle_timeout',
+  '--backend-idle-timeout': 'proxy.servers[].backend_idle_timeout',
+  '--max-connections': 'proxy.servers[].max_connections',
+  '--proxy-tls-cert': 'proxy.servers[].tls.cert',
+  '--proxy-tls-key': 'proxy.servers[].tls.key',
+  '--proxy-protocol': 'proxy.servers[].proxy_protocol',
+  '--proxy-naming': 'proxy.naming',
+  '--drain-timeout': 'proxy.drain_timeout',
+  '--monitor': 'monitor',
+  '--monitor-nats': 'monitor.nats',
+  '--monitor-detector': 'monitor.detector',
+  '--monitor-check-interval': 'monitor.check_interval',
+  '--monitor-peers': 'monitor.peers',
+  '--report-to': 'report.to',
+  '--peer-id': 'report.peer_id',
+  '--report-interval': 'report.interval',
+  '--report-ttl': 'report.ttl',
+  '--report-auth-token': 'report.auth.token',
+  '--report-auth-token-file': 'report.auth.token_file',
+  '--report-basic-auth': 'report.auth.basic',
+  '--report-basic-auth-file': 'report.auth.basic_file',
+  '--notify': 'notify.endpoints',
+  '--notify-queue': 'notify.queue',
+  '--notify-worker': 'notify.worker',
+  '--state-dir': 'notify.state_dir',
+};
+
+it('has a key for every agent flag', async () => {
+  const help = (await capture(['help', 'agent'])).out;
+  const flags = new Set(help.match(/--[a-z][a-z-]*/g));
+  flags.delete('--help');
+  flags.delete('--config');
+  const reference = configReference();
+  for (const f of flags) {
+    const key = FLAG_KEYS[f];
+    assert.ok(key !== undefined, `flag ${f} has no config key in this table`);
+    assert.ok(reference.includes(`| \`${key}\` |`), `key ${key} (${f}) is not in the schema`);
+  }
+  for (const spec of ['name', 'secret', 'secret_file', 'timeout', 'threshold', 'backoff', 'max_backoff', 'max_attempts', 'format', 'ignore', 'batch', 'batch_wait', 'headers', 'ca']) {
+    assert.ok(reference.includes(`| \`notify.endpoints[].${spec}\` |`), `--notify ${spec} has no key`);
+  }
+});

@@ -172,6 +172,17 @@ const nats = (what: string) =>
     .transform((v, ctx) => rule(ctx, () => parseNatsServers(v).join(',')))
     .describe(`${what}: nats://HOST:PORT[,…]`);
 
+/** A check that the items of a list have unique names; the issue is on the second of a pair. */
+function uniqueNames(what: string) {
+  return (list: ReadonlyArray<{ name: string }>, ctx: z.RefinementCtx): void => {
+    const names = new Set<string>();
+    list.forEach((item, i) => {
+      if (names.has(item.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate ${what} name ${JSON.stringify(item.name)}: names are unique` });
+      names.add(item.name);
+    });
+  };
+}
+
 /** The whole file; `env` supplies the secrets' variables. */
 export function configSchema(env: NodeJS.ProcessEnv) {
   return z
@@ -216,13 +227,7 @@ export function configSchema(env: NodeJS.ProcessEnv) {
           servers: z
             .array(proxyServer)
             .min(1, { message: 'give at least one server' })
-            .superRefine((list, ctx) => {
-              const names = new Set<string>();
-              list.forEach((s, i) => {
-                if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate server name ${JSON.stringify(s.name)}: names are unique` });
-                names.add(s.name);
-              });
-            })
+            .superRefine(uniqueNames('server'))
             .describe('the TCP load balancer servers'),
         })
         .optional()
@@ -262,13 +267,7 @@ export function configSchema(env: NodeJS.ProcessEnv) {
           endpoints: z
             .array(endpoint(env))
             .min(1, { message: 'give at least one endpoint' })
-            .superRefine((list, ctx) => {
-              const names = new Set<string>();
-              list.forEach((e, i) => {
-                if (names.has(e.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate endpoint name ${JSON.stringify(e.name)}: names are unique` });
-                names.add(e.name);
-              });
-            })
+            .superRefine(uniqueNames('endpoint'))
             .describe('webhook endpoints'),
         })
         .superRefine((n, ctx) => {
