@@ -259,9 +259,23 @@ async function agentCommand(name: 'agent' | 'proxy', args: readonly string[], ou
     return 0;
   }
   const reloadSource = config.reloadSource === undefined && args.some((a) => a === '--config' || a.startsWith('--config=')) ? () => asConfig(name === 'proxy' ? parseProxyArgs(args) : parseAgentArgs(args)) : undefined;
-  const agent = await startAgent({ ...config, reloadSource, version: version(), log: (line) => err(`${line}\n`) });
-  const onHup = (): void => void agent.reload();
+  // installed before the agent starts: a SIGHUP during start-up must not kill it (the default
+  // action); it is remembered and the reload runs once the agent is up
+  let agent: Awaited<ReturnType<typeof startAgent>> | null = null;
+  let hupEarly = false;
+  const onHup = (): void => {
+    if (agent === null) hupEarly = true;
+    else void agent.reload();
+  };
   if (reloadSource !== undefined) process.on('SIGHUP', onHup);
+  try {
+    agent = await startAgent({ ...config, reloadSource, version: version(), log: (line) => err(`${line}\n`) });
+  } catch (e) {
+    process.off('SIGHUP', onHup);
+    throw e;
+  }
+  if (reloadSource !== undefined) err(`meterkit ${name}: config reloads on SIGHUP and POST ${agent.url}/-/reload\n`);
+  if (hupEarly) void agent.reload();
   const sig = await untilSignal();
   process.off('SIGHUP', onHup);
   err(`meterkit ${name}: ${sig}, closing${config.proxy ? ` (open proxy connections get ${config.proxy.drainTimeout} ms to finish)` : ''}\n`);

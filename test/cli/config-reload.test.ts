@@ -105,7 +105,7 @@ describe('config reload', () => {
   it('reloads a real agent process on SIGHUP', async () => {
     const file = join(tmp.dir, 'hup.yaml');
     writeFileSync(file, 'proxy:\n  servers:\n    - name: web\n      bind: 127.0.0.1:0\n      backends: [127.0.0.1:9001]\n');
-    const p = await spawnAgent(['--config', file]);
+    const p = await spawnAgent(['--config', file], /config reloads on SIGHUP/);
     try {
       writeFileSync(file, `proxy:\n  servers:\n    - name: web\n      bind: 127.0.0.1:0\n      backends: [${b.address}]\n`);
       p.child.kill('SIGHUP');

@@ -64,6 +64,7 @@ const FLAGS_OF: ReadonlyArray<[ReadonlyArray<keyof AgentConfig>, readonly string
   [['monitor'], ['monitor', 'monitor-nats']],
   [['report'], ['report-to']],
   [['notify'], ['notify']],
+  // remote_write (c15rw / #15): [['remoteWrite'], ['remote-write']],
 ];
 
 /**
