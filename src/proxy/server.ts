@@ -141,8 +141,11 @@ export class ProxyServer {
       this.checker = this.makeChecker(next);
       // with no checks every backend takes connections; with new ones each starts live and is checked at once
       for (const b of this.backendList) {
-        b.live = true;
         b.streak = 0;
+        if (!b.live) {
+          b.live = true;
+          this.events.liveChanged(this, b);
+        }
         this.checker?.watch(b);
       }
     }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
 import { Proxy } from '../../src/proxy/index.js';
 import type { TestBackend } from '../helpers/backends.js';
-import { dial, readAll, startBackend } from '../helpers/backends.js';
+import { dial, readAll, startBackend, until } from '../helpers/backends.js';
 
 const backends: TestBackend[] = [];
 after(async () => {
@@ -41,6 +41,22 @@ it('adds, removes and re-weights without touching open connections', async () =>
     held.end();
     await proxy.reconfigure([{ name: 'api', bind: '127.0.0.1:0', backends: [b.address] }]);
     assert.deepEqual(proxy.servers().map((s) => s.name), ['api']);
+  } finally {
+    await proxy.close();
+  }
+});
+
+it('dropping the health checks makes a dead backend live again, and says so', async () => {
+  const gone = await startBackend('G', 'id');
+  await gone.stop();
+  const changes: string[] = [];
+  const proxy = new Proxy({ onLiveChange: (_s, b) => changes.push(`${b.key} ${b.live ? 'live' : 'dead'}`) });
+  try {
+    const web = await proxy.addServer({ name: 'web', bind: '127.0.0.1:0', backends: [gone.address], healthcheck: { kind: 'ping', interval: 60_000 } });
+    await until(() => web.backends()[0]?.live === false, 'the backend marked dead');
+    await proxy.reconfigure([{ name: 'web', bind: '127.0.0.1:0', backends: [gone.address] }]);
+    assert.equal(web.backends()[0]?.live, true);
+    assert.deepEqual(changes, [`${gone.address} dead`, `${gone.address} live`]);
   } finally {
     await proxy.close();
   }
