@@ -127,7 +127,7 @@ function endpoint(env: NodeJS.ProcessEnv) {
     .strictObject({
       name: text('unique name: the endpoint\'s label and queue key (letters, digits, ._-)'),
       url: text('http: or https: URL the events are POSTed to'),
-      secret: text('Standard Webhooks secret (whsec_…); prefer secret_file or METERKIT_NOTIFY_SECRET_<NAME>').optional(),
+      secret: text('Standard Webhooks secret (whsec_…); prefer secret_file or the variable METERKIT_NOTIFY_SECRET_ + the name upper-cased').optional(),
       secret_file: text('file holding the secret').optional(),
       headers: z.record(z.string(), z.string()).optional().describe('extra request headers (values never shown)'),
       timeout: duration('timeout').optional().describe('request timeout (default 5s)'),
