@@ -38,6 +38,8 @@ import { startClusterPrimary } from './cluster.js';
 import type { RemoteWriteConfig } from './remote-write.js';
 import { REMOTE_WRITE_SECRET_FLAGS, remoteWriters } from './remote-write.js';
 import type { RemoteWriter } from '../remote-write/index.js';
+import type { ReloadOutcome } from './reload.js';
+import { createReloader, reloadHandler } from './reload.js';
 
 /** Settings of a running agent (what the command line turns into). */
 export interface AgentConfig {
@@ -82,6 +84,11 @@ export interface AgentConfig {
   cluster?: ClusterConfig;
   /** Push every series to these remote-write receivers (`--remote-write`). */
   remoteWrite?: RemoteWriteConfig[];
+  /**
+   * Reads the config again (`--config`: the file and the flags); given, the agent reloads on
+   * {@link Agent.reload} and `POST /-/reload` (see reload.ts). Throws when the file fails the check.
+   */
+  reloadSource?: () => AgentConfig;
 }
 
 /** A running agent. */
@@ -103,6 +110,8 @@ export interface Agent {
   readonly cluster: ClusterPrimary | null;
   /** The remote writers, one per `--remote-write` URL. */
   readonly remoteWriters: readonly RemoteWriter[];
+  /** Re-reads the config (with `reloadSource`) and applies what can change live; never rejects. */
+  reload(): Promise<ReloadOutcome>;
   /** Stops everything (the proxy first: it stops accepting and drains). */
   close(): Promise<void>;
 }
@@ -150,6 +159,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     extra: () => (notifier === null ? {} : { notifications: notifier.vars() }),
   });
   let proxy: Proxy | null = null;
+  let reload = (): Promise<ReloadOutcome> => Promise.resolve({ ok: false, restart: [], error: 'no config file to reload (start the agent with --config FILE)' });
   let monitoring: MonitorParts | null = null;
   let primary: ClusterPrimary | null = null;
   const close = async (): Promise<void> => {
@@ -240,7 +250,13 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
       monitoring = await startMonitorParts(config.monitor, config.report, { server, recorder, auth: config.auth, log, publish });
     }
     if (config.cluster !== undefined) primary = startClusterPrimary(config.cluster, registry, log);
-    server.route('/metrics', createMetricsHandler(primary?.aggregator ?? registry, { openMetrics: config.openMetrics, created: config.openMetricsCreated }));
+    const mountMetrics = (openMetrics: boolean | undefined, created: boolean | undefined): void => void server.route('/metrics', createMetricsHandler(primary?.aggregator ?? registry, { openMetrics, created }));
+    mountMetrics(config.openMetrics, config.openMetricsCreated);
+    if (config.reloadSource !== undefined) {
+      const parts = { proxy, notifier, monitor: monitoring?.monitor ?? null, remountMetrics: mountMetrics };
+      reload = createReloader({ initial: config, source: config.reloadSource, parts, recorder: registry, log });
+      server.route('/-/reload', reloadHandler(reload));
+    }
     server.route('/debug/vars', vars);
     server.route('/healthz', createHealthHandler());
     await server.listen();
@@ -277,5 +293,5 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     log(`meterkit agent: remote write to ${c?.url ?? ''} every ${c?.interval ?? 15_000} ms (remote_name "${w.name}")`);
     w.start();
   }
-  return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, notifier, remoteWriters: writers, cluster: primary, close };
+  return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, notifier, remoteWriters: writers, cluster: primary, reload: () => reload(), close };
 }

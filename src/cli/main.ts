@@ -22,6 +22,9 @@ import { parseHostPort } from '../core/address.js';
 import { AUTH_OPTIONS, readAuthFlags } from './secrets.js';
 import { REMOTE_WRITE_HELP, REMOTE_WRITE_OPTIONS, parseRemoteWriteFlags } from './remote-write.js';
 import { UsageError, asUsage, durationFlag, wholeFlag } from './usage.js';
+import { loadConfigFile } from './config/load.js';
+import { fileToAgent, overrideWithFlags } from './config/to-agent.js';
+import { CONFIG_HELP, configCommand } from './config-command.js';
 
 const HELP = `meterkit — metrics toolkit and agent for Node.js
 
@@ -38,6 +41,8 @@ Commands:
   peers             Show the peers a monitor agent (agent --monitor) watches, and their state
   notify dead-letters   List (or --replay) the notifications the agent gave up on
   webhook-listen [addr] Receive webhook notifications, verify their signatures, print them
+  config check FILE     Check agent config files (every problem as file:line:col: key: message)
+  config example        Print a complete, commented config file
   help [command]    Show help for meterkit or for one command
 
 Options:
@@ -54,6 +59,9 @@ an expvar-style JSON view at /debug/vars and a liveness probe at /healthz (never
 SIGINT or SIGTERM closes everything and exits 0.
 
 Options:
+  --config <file>           Read settings from a YAML file (see "meterkit config example");
+                            flags given too override the file's keys; SIGHUP and
+                            POST /-/reload re-read it
   --listen <host:port>      Where to serve HTTP (default 127.0.0.1:9464; [::1]:9464 for IPv6)
   --auth-token <token>      Require "Authorization: Bearer <token>" (printable ASCII,
                             no spaces); or set METERKIT_AUTH_TOKEN
@@ -151,6 +159,7 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
       strict: true,
       allowPositionals: false,
       options: {
+        config: { type: 'string' },
         listen: { type: 'string' },
         ...AUTH_OPTIONS,
         'tls-cert': { type: 'string' },
@@ -221,7 +230,8 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   if (notify !== undefined) config.notify = notify;
   const remoteWrite = parseRemoteWriteFlags(values, env, readPem);
   if (remoteWrite !== undefined) config.remoteWrite = remoteWrite;
-  return config;
+  const file = values.config;
+  return file === undefined ? config : overrideWithFlags(fileToAgent(loadConfigFile(file, env), env), config, values);
 }
 
 /** `meterkit proxy` arguments as agent arguments: `--bind` is `--proxy-bind`. */
@@ -247,14 +257,38 @@ function untilSignal(): Promise<string> {
 
 type Out = (s: string) => void;
 
+/** A re-read config; 'help' cannot come back from arguments that once made a config. */
+function asConfig(c: AgentConfig | 'help'): AgentConfig {
+  if (c === 'help') throw new UsageError('unexpected --help');
+  return c;
+}
+
 async function agentCommand(name: 'agent' | 'proxy', args: readonly string[], out: Out, err: Out): Promise<number> {
   const config = name === 'proxy' ? parseProxyArgs(args) : parseAgentArgs(args);
   if (config === 'help') {
     out(name === 'proxy' ? PROXY_COMMAND_HELP : AGENT_HELP);
     return 0;
   }
-  const agent = await startAgent({ ...config, version: version(), log: (line) => err(`${line}\n`) });
+  const reloadSource = config.reloadSource === undefined && args.some((a) => a === '--config' || a.startsWith('--config=')) ? () => asConfig(name === 'proxy' ? parseProxyArgs(args) : parseAgentArgs(args)) : undefined;
+  // installed before the agent starts: a SIGHUP during start-up must not kill it (the default
+  // action); it is remembered and the reload runs once the agent is up
+  let agent: Awaited<ReturnType<typeof startAgent>> | null = null;
+  let hupEarly = false;
+  const onHup = (): void => {
+    if (agent === null) hupEarly = true;
+    else void agent.reload();
+  };
+  if (reloadSource !== undefined) process.on('SIGHUP', onHup);
+  try {
+    agent = await startAgent({ ...config, reloadSource, version: version(), log: (line) => err(`${line}\n`) });
+  } catch (e) {
+    process.off('SIGHUP', onHup);
+    throw e;
+  }
+  if (reloadSource !== undefined) err(`meterkit ${name}: config reloads on SIGHUP and POST ${agent.url}/-/reload\n`);
+  if (hupEarly) void agent.reload();
   const sig = await untilSignal();
+  process.off('SIGHUP', onHup);
   err(`meterkit ${name}: ${sig}, closing${config.proxy ? ` (open proxy connections get ${config.proxy.drainTimeout} ms to finish)` : ''}\n`);
   await agent.close();
   return 0;
@@ -278,6 +312,7 @@ export async function main(
       else if (rest[0] === 'proxy') out(PROXY_COMMAND_HELP);
       else if (rest[0] === 'observe') out(OBSERVE_HELP);
       else if (rest[0] === 'docker') out(DOCKER_HELP);
+      else if (rest[0] === 'config') out(CONFIG_HELP);
       else if (rest[0] === 'peers') out(PEERS_HELP);
       else if (rest[0] === 'notify') out(NOTIFY_COMMAND_HELP);
       else if (rest[0] === 'webhook-listen') out(WEBHOOK_LISTEN_HELP);
@@ -298,6 +333,7 @@ export async function main(
       out(help);
       return 0;
     };
+    if (cmd === 'config') return helped(configCommand(rest, out, err), CONFIG_HELP);
     if (cmd === 'docker') return helped(await dockerCommand(rest, out, err), DOCKER_HELP);
     if (cmd === 'peers') return helped(await peersCommand(rest, out, err), PEERS_HELP);
     if (cmd === 'notify') return helped(await notifyCommand(rest, out, err), NOTIFY_COMMAND_HELP);

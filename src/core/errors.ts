@@ -65,6 +65,7 @@ export const ErrorCode = Object.freeze({
   InvalidQuantiles: 'ERR_METERKIT_INVALID_QUANTILES',
   ClusterSnapshot: 'ERR_METERKIT_CLUSTER_SNAPSHOT',
   RemoteWrite: 'ERR_METERKIT_REMOTE_WRITE',
+  InvalidConfig: 'ERR_METERKIT_INVALID_CONFIG',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

@@ -33,12 +33,12 @@ export class Monitor extends EventEmitter {
   private readonly cap: number;
   private readonly maxWindows: number;
   private windowCount = 0;
-  private readonly interval: number;
+  private interval: number;
   private readonly queueCap: number;
   private readonly forgetAfter: number;
   private readonly reAlert: number;
-  private readonly detector: ResolvedDetector;
-  private readonly peerSet: PeerSet | undefined;
+  private detector: ResolvedDetector;
+  private peerSet: PeerSet | undefined;
   private readonly now: () => number;
   private readonly onError: (err: Error) => void;
   private readonly metrics: MonitorMetrics | undefined;
@@ -448,6 +448,26 @@ export class Monitor extends EventEmitter {
     if (this.closed) q.end();
     else this.queues.add(q);
     return q;
+  }
+
+  /**
+   * Changes the check interval, the detector and the peer set while running (a config
+   * reload); the windows, the peers known and the alert iterators are kept. The next check
+   * uses the new settings; a running timer restarts with the new interval.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` naming the bad option (nothing changed then).
+   */
+  reconfigure(options: Pick<MonitorOptions, 'checkInterval' | 'detector' | 'peers'>): void {
+    const o = resolveOptions({ checkInterval: options.checkInterval, detector: options.detector, peers: options.peers });
+    this.detector = o.detector;
+    this.peerSet = o.peers;
+    if (o.checkInterval !== this.interval) {
+      this.interval = o.checkInterval;
+      if (this.timer !== undefined) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+        this.start();
+      }
+    }
   }
 
   /** Starts the check timer (unref'd: it does not keep the process alive). */

@@ -82,10 +82,17 @@ function uniqueIds(events: readonly NotifyEvent[]): void {
   });
 }
 
+/** A resolved endpoint configuration as comparable text (sets as lists, bytes as hex). */
+function fingerprint(c: unknown): string {
+  return JSON.stringify(c, (_k, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)] : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+}
+
 /** See the file comment. */
 export class Broadcaster {
   private readonly queue: NotifyQueue;
-  private readonly list: Endpoint[];
+  private list: Endpoint[];
+  private readonly ctx: ConstructorParameters<typeof EndpointImpl>[1];
+  private readonly deliver: boolean;
   private readonly source: EventSource;
   private readonly now: () => number;
   private closed: Promise<void> | undefined;
@@ -108,8 +115,40 @@ export class Broadcaster {
     const onError = options.onError ?? ((err: Error) => process.emitWarning(err));
     this.queue.reportTo?.(onError);
     const ctx = { queue: this.queue, clock, recorder, random: options.random ?? Math.random, onError };
+    this.ctx = ctx;
+    this.deliver = options.deliver !== false;
     this.list = configs.map((c) => new EndpointImpl(c, ctx));
-    if (options.deliver !== false) for (const e of this.list) e.start();
+    if (this.deliver) for (const e of this.list) e.start();
+  }
+
+  /**
+   * Replaces the endpoints while running, keeping every queued event: an endpoint whose
+   * configuration is unchanged goes on untouched; a changed one is stopped (a request under
+   * way finishes and is settled) and started again with the new configuration on the same
+   * list of the queue; a new one starts; a removed one stops, and its events stay queued (on
+   * disk for the durable queue) until an endpoint of that name is configured again.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` on a bad configuration or a repeated name (nothing changed then).
+   */
+  async reconfigure(endpoints: readonly EndpointConfig[]): Promise<void> {
+    if (this.closed !== undefined) throw new MeterkitError(ErrorCode.NotifyQueue, 'the broadcaster is closed');
+    const configs = endpoints.map(resolveEndpointConfig);
+    const names = new Set<string>();
+    for (const c of configs) {
+      if (names.has(c.name)) throw new MeterkitError(ErrorCode.InvalidArgument, `invalid endpoints: the name "${c.name}" is used twice`);
+      names.add(c.name);
+    }
+    const keep = new Set<Endpoint>();
+    const next = configs.map((c) => {
+      const old = this.list.find((e) => e.name === c.name);
+      if (old !== undefined && fingerprint(old.config) === fingerprint(c)) {
+        keep.add(old);
+        return old;
+      }
+      return new EndpointImpl(c, this.ctx);
+    });
+    await Promise.all(this.list.filter((e) => !keep.has(e)).map((e) => e.close()));
+    this.list = next;
+    if (this.deliver) for (const e of next) if (!keep.has(e)) e.start();
   }
 
   /** The endpoints, in configuration order. */

@@ -32,8 +32,10 @@ export class Backend {
   constructor(
     readonly host: string,
     readonly port: number,
-    readonly weight: number,
-    readonly priority: number,
+    /** Share of connections under the weight strategy (a reload may change it). */
+    public weight: number,
+    /** Lower is preferred (a reload may change it). */
+    public priority: number,
     rateWindowMs: number,
     live: boolean,
   ) {

@@ -14,7 +14,8 @@ import type { Backend } from './backend.js';
 /** Reply bytes a probe reads at most while it looks for a match. */
 export const PROBE_MAX_BYTES = 64 * 1024;
 
-interface CheckTiming {
+/** How often and how strictly a health check runs. */
+export interface CheckTiming {
   /** ms between the end of one check and the start of the next. Default 2000. */
   interval?: number;
   /** ms one check may take; past it, it failed. Default 1000. */

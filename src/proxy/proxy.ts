@@ -116,6 +116,42 @@ export class Proxy {
     return true;
   }
 
+  /**
+   * Makes the running servers match `servers` without dropping open connections: new ones are
+   * added (listening) first — when one cannot listen, those added are stopped again and the
+   * error is thrown with nothing changed — then the others are reconfigured in place
+   * ({@link ProxyServer.reconfigure}) and those not listed are removed (their connections get
+   * `graceMs`). Resolves with what only a restart can change, as `server "web": bind`.
+   */
+  async reconfigure(servers: readonly ProxyServerOptions[], graceMs = 0): Promise<string[]> {
+    const settings = servers.map(checkServerOptions);
+    const names = new Set<string>();
+    for (const s of settings) {
+      if (names.has(s.name)) throw new MeterkitError(ErrorCode.InvalidArgument, `proxy server "${s.name}" is given twice: names are unique`);
+      names.add(s.name);
+    }
+    const added: string[] = [];
+    try {
+      for (const [i, s] of settings.entries()) {
+        if (this.map.has(s.name)) continue;
+        await this.addServer(servers[i] as ProxyServerOptions);
+        added.push(s.name);
+      }
+    } catch (err) {
+      for (const name of added) await this.removeServer(name);
+      throw err;
+    }
+    const restart: string[] = [];
+    for (const s of settings) {
+      if (added.includes(s.name)) continue;
+      const server = this.map.get(s.name) as ProxyServer;
+      for (const what of await server.reconfigure(s)) restart.push(`server "${s.name}": ${what}`);
+      this.metrics?.publish(server);
+    }
+    for (const name of [...this.map.keys()]) if (!names.has(name)) await this.removeServer(name, graceMs);
+    return restart;
+  }
+
   /** Stops every server: no new clients; open connections get `graceMs`, then are closed. */
   async close(graceMs = 0): Promise<void> {
     clearInterval(this.timer);

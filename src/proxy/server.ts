@@ -16,6 +16,11 @@ import { checkBackend } from './options.js';
 import type { Strategy } from './strategy.js';
 import { createStrategy } from './strategy.js';
 
+/** JSON.stringify replacer: a RegExp compares by its source and flags. */
+function regexText(_key: string, v: unknown): unknown {
+  return v instanceof RegExp ? v.toString() : v;
+}
+
 /** Why a client was closed before reaching a backend. */
 export type RejectReason = 'no_backend' | 'max_connections';
 
@@ -46,8 +51,9 @@ export function proxyV1Header(client: Socket): string {
 export class ProxyServer {
   readonly name: string;
   private readonly backendList: Backend[] = [];
-  private readonly strategy: Strategy;
-  private readonly checker: HealthChecker | null;
+  private strategy: Strategy;
+  private current: ServerSettings;
+  private checker: HealthChecker | null;
   /** Open connections and the backend each goes to. */
   private readonly connections = new Map<ProxiedConnection, Backend>();
   /** Clients accepted and not yet closed (connecting ones included). */
@@ -62,21 +68,15 @@ export class ProxyServer {
   private lastTick: number;
 
   constructor(
-    readonly settings: ServerSettings,
+    settings: ServerSettings,
     private readonly events: ServerEvents,
     private readonly rateWindowMs: number,
     private readonly now: () => number = Date.now,
   ) {
+    this.current = settings;
     this.name = settings.name;
     this.strategy = createStrategy(settings.strategy);
-    this.checker =
-      settings.healthcheck === null
-        ? null
-        : new HealthChecker(
-            settings.healthcheck,
-            (b) => this.events.liveChanged(this, b),
-            (b, ok) => this.events.checked(this, b, ok),
-          );
+    this.checker = this.makeChecker(settings);
     for (const b of settings.backends) this.backendList.push(this.makeBackend(b));
     const onClient = (s: Socket): void => this.accept(s);
     this.listener = settings.tls
@@ -85,6 +85,71 @@ export class ProxyServer {
     // a client that breaks off the TLS handshake is its own affair
     this.listener.on('tlsClientError', (_err: Error, s: Socket) => s.destroy());
     this.lastTick = now();
+  }
+
+  /** The settings in force (new clients get them; open connections keep the ones they started with). */
+  get settings(): ServerSettings {
+    return this.current;
+  }
+
+  private makeChecker(settings: ServerSettings): HealthChecker | null {
+    return settings.healthcheck === null
+      ? null
+      : new HealthChecker(
+          settings.healthcheck,
+          (b) => this.events.liveChanged(this, b),
+          (b, ok) => this.events.checked(this, b, ok),
+        );
+  }
+
+  /**
+   * Applies new settings while running, without touching open connections: backends are added,
+   * removed (their connections go on) or re-weighted in place; the strategy, health checks,
+   * timeouts, connection limit and PROXY header apply to the next clients. What only a new
+   * listener could change (bind address, TLS, accounting) is left as it was and named in the
+   * result, for the caller to report as "needs a restart".
+   * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` when the name differs or a backend to add is still draining (nothing changed then).
+   */
+  async reconfigure(next: ServerSettings): Promise<string[]> {
+    if (next.name !== this.name) throw new MeterkitError(ErrorCode.InvalidArgument, `proxy server "${this.name}" cannot be renamed to "${next.name}"`);
+    const wanted = new Map(next.backends.map((b) => [backendKey(b.host, b.port), b]));
+    for (const key of wanted.keys()) {
+      if (this.backendList.some((b) => b.key === key)) continue;
+      if ([...this.connections.values()].some((b) => b.removed && b.key === key)) {
+        throw new MeterkitError(ErrorCode.InvalidArgument, `backend ${key} was removed from proxy server "${this.name}" and is still draining: add it again once its connections close`);
+      }
+    }
+    const restart: string[] = [];
+    if (next.host !== this.current.host || next.port !== this.current.port) restart.push('bind');
+    if (next.tls?.source !== this.current.tls?.source) restart.push('tls');
+    if (next.accounting !== this.current.accounting) restart.push('accounting');
+    const strategyChanged = next.strategy !== this.current.strategy;
+    const sameCheck = JSON.stringify(next.healthcheck, regexText) === JSON.stringify(this.current.healthcheck, regexText);
+    this.current = { ...next, host: this.current.host, port: this.current.port, tls: this.current.tls, accounting: this.current.accounting };
+    if (strategyChanged) this.strategy = createStrategy(next.strategy);
+    for (const b of [...this.backendList]) if (!wanted.has(b.key)) this.removeBackend(b.key);
+    for (const [key, o] of wanted) {
+      const b = this.backendList.find((x) => x.key === key);
+      if (b === undefined) this.addBackend(o);
+      else {
+        b.weight = o.weight;
+        b.priority = o.priority;
+      }
+    }
+    if (!sameCheck) {
+      await this.checker?.close();
+      this.checker = this.makeChecker(next);
+      // with no checks every backend takes connections; with new ones each starts live and is checked at once
+      for (const b of this.backendList) {
+        b.streak = 0;
+        if (!b.live) {
+          b.live = true;
+          this.events.liveChanged(this, b);
+        }
+        this.checker?.watch(b);
+      }
+    }
+    return restart;
   }
 
   private makeBackend(b: Required<BackendOptions>): Backend {

@@ -1,0 +1,130 @@
+/**
+ * Reads and checks a config file. Every problem names the file, the line and column, the key
+ * path, the bad value (never a secret's) and the rule: `meterkit.yaml:12:7: proxy.servers[0].bind: …`.
+ * YAML syntax errors and duplicate keys come from the parser (`yaml`), the rest from the schema.
+ */
+import { readFileSync } from 'node:fs';
+import type { Node } from 'yaml';
+import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Document } from 'yaml';
+import type { z } from 'zod';
+import { ErrorCode, MeterkitError, describeValue } from '../../core/errors.js';
+import type { FileConfig } from './schema.js';
+import { configSchema } from './schema.js';
+
+/** One problem in a config file. */
+export interface ConfigProblem {
+  file: string;
+  line: number;
+  col: number;
+  /** The key path, `proxy.servers[0].bind`; empty for the whole file. */
+  path: string;
+  message: string;
+}
+
+/** `file:line:col: path: message`, the one line a problem is printed as. */
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.path === '' ? '(file)' : p.path}: ${p.message}`;
+}
+
+/** A config file that does not pass the check: every problem in `problems`, the first few in the message. */
+export class ConfigError extends MeterkitError {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    const shown = problems.slice(0, 5).map(formatProblem);
+    if (problems.length > 5) shown.push(`… and ${problems.length - 5} more (meterkit config check)`);
+    super(ErrorCode.InvalidConfig, shown.join('\n'));
+  }
+}
+
+/** Keys whose values are never shown. */
+const SECRET_KEY = /^(token|basic|secret|password)$|^headers$/;
+
+function pathText(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const k of path) out += typeof k === 'number' ? `[${k}]` : out === '' ? String(k) : `.${String(k)}`;
+  return out;
+}
+
+/** The node at `path`, or the nearest ancestor that exists; for `keyOf`, the key node of the last segment. */
+function locate(doc: Document, path: ReadonlyArray<PropertyKey>, keyOf = false): Node | null {
+  let node: unknown = doc.contents;
+  let found: Node | null = isNode(node) ? node : null;
+  for (let i = 0; i < path.length; i++) {
+    const k = path[i];
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === k);
+      if (pair === undefined) break;
+      if (keyOf && i === path.length - 1 && isNode(pair.key)) return pair.key;
+      node = pair.value;
+    } else if (isSeq(node) && typeof k === 'number') node = node.items[k];
+    else break;
+    if (isNode(node)) found = node;
+  }
+  return found;
+}
+
+function valueAt(doc: Document, path: ReadonlyArray<PropertyKey>): string | null {
+  if (path.some((k) => typeof k === 'string' && SECRET_KEY.test(k))) return null;
+  const n = locate(doc, path);
+  if (n === null || !isScalar(n)) return null;
+  // the node must be the one at the full path, not an ancestor
+  return doc.getIn(path as unknown[], true) === n ? describeValue(n.value) : null;
+}
+
+function issueProblems(file: string, doc: Document, lc: LineCounter, issue: z.core.$ZodIssue): ConfigProblem[] {
+  const at = (path: ReadonlyArray<PropertyKey>, keyOf = false): { line: number; col: number } => {
+    const n = locate(doc, path, keyOf);
+    return n?.range ? lc.linePos(n.range[0]) : { line: 1, col: 1 };
+  };
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    // the branches that fit the value's type say what is wrong with it; a branch of another type says nothing
+    const fitting = issue.errors.filter((branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0));
+    if (fitting.length > 0) return fitting.flat().flatMap((i) => issueProblems(file, doc, lc, { ...i, path: [...issue.path, ...i.path] } as z.core.$ZodIssue));
+  }
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((k) => ({ file, ...at([...issue.path, k], true), path: pathText([...issue.path, k]), message: `unknown key ${JSON.stringify(k)}: see "meterkit config example" for the keys` }));
+  }
+  let message = issue.message;
+  if (issue.code === 'invalid_type') {
+    const v = valueAt(doc, issue.path);
+    message = `expected ${issue.expected}${v === null ? (doc.getIn(issue.path as unknown[]) === undefined ? ', but it is missing' : '') : `, got ${v}`}`;
+  } else if (issue.code === 'invalid_value' || issue.code === 'too_small' || issue.code === 'invalid_format' || issue.code === 'invalid_union' || (issue.code === 'custom' && !/"|\d/.test(message))) {
+    const v = valueAt(doc, issue.path);
+    if (v !== null) message = `${message} (got ${v})`;
+  }
+  return [{ file, ...at(issue.path), path: pathText(issue.path), message }];
+}
+
+/** The result of checking a file's text: the config, or every problem. */
+export type CheckResult = { ok: true; config: FileConfig } | { ok: false; problems: ConfigProblem[] };
+
+/** Checks config text (`file` names it in problems). */
+export function checkConfigText(file: string, text: string, env: NodeJS.ProcessEnv = process.env): CheckResult {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const problems: ConfigProblem[] = [];
+  for (const e of doc.errors) {
+    const { line, col } = lc.linePos(e.pos[0]);
+    problems.push({ file, line, col, path: '', message: `YAML: ${e.message.split('\n')[0] ?? e.code}` });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = configSchema(env).safeParse(raw);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  for (const issue of parsed.error.issues) problems.push(...issueProblems(file, doc, lc, issue));
+  problems.sort((a, b) => a.line - b.line || a.col - b.col);
+  return { ok: false, problems };
+}
+
+/** Reads and checks a config file. @throws ConfigError (`ERR_METERKIT_INVALID_CONFIG`) with every problem. */
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ file, line: 0, col: 0, path: '', message: `cannot read the file: ${(err as Error).message}` }]);
+  }
+  const r = checkConfigText(file, text, env);
+  if (!r.ok) throw new ConfigError(r.problems);
+  return r.config;
+}

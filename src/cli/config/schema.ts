@@ -1,0 +1,301 @@
+/**
+ * The config file's schema (`meterkit agent --config FILE`): one key for every agent flag,
+ * each checked by the rule its flag uses (see rules.ts). Its transforms turn the file into
+ * the agent's own config pieces (proxy server options, endpoint configs, credentials), so the
+ * agent runs a file exactly as it runs the equivalent flags. README's "Config reference" is
+ * generated from the descriptions here (`npm run docs:config`).
+ */
+import { z } from 'zod';
+import { parseHostPort } from '../../core/address.js';
+import { parseNatsServers } from '../../core/nats-url.js';
+import type { EndpointConfig } from '../../notify/index.js';
+import { resolveEndpointConfig } from '../../notify/index.js';
+import type { HealthCheckOptions, ProxyServerOptions } from '../../proxy/index.js';
+import { STRATEGIES, checkServerOptions, parseBackendSpec } from '../../proxy/index.js';
+import { checkHealthCheck } from '../../proxy/health.js';
+import { checkBackend } from '../../proxy/options.js';
+import { reportTiming } from '../../monitor/reporter.js';
+import { monitorIngestUrl } from '../../monitor/http-sender.js';
+import { PEER_ID_RULE, isPeerId } from '../../monitor/validate.js';
+import { readPem } from '../agent.js';
+import { secretEnvName } from '../notify.js';
+import { authFrom, readSecret } from '../secrets.js';
+import { address, duration, rule, text, whole } from './rules.js';
+
+const tlsFiles = (what: string) =>
+  z
+    .strictObject({
+      cert: text('PEM certificate file'),
+      key: text('PEM private key file'),
+    })
+    .describe(what);
+
+/** Credentials: a token or user:password, in the file or (better) in a file it names. */
+function credentials(where: string, env: NodeJS.ProcessEnv) {
+  return z
+    .strictObject({
+      token: text('bearer token (printable ASCII, no spaces); prefer token_file').optional(),
+      token_file: text('file holding the token (one trailing newline trimmed)').optional(),
+      basic: text('user:password for HTTP basic auth; prefer basic_file').optional(),
+      basic_file: text('file holding user:password').optional(),
+    })
+    .transform((a, ctx) =>
+      rule(ctx, () =>
+        authFrom(
+          readSecret({ flag: `${where}.token`, value: a.token, fileFlag: `${where}.token_file`, file: a.token_file, envName: '', env }),
+          readSecret({ flag: `${where}.basic`, value: a.basic, fileFlag: `${where}.basic_file`, file: a.basic_file, envName: '', env }),
+        ),
+      ),
+    );
+}
+
+const backend = z
+  .union([
+    z.string().describe('host:port[,weight=N][,priority=N]'),
+    z.strictObject({
+      address: address('backend address').describe('host:port of the backend'),
+      weight: whole('weight', { max: 1_000_000 }).optional().describe('share of connections under the weight strategy (default 1)'),
+      priority: whole('priority', { min: 0, max: 1_000_000 }).optional().describe('lower is preferred (default 1)'),
+    }),
+  ])
+  .transform((b, ctx) =>
+    rule(ctx, () => {
+      if (typeof b === 'string') return parseBackendSpec(b);
+      const { host, port } = parseHostPort(b.address, 'backend address');
+      return checkBackend({ host, port, weight: b.weight, priority: b.priority });
+    }),
+  );
+
+const healthcheck = z
+  .strictObject({
+    kind: z.enum(['ping', 'probe', 'exec']).describe('ping (TCP connect), probe (send, expect a reply) or exec (run a command)'),
+    interval: duration('interval').optional().describe('time between checks (default 2s)'),
+    timeout: duration('timeout').optional().describe('time one check may take (default 1s)'),
+    fails: whole('fails', { max: 1000 }).optional().describe('consecutive failures that mark a backend down (default 1)'),
+    passes: whole('passes', { max: 1000 }).optional().describe('consecutive passes that mark it live (default 1)'),
+    send: z.string().optional().describe('probe: text to send'),
+    expect: z.string().optional().describe('probe: the reply must start with this text'),
+    expect_regex: z.string().optional().describe('probe: the reply must match this regular expression (instead of expect)'),
+    command: z.string().optional().describe('exec: the program (no shell); gets host and port, exit 0 = healthy'),
+    args: z.array(z.string()).optional().describe('exec: arguments before host and port'),
+  })
+  .transform((h, ctx) =>
+    rule(ctx, (): HealthCheckOptions => {
+      const timing = { interval: h.interval, timeout: h.timeout, fails: h.fails, passes: h.passes };
+      if (h.kind === 'probe') return checkHealthCheck({ kind: 'probe', send: h.send ?? '', expect: h.expect_regex === undefined ? (h.expect ?? '') : new RegExp(h.expect_regex), ...timing });
+      if (h.kind === 'exec') return checkHealthCheck({ kind: 'exec', command: h.command ?? '', args: h.args, ...timing });
+      return checkHealthCheck({ kind: 'ping', ...timing });
+    }),
+  );
+
+const proxyServer = z
+  .strictObject({
+    name: text('the server\'s name: its "server" label and REST path (default "default")').default('default'),
+    bind: address('bind address').describe('host:port proxy clients connect to'),
+    backends: z.array(backend).min(1, { message: 'a proxy server needs at least one backend' }).describe('the backends: "host:port[,weight=N][,priority=N]" or {address, weight, priority}'),
+    strategy: z.enum(STRATEGIES).optional().describe('how a backend is picked (default weight)'),
+    healthcheck: healthcheck.optional().describe('health checks of the backends (none: every backend is live)'),
+    connect_timeout: duration('connect_timeout').optional().describe('backend connect timeout (default 5s)'),
+    client_idle_timeout: duration('client_idle_timeout', 0).optional().describe('close a connection idle this long on the client side (default 0: never)'),
+    backend_idle_timeout: duration('backend_idle_timeout', 0).optional().describe('close a connection idle this long on the backend side (default 0: never)'),
+    max_connections: whole('max_connections', { min: 0 }).optional().describe('clients at once; more are refused (default 0: no limit)'),
+    tls: tlsFiles('terminate TLS for clients with this certificate and key').optional(),
+    proxy_protocol: z.boolean().optional().describe('send a PROXY protocol v1 header to backends (default false)'),
+  })
+  .transform((s, ctx) =>
+    rule(ctx, (): ProxyServerOptions => {
+      const o: ProxyServerOptions = {
+        name: s.name,
+        bind: s.bind,
+        backends: s.backends,
+        strategy: s.strategy,
+        healthcheck: s.healthcheck,
+        connectTimeout: s.connect_timeout,
+        clientIdleTimeout: s.client_idle_timeout,
+        backendIdleTimeout: s.backend_idle_timeout,
+        maxConnections: s.max_connections,
+        proxyProtocol: s.proxy_protocol === true,
+        tls: s.tls === undefined ? undefined : { cert: readPem(s.tls.cert, 'proxy TLS certificate'), key: readPem(s.tls.key, 'proxy TLS key'), source: `certificate "${s.tls.cert}", key "${s.tls.key}"` },
+      };
+      checkServerOptions(o);
+      return o;
+    }),
+  );
+
+function endpoint(env: NodeJS.ProcessEnv) {
+  return z
+    .strictObject({
+      name: text('unique name: the endpoint\'s label and queue key (letters, digits, ._-)'),
+      url: text('http: or https: URL the events are POSTed to'),
+      secret: text('Standard Webhooks secret (whsec_…); prefer secret_file or the variable METERKIT_NOTIFY_SECRET_ + the name upper-cased').optional(),
+      secret_file: text('file holding the secret').optional(),
+      headers: z.record(z.string(), z.string()).optional().describe('extra request headers (values never shown)'),
+      timeout: duration('timeout').optional().describe('request timeout (default 5s)'),
+      threshold: whole('threshold').optional().describe('failures before the endpoint backs off (default 3)'),
+      backoff: duration('backoff').optional().describe('first backoff (default 1s)'),
+      max_backoff: duration('max_backoff').optional().describe('longest backoff (default 60s)'),
+      max_attempts: whole('max_attempts').optional().describe('attempts before an event is a dead letter (default 10)'),
+      format: z.enum(['meterkit', 'cloudevents']).optional().describe('body format (default meterkit)'),
+      ignore: z.array(z.string()).optional().describe('actions not sent to this endpoint'),
+      batch: whole('batch').optional().describe('events per request at most (default 100)'),
+      batch_wait: duration('batch_wait', 0).optional().describe('how long a batch waits to fill (default 0)'),
+      ca: text('PEM file of the CA that signs an https: endpoint').optional(),
+    })
+    .transform((e, ctx) =>
+      rule(ctx, (): EndpointConfig => {
+        const secret = readSecret({ flag: 'secret', value: e.secret, fileFlag: 'secret_file', file: e.secret_file, envName: secretEnvName(e.name), env });
+        const c: EndpointConfig = {
+          name: e.name,
+          url: e.url,
+          headers: e.headers ?? {},
+          timeout: e.timeout,
+          threshold: e.threshold,
+          backoff: e.backoff,
+          maxBackoff: e.max_backoff,
+          maxAttempts: e.max_attempts,
+          format: e.format,
+          ignore: e.ignore === undefined ? undefined : { actions: e.ignore },
+          maxEvents: e.batch,
+          maxWait: e.batch_wait,
+          secret,
+          ca: e.ca === undefined ? undefined : readPem(e.ca, 'notify CA').toString('utf8'),
+        };
+        resolveEndpointConfig(c);
+        return c;
+      }),
+    );
+}
+
+const nats = (what: string) =>
+  z
+    .string()
+    .transform((v, ctx) => rule(ctx, () => parseNatsServers(v).join(',')))
+    .describe(`${what}: nats://HOST:PORT[,…]`);
+
+/** A check that the items of a list have unique names; the issue is on the second of a pair. */
+function uniqueNames(what: string) {
+  return (list: ReadonlyArray<{ name: string }>, ctx: z.RefinementCtx): void => {
+    const names = new Set<string>();
+    list.forEach((item, i) => {
+      if (names.has(item.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate ${what} name ${JSON.stringify(item.name)}: names are unique` });
+      names.add(item.name);
+    });
+  };
+}
+
+/** The whole file; `env` supplies the secrets' variables. */
+export function configSchema(env: NodeJS.ProcessEnv) {
+  return z
+    .strictObject({
+      http: z
+        .strictObject({
+          listen: address('listen address').optional().describe('where to serve HTTP (default 127.0.0.1:9464) — needs a restart'),
+          auth: credentials('http.auth', env).optional().describe('credentials every request needs (not /healthz); METERKIT_AUTH_TOKEN / METERKIT_BASIC_AUTH override'),
+          tls: tlsFiles('serve HTTPS with this certificate and key — needs a restart').optional(),
+          collect_timeout: duration('collect_timeout').optional().describe('how long a scrape waits for collectors (default 10s)'),
+          max_concurrent: whole('max_concurrent').optional().describe('scrapes served at once (default 16)'),
+          openmetrics: z.boolean().optional().describe('offer OpenMetrics 1.0 to scrapers that prefer it (default false)'),
+          openmetrics_created: z.boolean().optional().describe('also write _created samples (needs openmetrics)'),
+        })
+        .optional()
+        .describe('the HTTP endpoint: /metrics, /debug/vars, /healthz and every API'),
+      stream: z
+        .strictObject({
+          enabled: z.boolean().optional().describe('serve the live TCP stream (default true)'),
+          listen: address('stream address').optional().describe('where to serve it (default 127.0.0.1:5000) — needs a restart'),
+          buffer: whole('buffer').optional().describe('events the ingress and each client queue hold (default 1024)'),
+          buffer_bytes: whole('buffer_bytes', { min: 1024 }).optional().describe('bytes the ingress and each client queue hold (default 4194304)'),
+          interval: duration('interval').optional().describe('how often process metrics are recorded for the stream (default 1s)'),
+        })
+        .optional()
+        .describe('the live TCP stream'),
+      process: z
+        .strictObject({ enabled: z.boolean().optional().describe('collect process and runtime metrics (default true)') })
+        .optional()
+        .describe('the process collector'),
+      docker: z
+        .strictObject({
+          url: text('unix:///path/docker.sock or tcp://host:port (default DOCKER_HOST, else unix:///var/run/docker.sock)').optional(),
+          naming: z.enum(['docker', 'cadvisor']).optional().describe("metric names: docker (docker_exporter's, default) or cadvisor"),
+        })
+        .optional()
+        .describe('collect container metrics from a Docker engine (present: on)'),
+      proxy: z
+        .strictObject({
+          naming: z.enum(['meterkit', 'gobetween']).optional().describe('metric names (default meterkit)'),
+          drain_timeout: duration('drain_timeout', 0).optional().describe('on shutdown, let open connections finish this long (default 5s)'),
+          servers: z
+            .array(proxyServer)
+            .min(1, { message: 'give at least one server' })
+            .superRefine(uniqueNames('server'))
+            .describe('the TCP load balancer servers'),
+        })
+        .optional()
+        .describe('the TCP load balancer'),
+      monitor: z
+        .strictObject({
+          detector: z.enum(['ttl', 'phi']).optional().describe('ttl (default) or phi (phi-accrual)'),
+          check_interval: duration('check_interval').optional().describe('how often peers are checked (default 15s)'),
+          peers: z
+            .array(z.string().refine(isPeerId, { message: PEER_ID_RULE }))
+            .optional()
+            .describe('the peers expected (default: every peer that reports)'),
+          nats: nats('also take metrics from NATS').optional(),
+        })
+        .optional()
+        .describe('the peer monitor (present: on)'),
+      report: z
+        .strictObject({
+          to: z.string().describe('a monitor: http://HOST:PORT or nats://HOST:PORT'),
+          peer_id: z.string().refine(isPeerId, { message: PEER_ID_RULE }).optional().describe('this peer\'s id (default HOSTNAME:PID)'),
+          interval: duration('interval').optional().describe('time between reports (default 5s)'),
+          ttl: duration('ttl').optional().describe('how long each report counts as alive (default 15s)'),
+          auth: credentials('report.auth', env).optional().describe('credentials the monitor agent requires (http only)'),
+        })
+        .superRefine((r, ctx) => {
+          if (!r.to.startsWith('nats:')) rule(ctx, () => monitorIngestUrl(r.to));
+          else rule(ctx, () => parseNatsServers(r.to));
+          rule(ctx, () => reportTiming(r.interval, r.ttl, { interval: 'report.interval', ttl: 'report.ttl' }));
+        })
+        .optional()
+        .describe("report this agent's heartbeat to a monitor"),
+      notify: z
+        .strictObject({
+          queue: z.string().optional().describe('sqlite (durable, default), memory (lossy) or nats://HOST:PORT[,…] — needs a restart'),
+          worker: z.boolean().optional().describe('deliver from the JetStream queue only — needs a restart'),
+          state_dir: text('where the durable queue lives (default $XDG_STATE_HOME/meterkit) — needs a restart').optional(),
+          endpoints: z
+            .array(endpoint(env))
+            .min(1, { message: 'give at least one endpoint' })
+            .superRefine(uniqueNames('endpoint'))
+            .describe('webhook endpoints'),
+        })
+        .superRefine((n, ctx) => {
+          const q = n.queue;
+          if (q !== undefined && q !== 'sqlite' && q !== 'memory') {
+            if (!q.startsWith('nats:')) ctx.addIssue({ code: 'custom', path: ['queue'], message: `unknown queue ${JSON.stringify(q)}: use sqlite, memory or nats://HOST:PORT` });
+            else rule(ctx, () => parseNatsServers(q));
+          }
+          if (n.worker === true && !(q ?? '').startsWith('nats:')) ctx.addIssue({ code: 'custom', path: ['worker'], message: 'worker: true needs queue: nats://HOST:PORT: only a shared queue has workers' });
+        })
+        .optional()
+        .describe('webhook notifications'),
+      // ── remote_write (c15rw / #15): add its section here, one key, e.g.
+      //    remote_write: z.strictObject({ urls, interval, auth }).optional(),
+      //    and its mapping in to-agent.ts. Nothing else changes.
+    })
+    .superRefine((c, ctx) => {
+      if (c.http?.openmetrics_created === true && c.http.openmetrics !== true) {
+        ctx.addIssue({ code: 'custom', path: ['http', 'openmetrics_created'], message: 'openmetrics_created needs openmetrics: true: _created samples exist only in OpenMetrics' });
+      }
+      if (c.stream?.enabled === false && c.stream.listen !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['stream', 'listen'], message: 'stream.listen with stream.enabled: false contradict each other: give one' });
+      }
+      if (c.report?.auth !== undefined && c.report.to.startsWith('nats:')) {
+        ctx.addIssue({ code: 'custom', path: ['report', 'auth'], message: 'report.auth is for an http:// monitor, not NATS' });
+      }
+    });
+}
+
+/** What a checked file holds. */
+export type FileConfig = z.output<ReturnType<typeof configSchema>>;
