@@ -32,6 +32,7 @@ import type { NotifyConfig } from './notify.js';
 import { redactNotifyArgv } from './notify.js';
 import { NOTIFY_HTTP_BASE, createNotifyApi } from './notify-api.js';
 import type { Publish } from './notify-sources.js';
+import { mountDashboard } from './dashboard.js';
 import { backendEvent, containerEvent, publisher } from './notify-sources.js';
 
 /** Settings of a running agent (what the command line turns into). */
@@ -137,7 +138,9 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   });
   let proxy: Proxy | null = null;
   let monitoring: MonitorParts | null = null;
+  let dashboard: { close(): Promise<void> } | null = null;
   const close = async (): Promise<void> => {
+    await dashboard?.close();
     // first: the last heartbeat goes before anything else stops; the monitor stops judging
     await monitoring?.close();
     // first: stop accepting proxy clients and let open connections finish while /metrics still answers
@@ -224,13 +227,16 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     server.route('/metrics', createMetricsHandler(registry, { openMetrics: config.openMetrics, created: config.openMetricsCreated }));
     server.route('/debug/vars', vars);
     server.route('/healthz', createHealthHandler());
+    const pc = processCollector;
+    const features = { process: pc !== null, docker: docker !== null, proxy: proxy !== null, monitor: monitoring?.monitor != null, notify: notifier !== null, stream: stream !== null, version: config.version };
+    dashboard = mountDashboard(server, registry, () => features, { beforeSample: pc === null ? undefined : () => pc.collect(), log });
     await server.listen();
   } catch (err) {
     await close();
     throw err;
   }
   const url = server.url();
-  log(`meterkit agent: serving ${url}/metrics, ${url}/debug/vars and ${url}/healthz${config.auth ? ' (auth required)' : ''}`);
+  log(`meterkit agent: serving ${url}/metrics, ${url}/debug/vars, ${url}/healthz and the dashboard at ${url}/${config.auth ? ' (auth required)' : ''}`);
   if (docker !== null) log(`meterkit agent: container metrics from ${docker.url}`);
   for (const p of proxy?.servers() ?? []) {
     const a = p.boundAddress();

@@ -44,6 +44,7 @@ export const ErrorCode = Object.freeze({
   InvalidEvent: 'ERR_METERKIT_INVALID_EVENT',
   NotifyQueueFull: 'ERR_METERKIT_NOTIFY_QUEUE_FULL',
   NotifyQueue: 'ERR_METERKIT_NOTIFY_QUEUE',
+  DashboardLimit: 'ERR_METERKIT_DASHBOARD_LIMIT',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

@@ -31,6 +31,7 @@ const checks: Record<string, () => boolean> = {
   tmux: () => onPath('tmux') !== undefined,
   'nats-server': () => onPath('nats-server') !== undefined,
   podman: () => onPath('podman') !== undefined && onPath('runc') !== undefined && onPath('busybox') !== undefined,
+  chromium: () => existsSync('/usr/bin/chromium'),
 };
 
 /** Test options for a test that needs `tool`: `{ skip }` when missing outside CI. */
