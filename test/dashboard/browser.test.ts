@@ -83,6 +83,7 @@ describe('the dashboard in headless Chromium', needs('chromium'), () => {
   let ctx: BrowserContext;
   let page: Page;
   let proxyPort = 0;
+  const foreign: string[] = [];
 
   before(async () => {
     mkdirSync(OUT, { recursive: true });
@@ -101,6 +102,10 @@ describe('the dashboard in headless Chromium', needs('chromium'), () => {
     ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, httpCredentials: { username: USER, password: PASS } });
     page = await ctx.newPage();
     page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
+    // fully offline: every request the page makes goes to the agent
+    ctx.on('request', (r) => {
+      if (!r.url().startsWith(`${main.url}/`)) foreign.push(r.url());
+    });
   });
 
   after(async () => {
@@ -238,6 +243,10 @@ describe('the dashboard in headless Chromium', needs('chromium'), () => {
     await page.focus('button[data-view="peers"]');
     await page.keyboard.press('Enter');
     await page.waitForSelector('main[data-ready="peers"]');
+  });
+
+  it('asked nothing of any other origin', () => {
+    assert.deepEqual(foreign, []);
   });
 
   it('fits a narrow window without sideways scrolling', async () => {

@@ -1,3 +1,4 @@
+/* global setTimeout, clearTimeout */
 // The metrics explorer: search families, pick series, a live chart; histograms as quantiles or a heatmap.
 import { api, at, fmt, h, liveChart, rate } from './lib.js';
 

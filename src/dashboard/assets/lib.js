@@ -1,4 +1,4 @@
-/* global document, window, fetch, EventSource, uPlot, ResizeObserver */
+/* global document, window, fetch, EventSource, uPlot, ResizeObserver, setTimeout */
 // The page's plumbing: the JSON API, the one live event stream, charts. No dependencies but uPlot.
 
 /** GET (or POST) a JSON resource of the agent; throws with the server's message. */
@@ -34,9 +34,14 @@ export function fmt(v, unit) {
   if (unit === 'bytes') {
     const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
     let i = 0;
-    while (Math.abs(v) >= 1024 && i < u.length - 1) (v /= 1024), i++;
+    while (Math.abs(v) >= 1024 && i < u.length - 1) {
+      v /= 1024;
+      i++;
+    }
     return `${v.toFixed(i === 0 ? 0 : 1)} ${u[i]}`;
   }
+  if (v === 0) return '0';
+  if (unit === 'seconds' && v < 0) return `-${fmt(-v, unit)}`;
   if (unit === 'seconds') return v < 1 ? `${(v * 1000).toPrecision(3)} ms` : `${v.toPrecision(3)} s`;
   if (Math.abs(v) >= 1e6) return `${(v / 1e6).toPrecision(3)}M`;
   if (Math.abs(v) >= 1e3) return `${(v / 1e3).toPrecision(3)}k`;

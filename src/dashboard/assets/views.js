@@ -59,7 +59,7 @@ async function proxy(view, live, status) {
     const table = h('div', { class: 'scroll' });
     const chart = h('canvas', { class: 'heatmap', 'data-rates': s.name, width: 800, height: 160, 'aria-label': `rx/tx bytes per second of ${s.name}` });
     const figures = h('p', { class: 'muted' });
-    view.el.append(h('h2', null, `Server ${s.name} on ${s.bind} (${s.strategy})`), figures, table, h('div', { class: 'card' }, h('h3', null, 'rx / tx bytes per second'), chart));
+    view.el.append(h('h2', null, `Server ${s.name} on ${s.bind} (${s.strategy})`), figures, table, h('div', { class: 'card' }, h('h3', null, 'Bytes per second: ', h('span', { style: `color:${color(0)}` }, 'rx (backend → client)'), ' · ', h('span', { style: `color:${color(1)}` }, 'tx (client → backend)')), chart));
     const hist = [];
     every(view, 1000, async () => {
       const st = await api(`/servers/${encodeURIComponent(s.name)}/stats`);
@@ -136,7 +136,7 @@ async function peers(view, live, status) {
       h(
         'table',
         null,
-        h('tr', null, ['peer', 'metric', 'state', 'value', 'last seen', 'expires in', 'phi'].map((c) => h('th', null, c))),
+        h('tr', null, ['peer', 'metric', 'state', 'value', 'last seen', 'expires', 'phi'].map((c) => h('th', null, c))),
         rows.map((r) =>
           h(
             'tr',
@@ -146,7 +146,7 @@ async function peers(view, live, status) {
             h('td', { class: r.state === 'up' ? 'up' : 'down' }, r.state),
             h('td', null, String(r.value)),
             h('td', null, `${fmt((now - r.lastSeen) / 1000, 'seconds')} ago`),
-            h('td', null, fmt((r.expire - now) / 1000, 'seconds')),
+            h('td', null, r.expire > now ? `in ${fmt((r.expire - now) / 1000, 'seconds')}` : `${fmt((now - r.expire) / 1000, 'seconds')} ago`),
             h('td', null, r.phi === null ? '–' : r.phi.toFixed(2)),
           ),
         ),
@@ -190,7 +190,7 @@ async function notifications(view, live, status) {
     letters.replaceChildren(
       dl.length === 0
         ? h('p', { class: 'muted' }, 'none')
-        : h('table', null, h('tr', null, ['when', 'endpoint', 'action', 'event id', 'reason'].map((c) => h('th', null, c))), dl.map((d) => h('tr', null, h('td', null, new Date(d.at).toLocaleString()), h('td', null, d.endpoint), h('td', null, d.event.action), h('td', null, d.event.id), h('td', null, JSON.stringify(d.reason))))),
+        : h('table', null, h('tr', null, ['when', 'endpoint', 'action', 'event id', 'reason'].map((c) => h('th', null, c))), dl.map((d) => h('tr', null, h('td', null, new Date(d.at).toLocaleString()), h('td', null, d.endpoint), h('td', null, d.event.action), h('td', null, d.event.id), h('td', null, d.reason?.message ?? JSON.stringify(d.reason))))),
     );
   });
 }
