@@ -3,7 +3,8 @@
  * - `GET /api/v1/status`: which features are on, and the flag that turns on each that is off;
  * - `GET /api/v1/families[?q=TEXT][&limit=N]`: families whose name or help contains TEXT
  *   (case-insensitive), `[{name, kind, unit, help, series}]`, at most `limit` (default 200, ≤ 1000);
- * - `GET /api/v1/series?family=NAME[&limit=N]`: its series now, `[{id, labels, values}]`;
+ * - `GET /api/v1/series?family=NAME[&limit=N]`: its series now, `[{id, labels, values}]` (the
+ *   registry's collectors run first, at most once per sample interval);
  * - `GET /api/v1/history?series=ID[&series=ID…]`: watches them and answers
  *   `{interval, columns, series: {ID: [[t, …values], …]}}`; 429 past the watch limit;
  * - `GET /api/v1/events?series=ID…`: Server-Sent Events (see events.ts).
@@ -98,10 +99,17 @@ export function createDashboardApi(o: DashboardApiOptions): DashboardApi {
     }
     return out.sort((a, b) => ((a as { name: string }).name < (b as { name: string }).name ? -1 : 1));
   };
+  let collected = -Infinity;
   const series = async (params: URLSearchParams): Promise<unknown> => {
     const name = params.get('family');
     if (name === null) throw new BadRequest(400, 'give family=NAME (a name from /api/v1/families)');
-    await registry.collect?.();
+    // a view asks for several families at once: one collection per sample interval serves them
+    // all, so a dashboard never runs the collectors (a Docker engine's API) more than a scrape a second
+    const now = Date.now();
+    if (now - collected >= history.interval) {
+      collected = now;
+      await registry.collect?.();
+    }
     const f = registry.family(name);
     if (f === undefined) throw new BadRequest(404, `no family named ${JSON.stringify(name)}`);
     const limit = limitOf(params, 1000);
