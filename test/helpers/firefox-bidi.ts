@@ -3,8 +3,8 @@
  * cannot drive a stock Firefox). Run as a child process with `node --experimental-websocket`
  * (Node 20 has no global WebSocket without it):
  *   node --experimental-websocket firefox-bidi.js URL SCREENSHOT.png
- * Prints one JSON line: `{ready, charts, ink, error?}`, after the page's `main[data-ready]` is
- * set and a chart drew, or after 30 s.
+ * Prints one JSON line: `{ready, updates, charts, ink, error?}`, once the page's `main[data-ready]`
+ * is set, a chart drew and two live updates came, or after 30 s.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,7 +45,7 @@ function connectBidi(url: string): Promise<Bidi> {
 }
 
 const INK = `(() => {
-  const out = { ready: document.querySelector('main')?.dataset.ready ?? null, charts: 0, ink: 0 };
+  const out = { ready: document.querySelector('main')?.dataset.ready ?? null, updates: Number(document.getElementById('live')?.dataset.updates ?? 0), charts: 0, ink: 0 };
   for (const c of document.querySelectorAll('[data-chart] canvas')) {
     out.charts++;
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const profile = mkdtempSync(join(tmpdir(), 'meterkit-firefox-'));
   const ff = spawn('firefox-esr', ['--headless', '--no-remote', '--profile', profile, '--remote-debugging-port', '0', '--window-size', '1280,800'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
-  const result: Record<string, unknown> = { ready: null, charts: 0, ink: 0 };
+  const result: Record<string, unknown> = { ready: null, updates: 0, charts: 0, ink: 0 };
   try {
     const ws = await new Promise<string>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`firefox-esr did not open WebDriver BiDi in 30 s: ${log}`)), 30_000);
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     while (Date.now() < deadline) {
       const r = (await bidi.send('script.evaluate', { expression: INK, target: { context }, awaitPromise: false })) as { result: { value: string } };
       Object.assign(result, JSON.parse(r.result.value) as object);
-      if (result.ready !== null && (result.ink as number) > 20) break;
+      if (result.ready !== null && (result.ink as number) > 20 && (result.updates as number) >= 2) break;
       await new Promise((r2) => setTimeout(r2, 250));
     }
     const png = (await bidi.send('browsingContext.captureScreenshot', { context })) as { data: string };

@@ -133,7 +133,8 @@ export async function liveChart(parent, live, title, lines, { unit, capacity = 3
   const opts = {
     width: Math.max(280, el.clientWidth),
     height: 200,
-    scales: { x: { time: true } },
+    // from zero, so a flat line reads as "little" rather than filling the chart; 1 ms of lag or GC when all is zero
+    scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min ?? 0), (max ?? 0) > 0 ? max * 1.05 : unit === 'seconds' ? 0.001 : 1] } },
     axes: [{ stroke: '#1b1f24', grid: { stroke: '#e5e9ee' } }, axis],
     series: [{}, ...lines.map((l, i) => ({ label: l.label, stroke: color(i), width: 2, value: (_u, v) => fmt(v, unit) }))],
   };
