@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface Bidi {
   send(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>>;
@@ -101,4 +102,5 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-void main();
+// the test runner loads every file under dist/test: only a direct run starts Firefox
+if (process.argv[1] === fileURLToPath(import.meta.url)) void main();

@@ -41,6 +41,7 @@ export function fmt(v, unit) {
     return `${v.toFixed(i === 0 ? 0 : 1)} ${u[i]}`;
   }
   if (v === 0) return '0';
+  if (unit === 'cores') return `${v.toPrecision(3)} cores`;
   if (unit === 'seconds' && v < 0) return `-${fmt(-v, unit)}`;
   if (unit === 'seconds') return v < 1 ? `${(v * 1000).toPrecision(3)} ms` : `${v.toPrecision(3)} s`;
   if (Math.abs(v) >= 1e6) return `${(v / 1e6).toPrecision(3)}M`;
@@ -76,7 +77,11 @@ export class Live {
   connect() {
     this.source?.close();
     this.source = null;
-    if (this.subs.size === 0) return;
+    if (this.subs.size === 0) {
+      // this view polls its feature's own API instead
+      this.status.textContent = 'live · polling';
+      return;
+    }
     const q = [...this.subs.keys()].map((id) => `series=${encodeURIComponent(id)}`).join('&');
     const es = new EventSource(`/api/v1/events?${q}`);
     this.source = es;

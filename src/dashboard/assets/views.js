@@ -23,17 +23,19 @@ async function containers(view, live, status) {
   if (!status.features.docker.on) return view.el.append(off('The Docker collector', status.features.docker));
   const box = h('div', { class: 'scroll' });
   view.el.append(h('h2', null, 'Containers'), box);
+  // [column, [[family, unit], …]]: docker_exporter's names first, then cAdvisor's
   const wanted = [
-    ['state', ['docker_container_running_state', 'container_last_seen']],
-    ['cpu s', ['docker_container_cpu_used_total', 'container_cpu_usage_seconds_total']],
-    ['memory', ['docker_container_memory_used_bytes', 'container_memory_usage_bytes'], 'bytes'],
-    ['net rx', ['docker_container_network_in_bytes', 'container_network_receive_bytes_total'], 'bytes'],
-    ['net tx', ['docker_container_network_out_bytes', 'container_network_transmit_bytes_total'], 'bytes'],
+    ['state', [['docker_container_running_state'], ['container_last_seen']]],
+    // docker_exporter's figure is cores now; cAdvisor's is CPU seconds so far
+    ['cpu', [['docker_container_cpu_usage_cores', 'cores'], ['container_cpu_usage_seconds_total', 'seconds']]],
+    ['memory', [['docker_container_memory_used_bytes', 'bytes'], ['container_memory_usage_bytes', 'bytes']]],
+    ['net rx', [['docker_container_network_in_bytes', 'bytes'], ['container_network_receive_bytes_total', 'bytes']]],
+    ['net tx', [['docker_container_network_out_bytes', 'bytes'], ['container_network_transmit_bytes_total', 'bytes']]],
   ];
   every(view, 5000, async () => {
     const rows = new Map();
-    for (const [col, names, unit] of wanted) {
-      for (const name of names) {
+    for (const [col, families] of wanted) {
+      for (const [name, unit] of families) {
         for (const s of await seriesOf(name)) {
           const who = s.labels.name ?? s.labels.container_name ?? s.labels.id ?? '?';
           if (!rows.has(who)) rows.set(who, {});
@@ -47,10 +49,13 @@ async function containers(view, live, status) {
     box.replaceChildren(
       rows.size === 0
         ? h('p', { class: 'muted' }, 'no containers seen yet')
-        : h('table', null, h('tr', null, h('th', null, 'container'), cols.map((c) => h('th', null, c))), [...rows].map(([who, r]) => h('tr', null, h('td', null, who), cols.map((c) => h('td', null, fmt(r[c], r[`${c}unit`])))))),
+        : h('table', null, h('tr', null, h('th', null, 'container'), cols.map((c) => h('th', null, c))), [...rows].map(([who, r]) => h('tr', { 'data-container': who }, h('td', null, who), cols.map((c) => h('td', null, c === 'state' ? stateOf(r.state) : fmt(r[c], r[`${c}unit`])))))),
     );
   });
 }
+
+/** docker_exporter's running state (1/0), or cAdvisor's last-seen time (present: it runs). */
+const stateOf = (v) => (v === undefined ? '–' : v === 1 || v > 1e9 ? 'running' : 'not running');
 
 async function proxy(view, live, status) {
   if (!status.features.proxy.on) return view.el.append(off('The TCP proxy', status.features.proxy));
