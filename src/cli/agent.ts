@@ -228,7 +228,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     server.route('/debug/vars', vars);
     server.route('/healthz', createHealthHandler());
     const pc = processCollector;
-    const features = { process: pc !== null, docker: docker !== null, proxy: proxy !== null, monitor: monitoring?.monitor != null, notify: notifier !== null, stream: stream !== null, version: config.version };
+    const features = { process: pc !== null, docker: docker !== null, proxy: proxy !== null, monitor: (monitoring?.monitor ?? null) !== null, notify: notifier !== null, stream: stream !== null, version: config.version };
     dashboard = mountDashboard(server, registry, () => features, { beforeSample: pc === null ? undefined : () => pc.collect(), log });
     await server.listen();
   } catch (err) {
