@@ -35,12 +35,12 @@ async function agent(args: string[]): Promise<{ p: Proc; url: string }> {
  * and these few lines are easier to read than stubs of HTMLCanvasElement.
  */
 
-/** Pixels of a canvas in the given colour (±24 per channel): a line of that colour was drawn. */
-function inkOf(page: Page, selector: string, rgb: [number, number, number]): Promise<number> {
+/** Pixels of a canvas (its top `topFraction`) in the given colour (±24 per channel): a line of that colour was drawn there. */
+function inkOf(page: Page, selector: string, rgb: [number, number, number], topFraction = 1): Promise<number> {
   return page.evaluate(`(() => {
     const c = document.querySelector(${JSON.stringify(selector)});
     if (c === null) return 0;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, Math.ceil(c.height * ${topFraction})).data;
     const w = ${JSON.stringify(rgb)};
     let n = 0;
     for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - w[0]) < 24 && Math.abs(d[i + 1] - w[1]) < 24 && Math.abs(d[i + 2] - w[2]) < 24 && d[i + 3] > 128) n++;
@@ -76,6 +76,7 @@ function familiesListed(page: Page): Promise<string[]> {
 }
 
 const BLUE: [number, number, number] = [11, 92, 173];
+const RED: [number, number, number] = [180, 35, 24];
 
 async function open(page: Page, url: string, view: string): Promise<void> {
   await page.goto(`${url}/#${view}`);
@@ -184,7 +185,9 @@ describe('the dashboard in headless Chromium', needs('chromium'), () => {
       s.resume();
       await new Promise((r) => s.once('close', r));
     }
-    await waitFor(async () => ((await inkOf(page, 'canvas[data-rates]', BLUE)) > 20 ? true : undefined), 15_000, 'the rx line drawn');
+    // the clients sent 200 kB: the tx line (red) rises into the upper half of the chart
+    await waitFor(async () => ((await inkOf(page, 'canvas[data-rates]', RED, 0.5)) > 5 ? true : undefined), 15_000, 'the tx rate drawn above zero');
+    assert.ok((await inkOf(page, 'canvas[data-rates]', BLUE)) > 20, 'the rx line drawn');
     await page.screenshot({ path: `${OUT}proxy.png` });
   });
 

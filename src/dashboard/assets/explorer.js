@@ -72,7 +72,7 @@ async function heatmap(parent, live, id, bounds) {
   const n = bounds.length + 1;
   const draw = () => {
     const w = (canvas.width = Math.max(280, canvas.clientWidth));
-    const ht = canvas.height;
+    const ht = (canvas.height = canvas.clientHeight || 220);
     const g = canvas.getContext('2d');
     g.fillStyle = '#ffffff';
     g.fillRect(0, 0, w, ht);

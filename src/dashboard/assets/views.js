@@ -95,8 +95,9 @@ async function proxy(view, live, status) {
 
 /** Two lines (rx, tx) on a plain canvas: the proxy's figures come from its REST API, not the history. */
 function drawRates(canvas, hist) {
+  // drawn at the size shown, so text and lines are not stretched
   const w = (canvas.width = Math.max(280, canvas.clientWidth));
-  const ht = canvas.height;
+  const ht = (canvas.height = canvas.clientHeight || 160);
   const g = canvas.getContext('2d');
   g.clearRect(0, 0, w, ht);
   const max = Math.max(1, ...hist.flat());
