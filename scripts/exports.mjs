@@ -25,19 +25,27 @@ export const SUBPATHS = {
   './remote-write': 'remote-write',
 };
 
-/** The `exports` entry of one subpath. */
-function entry(dir) {
+/**
+ * Subpaths shipped as ES modules only. The dashboard finds its page files beside its own module
+ * through `import.meta.url`, which CommonJS has no spelling for; it is the agent's web page, mounted
+ * by the agent (ESM) or by an application's own server from an ES module.
+ */
+export const ESM_ONLY = {
+  './dashboard': 'dashboard',
+};
+
+/** The `exports` entry of one subpath (only the `import` condition when `esmOnly`). */
+function entry(dir, esmOnly = false) {
   const at = (root) => (dir === '' ? `${root}/index` : `${root}/${dir}/index`);
-  return {
-    import: { types: `${at('./dist/src')}.d.ts`, default: `${at('./dist/src')}.js` },
-    require: { types: `${at('./dist/cjs')}.d.ts`, default: `${at('./dist/cjs')}.js` },
-  };
+  const esm = { import: { types: `${at('./dist/src')}.d.ts`, default: `${at('./dist/src')}.js` } };
+  return esmOnly ? esm : { ...esm, require: { types: `${at('./dist/cjs')}.d.ts`, default: `${at('./dist/cjs')}.js` } };
 }
 
 /** package.json `exports` for SUBPATHS. */
 export function packageExports() {
   const out = {};
   for (const [subpath, dir] of Object.entries(SUBPATHS)) out[subpath] = entry(dir);
+  for (const [subpath, dir] of Object.entries(ESM_ONLY)) out[subpath] = entry(dir, true);
   out['./package.json'] = './package.json';
   return out;
 }

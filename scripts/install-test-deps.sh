@@ -5,7 +5,7 @@
 set -eu
 
 # command-or-file:debian-package
-NEEDS="promtool:prometheus prometheus:prometheus prometheus-pushgateway:prometheus-pushgateway /usr/lib/python3/dist-packages/prometheus_client/__init__.py:python3-prometheus-client openssl:openssl tmux:tmux podman:podman runc:runc busybox:busybox-static nats-server:nats-server victoria-metrics:victoria-metrics"
+NEEDS="promtool:prometheus prometheus:prometheus prometheus-pushgateway:prometheus-pushgateway /usr/lib/python3/dist-packages/prometheus_client/__init__.py:python3-prometheus-client openssl:openssl tmux:tmux podman:podman runc:runc busybox:busybox-static nats-server:nats-server victoria-metrics:victoria-metrics chromium:chromium firefox-esr:firefox-esr"
 
 missing=""
 for pair in $NEEDS; do

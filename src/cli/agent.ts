@@ -32,6 +32,7 @@ import type { NotifyConfig } from './notify.js';
 import { redactNotifyArgv } from './notify.js';
 import { NOTIFY_HTTP_BASE, createNotifyApi } from './notify-api.js';
 import type { Publish } from './notify-sources.js';
+import { mountDashboard } from './dashboard.js';
 import { backendEvent, containerEvent, publisher } from './notify-sources.js';
 import type { ClusterConfig, ClusterPrimary } from './cluster.js';
 import { startClusterPrimary } from './cluster.js';
@@ -162,7 +163,9 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   let reload = (): Promise<ReloadOutcome> => Promise.resolve({ ok: false, restart: [], error: 'no config file to reload (start the agent with --config FILE)' });
   let monitoring: MonitorParts | null = null;
   let primary: ClusterPrimary | null = null;
+  let dashboard: { close(): Promise<void> } | null = null;
   const close = async (): Promise<void> => {
+    await dashboard?.close();
     // first: the last heartbeat goes before anything else stops; the monitor stops judging
     await monitoring?.close();
     // early: each writer's last snapshot reads every collector before they stop
@@ -259,13 +262,16 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     }
     server.route('/debug/vars', vars);
     server.route('/healthz', createHealthHandler());
+    const pc = processCollector;
+    const features = { process: pc !== null, docker: docker !== null, proxy: proxy !== null, monitor: (monitoring?.monitor ?? null) !== null, notify: notifier !== null, stream: stream !== null, version: config.version };
+    dashboard = mountDashboard(server, registry, () => features, { beforeSample: pc === null ? undefined : () => pc.collect(), log });
     await server.listen();
   } catch (err) {
     await close();
     throw err;
   }
   const url = server.url();
-  log(`meterkit agent: serving ${url}/metrics, ${url}/debug/vars and ${url}/healthz${config.auth ? ' (auth required)' : ''}`);
+  log(`meterkit agent: serving ${url}/metrics, ${url}/debug/vars, ${url}/healthz and the dashboard at ${url}/${config.auth ? ' (auth required)' : ''}`);
   if (docker !== null) log(`meterkit agent: container metrics from ${docker.url}`);
   for (const p of proxy?.servers() ?? []) {
     const a = p.boundAddress();

@@ -66,6 +66,7 @@ export const ErrorCode = Object.freeze({
   ClusterSnapshot: 'ERR_METERKIT_CLUSTER_SNAPSHOT',
   RemoteWrite: 'ERR_METERKIT_REMOTE_WRITE',
   InvalidConfig: 'ERR_METERKIT_INVALID_CONFIG',
+  DashboardLimit: 'ERR_METERKIT_DASHBOARD_LIMIT',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

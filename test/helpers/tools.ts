@@ -32,6 +32,8 @@ const checks: Record<string, () => boolean> = {
   'nats-server': () => onPath('nats-server') !== undefined,
   'victoria-metrics': () => onPath('victoria-metrics') !== undefined,
   podman: () => onPath('podman') !== undefined && onPath('runc') !== undefined && onPath('busybox') !== undefined,
+  chromium: () => existsSync('/usr/bin/chromium'),
+  firefox: () => onPath('firefox-esr') !== undefined,
 };
 
 /** Test options for a test that needs `tool`: `{ skip }` when missing outside CI. */

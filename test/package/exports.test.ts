@@ -19,7 +19,10 @@ const require = createRequire(import.meta.url);
 interface Target { types: string; default: string }
 interface Conditions { import: Target; require: Target }
 
-const subpaths = Object.keys(pkg.exports).filter((s) => s !== './package.json');
+// scripts/exports.mjs ESM_ONLY: subpaths with the `import` condition alone
+const esmOnly = new Set(Object.keys(pkg.exports).filter((s) => s !== './package.json' && !('require' in (pkg.exports[s] as object))));
+
+const subpaths = Object.keys(pkg.exports).filter((s) => s !== './package.json' && !esmOnly.has(s));
 const specifier = (subpath: string): string => (subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`);
 
 describe('package exports', () => {
@@ -46,6 +49,16 @@ describe('package exports', () => {
 
   it('dist/cjs is marked CommonJS (its .js files are not read as ES modules under "type": "module")', () => {
     assert.deepEqual(JSON.parse(readFileSync(`${ROOT}dist/cjs/package.json`, 'utf8')), { type: 'commonjs' });
+  });
+
+  it('the ES-module-only subpaths are the dashboard alone, and require() names them as not exported', async () => {
+    assert.deepEqual([...esmOnly], ['./dashboard']);
+    for (const s of esmOnly) {
+      const c = pkg.exports[s] as { import: Target };
+      assert.equal(fileURLToPath(import.meta.resolve(specifier(s))), `${ROOT}${c.import.default.slice(2)}`);
+      assert.ok(Object.keys((await import(specifier(s))) as object).length > 0);
+      assert.throws(() => require(specifier(s)), (e: unknown) => (e as { code?: string }).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED');
+    }
   });
 
   for (const s of subpaths) {

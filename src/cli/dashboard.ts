@@ -1,0 +1,69 @@
+/**
+ * The agent's dashboard: the page at `/`, its assets under `/dashboard/`, its API under
+ * `/api/v1/` (all behind the agent's auth and concurrency cap), and `/api/v1/status` filled
+ * from what the agent runs.
+ */
+import type { Recorder } from '../core/recorder.js';
+import type { Registry } from '../core/registry.js';
+import type { DashboardStatus } from '../dashboard/index.js';
+import { DASHBOARD_API_BASE, DASHBOARD_ASSETS_BASE, History, createAssetsHandler, createDashboardApi } from '../dashboard/index.js';
+import type { HttpServer } from '../http/server.js';
+
+/** What the overview charts: sampled from the start, so the page opens on the last minutes. */
+const OVERVIEW_SERIES = [
+  'process_cpu_seconds_total',
+  'process_resident_memory_bytes',
+  'nodejs_heap_size_used_bytes',
+  'nodejs_heap_size_total_bytes',
+  'nodejs_eventloop_lag_seconds',
+  'nodejs_eventloop_lag_max_seconds',
+  ...['major', 'minor', 'incremental', 'weakcb'].map((kind) => `nodejs_gc_duration_seconds{kind="${kind}"}`),
+];
+
+/** Which features the agent runs (what `/api/v1/status` reports). */
+export interface DashboardFeatures {
+  process: boolean;
+  docker: boolean;
+  proxy: boolean;
+  monitor: boolean;
+  notify: boolean;
+  stream: boolean;
+  version?: string;
+}
+
+/** Mounts the dashboard on `server`; returns what stops its sampler and event streams. */
+export function mountDashboard(
+  server: HttpServer,
+  registry: Registry,
+  features: () => DashboardFeatures,
+  opts: { beforeSample?: () => Promise<void>; metrics?: Recorder; log: (line: string) => void },
+): { close(): Promise<void> } {
+  const history = new History(registry, { beforeSample: opts.beforeSample, onError: (err) => opts.log(`meterkit dashboard: ${err instanceof Error ? err.message : String(err)}`) });
+  const status = (): DashboardStatus => {
+    const f = features();
+    return {
+      version: f.version,
+      features: {
+        process: { on: f.process, flag: 'process collection is on unless --no-process is given' },
+        docker: { on: f.docker, flag: '--docker (the engine from DOCKER_HOST or the default socket) or --docker URL' },
+        proxy: { on: f.proxy, flag: '--proxy-bind HOST:PORT --backend HOST:PORT', api: f.proxy ? '/servers' : undefined },
+        monitor: { on: f.monitor, flag: '--monitor', api: f.monitor ? '/monitor/v1' : undefined },
+        notify: { on: f.notify, flag: '--notify URL', api: f.notify ? '/notify/v1' : undefined },
+        stream: { on: f.stream, flag: '--stream HOST:PORT (on by default; --no-stream turns it off)' },
+      },
+    };
+  };
+  const api = createDashboardApi({ registry, history, status, metrics: opts.metrics ?? registry });
+  const assets = createAssetsHandler();
+  server.route('/', assets);
+  server.routeTree(DASHBOARD_ASSETS_BASE, assets);
+  server.routeTree(DASHBOARD_API_BASE, api.handler);
+  if (features().process) history.pin(OVERVIEW_SERIES);
+  history.start();
+  return {
+    close: async () => {
+      api.close();
+      await history.close();
+    },
+  };
+}

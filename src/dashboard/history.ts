@@ -1,0 +1,263 @@
+/**
+ * The dashboard's windowed history: a bounded ring of points per watched series, sampled from
+ * a registry once per interval (default 1 s).
+ *
+ * **Bounds.** At most `maxWatched` series are watched at once (a watch past that is refused
+ * with `ERR_METERKIT_DASHBOARD_LIMIT`); each keeps `points` points (default 300: five minutes
+ * at 1 s). A series nobody asked for during `idleWatch` ms is dropped, so a closed tab frees
+ * its slots. Sampling reads each watched family once per tick (the series are re-found by
+ * their label values, so a series removed and revived is followed).
+ */
+import { ErrorCode, MeterkitError } from '../core/errors.js';
+import type { FamilyView } from '../core/family.js';
+import { checkDuration, checkWhole } from '../core/options.js';
+import type { SeriesView } from '../core/series.js';
+
+/** What the sampler reads: the registry's read side (a `Registry` is one). */
+export interface FamilySource {
+  family(name: string): FamilyView | undefined;
+  families(): IterableIterator<FamilyView>;
+}
+
+/** One sampled point: epoch ms, then the value(s) (see {@link PointValue}). */
+export type Point = [t: number, ...values: number[]];
+
+/**
+ * The values of a point by kind: counter and gauge `[value]`; histogram
+ * `[count, sum, p50, p90, p99, ...cumulative bucket counts]` (quantiles NaN → null in JSON when
+ * the family keeps no sketch and there are no observations).
+ */
+export type PointValue = number[];
+
+/** Options of {@link History}. */
+export interface HistoryOptions {
+  /** Series watched at once. Default 64. */
+  maxWatched?: number;
+  /** Points kept per series. Default 300. */
+  points?: number;
+  /** ms between samples. Default 1000. */
+  interval?: number;
+  /** ms a watched series stays watched without being asked for. Default 600 000. */
+  idleWatch?: number;
+  /** Runs before each sample (e.g. the process collector's read). Failures go to `onError`. */
+  beforeSample?: () => Promise<void>;
+  onError?: (err: unknown) => void;
+  /** Clock, ms since the epoch. */
+  now?: () => number;
+}
+
+/** A series id: `name` or `name{a="x",b="y"}`, labels in the family's order. */
+export function seriesId(name: string, labelNames: readonly string[], values: readonly string[]): string {
+  if (labelNames.length === 0) return name;
+  return `${name}{${labelNames.map((n, i) => `${n}=${JSON.stringify(values[i] ?? '')}`).join(',')}}`;
+}
+
+/** The family name of a series id. */
+export function familyOf(id: string): string {
+  const i = id.indexOf('{');
+  return i < 0 ? id : id.slice(0, i);
+}
+
+/** The quantiles a histogram point carries. */
+export const POINT_QUANTILES: readonly number[] = Object.freeze([0.5, 0.9, 0.99]);
+
+/** Quantile estimated from cumulative bucket counts (linear within a bucket), as Prometheus's histogram_quantile does. */
+function bucketQuantile(q: number, bounds: ArrayLike<number>, cumulative: readonly number[]): number {
+  const total = cumulative[cumulative.length - 1] ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  for (let i = 0; i < cumulative.length; i++) {
+    const c = cumulative[i] as number;
+    if (c >= rank) {
+      if (i >= bounds.length) return bounds[bounds.length - 1] ?? NaN;
+      const lo = i === 0 ? 0 : (bounds[i - 1] as number);
+      const prev = i === 0 ? 0 : (cumulative[i - 1] as number);
+      const hi = bounds[i] as number;
+      return c === prev ? hi : lo + ((hi - lo) * (rank - prev)) / (c - prev);
+    }
+  }
+  return NaN;
+}
+
+/** The values of a series now (see {@link PointValue}). */
+export function valuesOf(s: SeriesView): PointValue {
+  if (s.kind !== 'histogram') return [s.value];
+  const cumulative: number[] = [];
+  let acc = 0;
+  for (let i = 0; i < s.bucketCounts.length; i++) cumulative.push((acc += s.bucketCounts[i] as number));
+  const sketch = s.sketch;
+  const qs = POINT_QUANTILES.map((q) => (sketch !== null && s.count > 0 ? sketch.quantile(q) : bucketQuantile(q, s.layout.bounds, cumulative)));
+  return [s.count, s.sum, ...qs, ...cumulative];
+}
+
+class Ring {
+  private readonly buf: Point[] = [];
+  private head = 0;
+  asked: number;
+  /** Kept whether asked for or not (the overview's series, so it shows the last minutes at once). */
+  pinned = false;
+  constructor(
+    private readonly cap: number,
+    now: number,
+  ) {
+    this.asked = now;
+  }
+  push(p: Point): void {
+    if (this.buf.length < this.cap) this.buf.push(p);
+    else {
+      this.buf[this.head] = p;
+      this.head = (this.head + 1) % this.cap;
+    }
+  }
+  /** Oldest first. */
+  points(): Point[] {
+    return [...this.buf.slice(this.head), ...this.buf.slice(0, this.head)];
+  }
+  last(): Point | undefined {
+    return this.buf.length === 0 ? undefined : this.buf[(this.head + this.buf.length - 1) % this.buf.length];
+  }
+}
+
+/** See the file comment. */
+export class History {
+  /** Series watched at once. */
+  readonly maxWatched: number;
+  /** Points kept per series. */
+  readonly capacity: number;
+  /** ms between samples. */
+  readonly interval: number;
+  private readonly idleWatch: number;
+  private readonly rings = new Map<string, Ring>();
+  private readonly listeners = new Set<(t: number) => void>();
+  private readonly now: () => number;
+  private readonly onError: (err: unknown) => void;
+  private timer: NodeJS.Timeout | null = null;
+  private sampling = false;
+
+  /** @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` on a bad option. */
+  constructor(
+    private readonly source: FamilySource,
+    private readonly options: HistoryOptions = {},
+  ) {
+    this.maxWatched = options.maxWatched === undefined ? 64 : checkWhole('maxWatched', options.maxWatched, { min: 1, max: 10_000 });
+    this.capacity = options.points === undefined ? 300 : checkWhole('points', options.points, { min: 2, max: 86_400 });
+    this.interval = options.interval === undefined ? 1000 : checkDuration('interval', options.interval);
+    this.idleWatch = options.idleWatch === undefined ? 600_000 : checkDuration('idleWatch', options.idleWatch);
+    this.now = options.now ?? Date.now;
+    this.onError = options.onError ?? ((err) => process.stderr.write(`meterkit dashboard: sampling failed: ${String(err)}\n`));
+  }
+
+  /** Starts sampling every `interval` ms (the timer is unref'd). */
+  start(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => void this.tick(), this.interval);
+    this.timer.unref();
+  }
+
+  /**
+   * Watches `ids` (refreshing their idle clock). All or nothing.
+   * @throws MeterkitError `ERR_METERKIT_DASHBOARD_LIMIT` when that would pass `maxWatched`.
+   */
+  watch(ids: readonly string[]): void {
+    const now = this.now();
+    const fresh = new Set(ids.filter((id) => !this.rings.has(id)));
+    if (this.rings.size + fresh.size > this.maxWatched) {
+      throw new MeterkitError(ErrorCode.DashboardLimit, `cannot watch ${fresh.size} more series: ${this.rings.size} of at most ${this.maxWatched} are watched (maxWatched)`);
+    }
+    for (const id of ids) {
+      const r = this.rings.get(id);
+      if (r !== undefined) r.asked = now;
+      else this.rings.set(id, new Ring(this.capacity, now));
+    }
+  }
+
+  /**
+   * Watches `ids` for good: they never go idle (the series the overview shows, so its charts
+   * have the last minutes when the page opens). They count towards `maxWatched`.
+   * @throws MeterkitError `ERR_METERKIT_DASHBOARD_LIMIT` as {@link History.watch}.
+   */
+  pin(ids: readonly string[]): void {
+    this.watch(ids);
+    for (const id of ids) (this.rings.get(id) as Ring).pinned = true;
+  }
+
+  /** Refreshes the idle clock of those of `ids` still watched (an open event stream calls it each sample). */
+  keep(ids: readonly string[]): void {
+    const now = this.now();
+    for (const id of ids) {
+      const r = this.rings.get(id);
+      if (r !== undefined) r.asked = now;
+    }
+  }
+
+  /** Series watched now. */
+  get watched(): number {
+    return this.rings.size;
+  }
+
+  /** The points of a watched series, oldest first; undefined when it is not watched. */
+  points(id: string): Point[] | undefined {
+    return this.rings.get(id)?.points();
+  }
+
+  /** The latest point of a watched series. */
+  last(id: string): Point | undefined {
+    return this.rings.get(id)?.last();
+  }
+
+  /** Calls `fn(t)` after each sample; returns the function that stops it. */
+  onSample(fn: (t: number) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Takes one sample now (what the timer calls). Never rejects; a tick under way is not doubled. */
+  async tick(): Promise<void> {
+    if (this.sampling) return;
+    this.sampling = true;
+    try {
+      if (this.options.beforeSample !== undefined) await this.options.beforeSample().catch(this.onError);
+      this.sample();
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  private sample(): void {
+    const t = this.now();
+    const byFamily = new Map<string, string[]>();
+    for (const [id, ring] of this.rings) {
+      if (!ring.pinned && t - ring.asked > this.idleWatch) {
+        this.rings.delete(id);
+        continue;
+      }
+      const f = familyOf(id);
+      const list = byFamily.get(f);
+      if (list === undefined) byFamily.set(f, [id]);
+      else list.push(id);
+    }
+    for (const [name, ids] of byFamily) {
+      const fam = this.source.family(name);
+      if (fam === undefined) continue;
+      const wanted = new Set(ids);
+      fam.forEachSeries((s, values) => {
+        const id = seriesId(name, s.owner.labelNames, values);
+        if (wanted.has(id)) this.rings.get(id)?.push([t, ...valuesOf(s)]);
+      });
+    }
+    for (const fn of this.listeners) {
+      try {
+        fn(t);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+  }
+
+  /** Stops sampling. */
+  async close(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.listeners.clear();
+  }
+}
