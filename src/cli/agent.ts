@@ -165,13 +165,15 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   let primary: ClusterPrimary | null = null;
   let dashboard: { close(): Promise<void> } | null = null;
   const close = async (): Promise<void> => {
+    // first, at once: stop accepting proxy clients; open connections get the drain timeout while
+    // the rest closes and /metrics still answers (awaited below)
+    const draining = proxy?.close(config.proxy?.drainTimeout ?? 0);
     await dashboard?.close();
-    // first: the last heartbeat goes before anything else stops; the monitor stops judging
+    // the last heartbeat goes before anything else stops; the monitor stops judging
     await monitoring?.close();
     // early: each writer's last snapshot reads every collector before they stop
     for (const w of writers) await w.close();
-    // first: stop accepting proxy clients and let open connections finish while /metrics still answers
-    await proxy?.close(config.proxy?.drainTimeout ?? 0);
+    await draining;
     if (ticker !== null) clearInterval(ticker);
     await vars.close();
     await processCollector?.close();
