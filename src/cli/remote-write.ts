@@ -162,7 +162,13 @@ export function parseRemoteWriteFlags(v: Values, env: NodeJS.ProcessEnv, readPem
   if (tls !== undefined) shared.tls = tls;
   const configs = urls.map((url) => ({ url, ...shared }));
   // every option checked now, so a bad one is a usage error (exit 2) before anything starts
-  for (const c of configs) asUsage(() => checkRemoteWrite(c));
+  const names = new Set<string>();
+  for (const c of configs) {
+    // two writers of one URL would send every sample twice and share their own metrics' series
+    const { name, urlLabel } = asUsage(() => checkRemoteWrite(c));
+    if (names.has(name)) throw new UsageError(`--remote-write ${urlLabel} is given twice: give each receiver once`);
+    names.add(name);
+  }
   return configs;
 }
 

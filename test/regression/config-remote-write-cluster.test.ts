@@ -22,10 +22,10 @@ import { tempDir, waitFor } from '../helpers/tools.js';
 const tmp = tempDir('config-rw');
 after(() => tmp.remove());
 
+/** Writes `text` to `name` in the temp dir; returns the path. */
 function file(name: string, text: string): string {
-  const p = join(tmp.dir, name);
-  writeFileSync(p, text);
-  return p;
+  writeFileSync(join(tmp.dir, name), text);
+  return join(tmp.dir, name);
 }
 
 function parse(args: string[], env: NodeJS.ProcessEnv = {}): AgentConfig {
@@ -77,6 +77,10 @@ describe('config file: remote_write and cluster', () => {
     assert.equal(header.length, 1);
     assert.ok(!header[0]?.includes('t0ps3cret'), header[0]);
     assert.deepEqual(problems('remote_write:\n  - url: http://x/\n    tls: { cert: c.pem }\n').map((l) => l.replace(/^.*: /, '')), ['give both or neither']);
+  });
+
+  it('refuses the same receiver twice on the command line too', () => {
+    assert.throws(() => parse(['--remote-write', 'http://x/api/v1/write', '--remote-write', 'http://x/api/v1/write']), /--remote-write http:\/\/x\/api\/v1\/write is given twice/);
   });
 
   it('reads cluster as --cluster and --cluster-workers; flags override the file', () => {
