@@ -7,7 +7,7 @@
  * to a real receiver.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AgentConfig } from '../../src/cli/agent.js';
@@ -117,7 +117,8 @@ describe('config file: remote_write and cluster', () => {
       const basic = file('rw-basic', 'pusher:hunter2\n');
       const path = file('agent-rw.yaml', `process:\n  enabled: false\nremote_write:\n  - url: ${rx.url}\n    interval: 100ms\n    external_labels: { site: ci }\n    headers: { X-Api-Key: k3y }\n    auth: { basic_file: ${basic} }\n`);
       const lines: string[] = [];
-      agent = await startAgent({ ...parse(['--config', path, '--listen', '127.0.0.1:0']), log: (l) => lines.push(l) });
+      const args = ['--config', path, '--listen', '127.0.0.1:0'];
+      agent = await startAgent({ ...parse(args), reloadSource: () => parse(args), log: (l) => lines.push(l) });
       const r = rx;
       await waitFor(async () => (r.accepted().some((s) => s.labels.__name__ === 'meterkit_remote_write_samples_total' && s.value > 0) ? true : undefined), 30_000, 'the writer reporting its own sends');
       const req = r.requests.find((q) => q.decoded.timeseries.length > 0);
@@ -126,6 +127,10 @@ describe('config file: remote_write and cluster', () => {
       assert.ok(r.accepted().every((s) => s.labels.site === 'ci'));
       assert.ok(lines.some((l) => /remote write to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/write every 100 ms/.test(l)), lines.join('\n'));
       assert.ok(!lines.join('\n').includes('hunter2'));
+      // the same file reloads as unchanged (secrets re-read, names recomputed); a new interval waits for a restart
+      assert.deepEqual(await agent.reload(), { ok: true, restart: [] });
+      writeFileSync(path, readFileSync(path, 'utf8').replace('interval: 100ms', 'interval: 1s'));
+      assert.deepEqual(await agent.reload(), { ok: true, restart: ['remote_write'] });
     });
   });
 });
