@@ -5,6 +5,7 @@
  */
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { checkWhole } from '../core/options.js';
 import type { Registry } from '../core/registry.js';
@@ -41,7 +42,12 @@ export function parseClusterFlags(values: { cluster?: string; 'cluster-workers'?
     return undefined;
   }
   if (values.cluster === '') throw new UsageError('--cluster needs the path of the worker script');
-  return { file: values.cluster, workers: n === undefined ? Math.max(1, cores) : wholeFlag('--cluster-workers', n, { min: 1, max: 1024 }) };
+  return { file: values.cluster, workers: n === undefined ? defaultClusterWorkers(cores) : wholeFlag('--cluster-workers', n, { min: 1, max: 1024 }) };
+}
+
+/** Workers kept running when no number is given: one per CPU core. */
+export function defaultClusterWorkers(cores: number = availableParallelism()): number {
+  return Math.max(1, cores);
 }
 
 /** Counts workers restarted after they died. */

@@ -4,8 +4,8 @@
  * strategies and timeouts), notification endpoints, monitor settings, and how /metrics is
  * served (OpenMetrics) — without dropping open proxy connections or queued notifications.
  * What only a restart can change (listen addresses, TLS, the stream, the state directory and
- * queue, …) is left as it was and reported as "needs a restart". A file that fails the check
- * changes nothing. Outcomes are published as Prometheus publishes its own:
+ * queue, remote write, the cluster, …) is left as it was and reported as "needs a restart".
+ * A file that fails the check changes nothing. Outcomes are published as Prometheus publishes its own:
  * `meterkit_config_last_reload_successful` and `meterkit_config_last_reload_success_timestamp_seconds`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -50,6 +50,10 @@ const KEPT: ReadonlyArray<[string, ReadonlyArray<keyof AgentConfig>]> = [
   ['process', ['process']],
   ['docker', ['docker']],
   ['report', ['report']],
+  // each writer holds a buffer and its own metrics under its name: swapping writers live would
+  // drop or duplicate what is buffered, so a change waits for a restart
+  ['remote_write', ['remoteWrite']],
+  ['cluster', ['cluster']],
 ];
 
 /** Parts of the live features that only a restart changes (the feature keeps its own). */

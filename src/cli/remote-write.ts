@@ -4,8 +4,10 @@
  * too), and the writers the agent runs.
  */
 import type { Registry } from '../core/registry.js';
+import type { AuthOptions } from '../http/auth.js';
 import type { ClientTls, RemoteWriteOptions } from '../remote-write/index.js';
 import type { RemoteWriter } from '../remote-write/index.js';
+import type { ResolvedOptions } from '../remote-write/options.js';
 import { checkUrl, resolveOptions } from '../remote-write/options.js';
 import { authFrom, readSecret } from './secrets.js';
 import { UsageError, asUsage, durationFlag, wholeFlag } from './usage.js';
@@ -81,6 +83,47 @@ function pairs(flag: string, list: string[] | undefined, sep: string, split: (s:
   return out;
 }
 
+/** The variables that give every receiver its credentials when the flags (or a file's entry) give none. */
+export const REMOTE_WRITE_ENV = { token: 'METERKIT_REMOTE_WRITE_BEARER_TOKEN', basic: 'METERKIT_REMOTE_WRITE_BASIC_AUTH' } as const;
+
+/**
+ * A receiver's credentials from a token and a `user:password` (flags or a file's keys, named
+ * by `names` in messages): one of them at most; undefined when neither is given.
+ */
+export function remoteWriteAuth(token: string | undefined, basic: string | undefined, names: readonly [string, string]): AuthOptions | undefined {
+  if (token !== undefined && basic !== undefined) throw new UsageError(`${names[0]} and ${names[1]} contradict each other: give one`);
+  return authFrom(token, basic);
+}
+
+/** PEM file paths and the skip flag of a receiver's TLS. */
+export interface RemoteWriteTlsFiles {
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+  insecureSkipVerify?: boolean | undefined;
+}
+
+/**
+ * A receiver's TLS settings, the PEM files read (`names`: how the cert and key are called in
+ * messages); undefined when nothing is given. The cert and the key go together.
+ */
+export function remoteWriteTls(f: RemoteWriteTlsFiles, names: readonly [string, string], readPem: (path: string, what: string) => Buffer): ClientTls | undefined {
+  if ((f.cert === undefined) !== (f.key === undefined)) throw new UsageError(`${names[0]} and ${names[1]} go together: give both or neither`);
+  const tls: ClientTls = {};
+  if (f.ca !== undefined) tls.ca = readPem(f.ca, 'remote write CA');
+  if (f.cert !== undefined && f.key !== undefined) {
+    tls.cert = readPem(f.cert, 'remote write client certificate');
+    tls.key = readPem(f.key, 'remote write client key');
+  }
+  if (f.insecureSkipVerify === true) tls.insecureSkipVerify = true;
+  return Object.keys(tls).length > 0 ? tls : undefined;
+}
+
+/** Checks a receiver's options by the library's one rule (the sender is not built); returns them resolved. */
+export function checkRemoteWrite(c: RemoteWriteConfig): ResolvedOptions {
+  return resolveOptions({ ...c, source: { families: () => [] } });
+}
+
 /** The remote-write receivers the flags ask for; undefined when there is no `--remote-write`. */
 export function parseRemoteWriteFlags(v: Values, env: NodeJS.ProcessEnv, readPem: (path: string, what: string) => Buffer): RemoteWriteConfig[] | undefined {
   const urls = v['remote-write'];
@@ -111,26 +154,21 @@ export function parseRemoteWriteFlags(v: Values, env: NodeJS.ProcessEnv, readPem
     return i <= 0 ? null : [s.slice(0, i).trim(), s.slice(i + 1).trim()];
   });
   if (headers !== undefined) shared.headers = headers;
-  const token = readSecret({ flag: '--remote-write-bearer-token', value: v['remote-write-bearer-token'], fileFlag: '--remote-write-bearer-token-file', file: v['remote-write-bearer-token-file'], envName: 'METERKIT_REMOTE_WRITE_BEARER_TOKEN', env });
-  const basic = readSecret({ flag: '--remote-write-basic-auth', value: v['remote-write-basic-auth'], fileFlag: '--remote-write-basic-auth-file', file: v['remote-write-basic-auth-file'], envName: 'METERKIT_REMOTE_WRITE_BASIC_AUTH', env });
-  if (token !== undefined && basic !== undefined) throw new UsageError('--remote-write-bearer-token and --remote-write-basic-auth contradict each other: give one');
-  const auth = authFrom(token, basic);
+  const token = readSecret({ flag: '--remote-write-bearer-token', value: v['remote-write-bearer-token'], fileFlag: '--remote-write-bearer-token-file', file: v['remote-write-bearer-token-file'], envName: REMOTE_WRITE_ENV.token, env });
+  const basic = readSecret({ flag: '--remote-write-basic-auth', value: v['remote-write-basic-auth'], fileFlag: '--remote-write-basic-auth-file', file: v['remote-write-basic-auth-file'], envName: REMOTE_WRITE_ENV.basic, env });
+  const auth = remoteWriteAuth(token, basic, ['--remote-write-bearer-token', '--remote-write-basic-auth']);
   if (auth !== undefined) shared.auth = auth;
-  const ca = v['remote-write-ca'];
-  const cert = v['remote-write-cert'];
-  const key = v['remote-write-key'];
-  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--remote-write-cert and --remote-write-key go together: give both or neither');
-  const tls: ClientTls = {};
-  if (ca !== undefined) tls.ca = readPem(ca, 'remote write CA');
-  if (cert !== undefined && key !== undefined) {
-    tls.cert = readPem(cert, 'remote write client certificate');
-    tls.key = readPem(key, 'remote write client key');
-  }
-  if (v['remote-write-insecure-skip-verify'] === true) tls.insecureSkipVerify = true;
-  if (Object.keys(tls).length > 0) shared.tls = tls;
+  const tls = remoteWriteTls({ ca: v['remote-write-ca'], cert: v['remote-write-cert'], key: v['remote-write-key'], insecureSkipVerify: v['remote-write-insecure-skip-verify'] }, ['--remote-write-cert', '--remote-write-key'], readPem);
+  if (tls !== undefined) shared.tls = tls;
   const configs = urls.map((url) => ({ url, ...shared }));
   // every option checked now, so a bad one is a usage error (exit 2) before anything starts
-  for (const c of configs) asUsage(() => resolveOptions({ ...c, source: { families: () => [] } }));
+  const names = new Set<string>();
+  for (const c of configs) {
+    // two writers of one URL would send every sample twice and share their own metrics' series
+    const { name, urlLabel } = asUsage(() => checkRemoteWrite(c));
+    if (names.has(name)) throw new UsageError(`--remote-write ${urlLabel} is given twice: give each receiver once`);
+    names.add(name);
+  }
   return configs;
 }
 

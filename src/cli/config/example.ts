@@ -1,7 +1,7 @@
 /** `meterkit config example`: every key of the config file, commented; it passes `meterkit config check`. */
 export const CONFIG_EXAMPLE = `# meterkit agent --config meterkit.yaml
 # Every key is optional; a section that is present turns its feature on (docker, proxy,
-# monitor, report, notify). Durations: ms, or 500ms, 2s, 5m, 1h. Flags given on the
+# monitor, report, notify, remote_write, cluster). Durations: ms, or 500ms, 2s, 5m, 1h. Flags given on the
 # command line override the file. Reload: SIGHUP or POST /-/reload.
 
 http:
@@ -92,4 +92,29 @@ notify:
       batch: 100
       batch_wait: 0
       # ca: /etc/meterkit/ca.pem
+
+remote_write:                     # one entry per receiver; needs a restart to change
+  - url: http://127.0.0.1:9090/api/v1/write
+    name: prometheus              # remote_name label (default: from the URL); unique
+    interval: 15s
+    external_labels:
+      site: eu-1
+    headers:
+      X-Scope-OrgID: ops          # values never shown
+    # auth:                       # one of them; none: METERKIT_REMOTE_WRITE_BEARER_TOKEN
+    #   token_file: /etc/meterkit/rw-token      # or METERKIT_REMOTE_WRITE_BASIC_AUTH
+    #   basic_file: /etc/meterkit/rw-basic-auth # user:password
+    # tls:                        # for an https: URL
+    #   ca: /etc/meterkit/rw-ca.pem
+    #   cert: /etc/meterkit/rw-client.pem
+    #   key: /etc/meterkit/rw-client-key.pem
+    #   insecure_skip_verify: false
+    timeout: 30s
+    shards: 1
+    max_samples_per_send: 2000
+    buffer: 1000000
+
+# cluster:                        # be a node:cluster primary; needs a restart to change
+#   file: ./worker.mjs            # the worker script (it calls serveClusterMetrics)
+#   workers: 4                    # default: one per CPU core
 `;

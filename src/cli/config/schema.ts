@@ -20,6 +20,9 @@ import { PEER_ID_RULE, isPeerId } from '../../monitor/validate.js';
 import { readPem } from '../agent.js';
 import { secretEnvName } from '../notify.js';
 import { authFrom, readSecret } from '../secrets.js';
+import type { RemoteWriteConfig } from '../remote-write.js';
+import { REMOTE_WRITE_ENV, checkRemoteWrite, remoteWriteAuth, remoteWriteTls } from '../remote-write.js';
+import type { AuthOptions } from '../../http/auth.js';
 import { address, duration, rule, text, whole } from './rules.js';
 
 const tlsFiles = (what: string) =>
@@ -30,8 +33,11 @@ const tlsFiles = (what: string) =>
     })
     .describe(what);
 
-/** Credentials: a token or user:password, in the file or (better) in a file it names. */
-function credentials(where: string, env: NodeJS.ProcessEnv) {
+/**
+ * Credentials: a token or user:password, in the file or (better) in a file it names; `combine`
+ * is the rule that turns them into credentials (a server may take both, a client one).
+ */
+function credentials(where: string, env: NodeJS.ProcessEnv, combine: (token: string | undefined, basic: string | undefined) => AuthOptions | undefined = authFrom) {
   return z
     .strictObject({
       token: text('bearer token (printable ASCII, no spaces); prefer token_file').optional(),
@@ -41,7 +47,7 @@ function credentials(where: string, env: NodeJS.ProcessEnv) {
     })
     .transform((a, ctx) =>
       rule(ctx, () =>
-        authFrom(
+        combine(
           readSecret({ flag: `${where}.token`, value: a.token, fileFlag: `${where}.token_file`, file: a.token_file, envName: '', env }),
           readSecret({ flag: `${where}.basic`, value: a.basic, fileFlag: `${where}.basic_file`, file: a.basic_file, envName: '', env }),
         ),
@@ -166,6 +172,55 @@ function endpoint(env: NodeJS.ProcessEnv) {
     );
 }
 
+/** One remote-write receiver: the `--remote-write*` flags' keys (which apply to every URL on the command line). */
+function remoteWrite(env: NodeJS.ProcessEnv) {
+  return z
+    .strictObject({
+      url: text('the write endpoint, e.g. http://127.0.0.1:9090/api/v1/write (no credentials in it)'),
+      name: text('its remote_name label (default 6 hex digits of the URL\'s SHA-256; unique)').optional(),
+      interval: duration('interval').optional().describe('time between snapshots (default 15s)'),
+      external_labels: z.record(z.string(), z.string()).optional().describe('labels added to every series that lacks them'),
+      headers: z.record(z.string(), z.string()).optional().describe('extra request headers (values never shown)'),
+      auth: credentials('remote_write[].auth', env, (t, b) => remoteWriteAuth(t, b, ['token', 'basic']))
+        .optional()
+        .describe(`a token or user:password (one); none given: ${REMOTE_WRITE_ENV.token} or ${REMOTE_WRITE_ENV.basic}`),
+      tls: z
+        .strictObject({
+          ca: text('PEM CA certificates to trust').optional(),
+          cert: text('PEM client certificate (with key)').optional(),
+          key: text('its PEM private key').optional(),
+          insecure_skip_verify: z.boolean().optional().describe('accept any server certificate (tests only)'),
+        })
+        .optional()
+        .describe('TLS for an https: URL'),
+      timeout: duration('timeout').optional().describe('time one request may take (default 30s)'),
+      shards: whole('shards', { max: 200 }).optional().describe('parallel senders (default 1)'),
+      max_samples_per_send: whole('max_samples_per_send').optional().describe('samples per request (default 2000)'),
+      buffer: whole('buffer').optional().describe('samples buffered while the receiver is away; beyond it the oldest are dropped and counted (default 1000000)'),
+    })
+    .transform((r, ctx) =>
+      rule(ctx, (): RemoteWriteConfig => {
+        const c: RemoteWriteConfig = { url: r.url };
+        if (r.name !== undefined) c.name = r.name;
+        if (r.interval !== undefined) c.interval = r.interval;
+        if (r.external_labels !== undefined) c.externalLabels = r.external_labels;
+        if (r.headers !== undefined) c.headers = r.headers;
+        const auth = r.auth ?? remoteWriteAuth(env[REMOTE_WRITE_ENV.token], env[REMOTE_WRITE_ENV.basic], [REMOTE_WRITE_ENV.token, REMOTE_WRITE_ENV.basic]);
+        if (auth !== undefined) c.auth = auth;
+        const t = r.tls;
+        const tls = t === undefined ? undefined : remoteWriteTls({ ca: t.ca, cert: t.cert, key: t.key, insecureSkipVerify: t.insecure_skip_verify }, ['tls.cert', 'tls.key'], readPem);
+        if (tls !== undefined) c.tls = tls;
+        if (r.timeout !== undefined) c.timeout = r.timeout;
+        if (r.shards !== undefined) c.shards = r.shards;
+        if (r.max_samples_per_send !== undefined) c.maxSamplesPerSend = r.max_samples_per_send;
+        if (r.buffer !== undefined) c.maxPendingSamples = r.buffer;
+        // named as the writer will be (the URL's hash by default), so that uniqueness is checked on it
+        c.name = checkRemoteWrite(c).name;
+        return c;
+      }),
+    );
+}
+
 const nats = (what: string) =>
   z
     .string()
@@ -173,11 +228,11 @@ const nats = (what: string) =>
     .describe(`${what}: nats://HOST:PORT[,…]`);
 
 /** A check that the items of a list have unique names; the issue is on the second of a pair. */
-function uniqueNames(what: string) {
-  return (list: ReadonlyArray<{ name: string }>, ctx: z.RefinementCtx): void => {
-    const names = new Set<string>();
+function uniqueNames(what: string, why = 'names are unique') {
+  return (list: ReadonlyArray<{ name?: string | undefined }>, ctx: z.RefinementCtx): void => {
+    const names = new Set<string | undefined>();
     list.forEach((item, i) => {
-      if (names.has(item.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate ${what} name ${JSON.stringify(item.name)}: names are unique` });
+      if (names.has(item.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate ${what} name ${JSON.stringify(item.name)}: ${why}` });
       names.add(item.name);
     });
   };
@@ -280,9 +335,19 @@ export function configSchema(env: NodeJS.ProcessEnv) {
         })
         .optional()
         .describe('webhook notifications'),
-      // ── remote_write (c15rw / #15): add its section here, one key, e.g.
-      //    remote_write: z.strictObject({ urls, interval, auth }).optional(),
-      //    and its mapping in to-agent.ts. Nothing else changes.
+      remote_write: z
+        .array(remoteWrite(env))
+        .min(1, { message: 'give at least one receiver' })
+        .superRefine(uniqueNames('receiver', 'each receiver needs its own url or name (the remote_name label of its metrics)'))
+        .optional()
+        .describe('push every series to these remote-write receivers (Prometheus, VictoriaMetrics…) — needs a restart'),
+      cluster: z
+        .strictObject({
+          file: text('the worker script (it calls serveClusterMetrics)'),
+          workers: whole('workers', { max: 1024 }).optional().describe('workers kept running (default 1 per CPU core)'),
+        })
+        .optional()
+        .describe('be a node:cluster primary: fork workers, serve the merge of their metrics (present: on) — needs a restart'),
     })
     .superRefine((c, ctx) => {
       if (c.http?.openmetrics_created === true && c.http.openmetrics !== true) {

@@ -1,7 +1,7 @@
 /**
  * A checked config file as the agent's config, and the rule that flags override the file:
  * a flag given on the command line replaces the key(s) it stands for; a repeatable flag
- * (`--backend`, `--notify`) replaces the whole list it builds. Credentials from the
+ * (`--backend`, `--notify`, `--remote-write`) replaces the whole list it builds. Credentials from the
  * environment (METERKIT_AUTH_TOKEN, …) count as flags.
  */
 import type { AgentConfig } from '../agent.js';
@@ -10,6 +10,8 @@ import { defaultPeerId } from '../monitor.js';
 import { defaultStateDir } from '../notify.js';
 import { reportTiming } from '../../monitor/reporter.js';
 import type { FileConfig } from './schema.js';
+import { CLUSTER_OPTIONS, defaultClusterWorkers } from '../cluster.js';
+import { REMOTE_WRITE_OPTIONS } from '../remote-write.js';
 
 /** The agent config a checked file stands for (the defaults are the flags' defaults). */
 export function fileToAgent(f: FileConfig, env: NodeJS.ProcessEnv): AgentConfig {
@@ -43,7 +45,8 @@ export function fileToAgent(f: FileConfig, env: NodeJS.ProcessEnv): AgentConfig 
     c.notify = { endpoints: n.endpoints, queue: nats === undefined ? (q as 'sqlite' | 'memory') : 'nats', stateDir: n.state_dir ?? defaultStateDir(env), role: nats === undefined ? 'both' : n.worker === true ? 'worker' : 'producer' };
     if (nats !== undefined) c.notify.nats = nats;
   }
-  // remote_write (c15rw / #15): map f.remote_write to c.remoteWrite here
+  if (f.remote_write !== undefined) c.remoteWrite = f.remote_write;
+  if (f.cluster !== undefined) c.cluster = { file: f.cluster.file, workers: f.cluster.workers ?? defaultClusterWorkers() };
   return c;
 }
 
@@ -64,7 +67,8 @@ const FLAGS_OF: ReadonlyArray<[ReadonlyArray<keyof AgentConfig>, readonly string
   [['monitor'], ['monitor', 'monitor-nats']],
   [['report'], ['report-to']],
   [['notify'], ['notify']],
-  // remote_write (c15rw / #15): [['remoteWrite'], ['remote-write']],
+  [['remoteWrite'], Object.keys(REMOTE_WRITE_OPTIONS)],
+  [['cluster'], Object.keys(CLUSTER_OPTIONS)],
 ];
 
 /**
