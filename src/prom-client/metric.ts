@@ -242,4 +242,3 @@ export abstract class Metric<T extends string = string> {
     return o;
   }
 }
-

@@ -14,7 +14,7 @@ export interface SummaryConfiguration<T extends string> extends MetricConfigurat
   percentiles?: readonly number[];
   /** Quantiles over the last `maxAgeSeconds` only (sum and count stay lifetime). */
   maxAgeSeconds?: number;
-  /** Rotating windows inside `maxAgeSeconds`. Default 5. */
+  /** Rotating windows inside `maxAgeSeconds`. No default: the window rotates only when both `maxAgeSeconds` and `ageBuckets` are given (prom-client's rule). */
   ageBuckets?: number;
   /** Accepted for compatibility; meterkit's sketch needs no compression. */
   compressCount?: number;
