@@ -1,9 +1,4 @@
-/**
- * The brand every MeterkitError carries (on the prototype). The ES module and CommonJS copies of
- * meterkit each define their own class, so a plain `instanceof` would fail for an error thrown by
- * the other copy; `Symbol.for` gives both copies the same key.
- */
-const BRAND = Symbol.for('meterkit.error.v1');
+import { brand } from './brand.js';
 
 /**
  * The one error type meterkit throws. `code` is stable and always starts with
@@ -17,19 +12,14 @@ export class MeterkitError extends Error {
   /** Stable machine-readable code, e.g. `ERR_METERKIT_INVALID_NAME`. */
   readonly code: string;
 
-  /** True for a MeterkitError made by any copy of meterkit (see the class comment). */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this !== MeterkitError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
-  }
-
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'MeterkitError';
     this.code = code.startsWith('ERR_METERKIT_') ? code : `ERR_METERKIT_${code}`;
   }
 }
-Object.defineProperty(MeterkitError.prototype, BRAND, { value: true });
+// the key 'meterkit.error.v1' is what every released copy marks its errors with
+brand(MeterkitError, 'error');
 
 /** Error codes used by the core. */
 export const ErrorCode = Object.freeze({
@@ -76,5 +66,15 @@ export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
   if (Array.isArray(v)) return `an array of length ${v.length}`;
-  return `a ${typeof v}`;
+  if (typeof v === 'function') return v.name === '' ? 'a function' : `a function ${v.name}`;
+  if (typeof v === 'symbol') return `a symbol ${String(v.description ?? '')}`.trimEnd();
+  // an object by its class (a ChildProcess, a Map), a plain one as "an object"
+  const ctor = (Object.getPrototypeOf(v) as { constructor?: unknown } | null)?.constructor;
+  const cls = typeof ctor === 'function' && ctor.name !== '' && ctor !== Object ? ctor.name : 'object';
+  return `${article(cls)} ${cls}`;
+}
+
+/** "a" or "an" before `word` (by its first letter: good enough for class names). */
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
 }

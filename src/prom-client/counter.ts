@@ -1,4 +1,5 @@
 import { format } from 'node:util';
+import { brand } from '../core/brand.js';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import type { Exemplar, StoredExemplar } from '../core/exemplar.js';
 import type { Counter as CoreCounter } from '../core/handles.js';
@@ -7,7 +8,7 @@ import type { CounterView } from '../core/series.js';
 import { braces, exemplarSuffix, header, missingDefaults, num, pairs } from './format.js';
 import type { Out, RenderContext } from './format.js';
 import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
-import { Metric, labelObject } from './metric.js';
+import { Metric } from './metric.js';
 import type { Registry as CoreRegistry } from '../core/registry.js';
 
 /** prom-client's `incWithExemplar` argument. */
@@ -79,13 +80,14 @@ export class Counter<T extends string = string> extends Metric<T> {
   /** Removes every series; a metric without label names starts again at 0. */
   reset(): void {
     this.store.removeAll(this.name);
-    if (this.labelNames.length === 0) this.handle(undefined);
+    // an adopted family's series are its collector's: it brings them back at the next read
+    if (this.labelNames.length === 0 && !this.adopted) this.handle(undefined);
   }
 
   protected values(): MetricValue[] {
     const out: MetricValue[] = [];
     this.eachSeries((s, names, values) => {
-      const v: MetricValue = { value: (s as CounterView).value, labels: labelObject(names, values) };
+      const v: MetricValue = { value: (s as CounterView).value, labels: this.labelObject(names, values) };
       const e = (s as CounterView).exemplar;
       if (e !== null) v.exemplar = jsonExemplar(e);
       out.push(v);
@@ -103,6 +105,8 @@ export class Counter<T extends string = string> extends Metric<T> {
     });
   }
 }
+// instanceof holds across the ES module and CommonJS copies (the global register is shared)
+brand(Counter, 'prom-client.counter');
 
 /** An exemplar in prom-client's JSON shape. */
 export function jsonExemplar(e: StoredExemplar): { labelSet: Record<string, string>; value: number; timestamp: number } {

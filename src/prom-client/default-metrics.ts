@@ -5,7 +5,7 @@ import { collectProcessMetrics } from '../collectors/process/index.js';
 import { Counter } from './counter.js';
 import { Gauge } from './gauge.js';
 import { Histogram } from './histogram.js';
-import type { MetricHost } from './metric.js';
+import type { Aggregator, MetricHost } from './metric.js';
 import { register } from './registry.js';
 
 /** prom-client's `collectDefaultMetrics` options. */
@@ -21,6 +21,27 @@ export interface DefaultMetricsCollectorConfiguration {
   /** Event-loop delay sampling resolution in ms. Default 10. */
   eventLoopMonitoringPrecision?: number;
 }
+
+/**
+ * prom-client's cluster aggregator of each default metric that does not sum (its
+ * lib/metrics/*.js): a start time is per process, the version the same in every worker, lags
+ * averaged or kept at their extreme.
+ */
+const AGGREGATORS: Readonly<Record<string, Aggregator>> = Object.freeze({
+  process_start_time_seconds: 'omit',
+  nodejs_version_info: 'first',
+  nodejs_eventloop_lag_seconds: 'average',
+  nodejs_eventloop_lag_min_seconds: 'min',
+  nodejs_eventloop_lag_max_seconds: 'max',
+  nodejs_eventloop_lag_mean_seconds: 'average',
+  nodejs_eventloop_lag_stddev_seconds: 'average',
+  nodejs_eventloop_lag_p50_seconds: 'average',
+  nodejs_eventloop_lag_p90_seconds: 'average',
+  nodejs_eventloop_lag_p99_seconds: 'average',
+});
+
+/** meterkit/process families prom-client does not write: the shim lists them nowhere. */
+const LEFT_OUT: ReadonlySet<string> = new Set(['nodejs_eventloop_utilization']);
 
 /**
  * prom-client's `collectDefaultMetrics`, on meterkit's process collector (same names and
@@ -40,8 +61,11 @@ export function collectDefaultMetrics(config: DefaultMetricsCollectorConfigurati
   });
   const registers = [config.register ?? register];
   const collect = (): Promise<void> => store.collect();
+  const prefix = config.prefix ?? '';
   for (const f of store.families()) {
-    const c = { name: f.name, help: f.description ?? f.name, registers, collect };
+    const base = f.name.slice(prefix.length);
+    if (LEFT_OUT.has(base)) continue;
+    const c = { name: f.name, help: f.description ?? f.name, registers, collect, aggregator: AGGREGATORS[base] ?? 'sum' };
     if (f.kind === 'counter') new Counter(c, store);
     else if (f.kind === 'gauge') new Gauge(c, store);
     else new Histogram(c, store);

@@ -1,3 +1,5 @@
+import type { DefaultLabelSet } from '../core/default-labels.js';
+import { missingDefaults as coreMissingDefaults } from '../core/default-labels.js';
 import type { StoredExemplar } from '../core/exemplar.js';
 import { escapeHelp, escapeLabelValue } from '../prometheus/index.js';
 
@@ -11,19 +13,15 @@ import { escapeHelp, escapeLabelValue } from '../prometheus/index.js';
 /** What a render needs from its registry: the format and the default labels. */
 export interface RenderContext {
   readonly openMetrics: boolean;
-  /** Default labels as `[name, 'name="escaped"']`, in the order they were set. */
-  readonly defaults: ReadonlyArray<readonly [string, string]>;
-  /** Per label-name list: the default labels a series with those names does not carry. */
+  /** The registry's default labels (checked by core's rule), or null. */
+  readonly defaults: DefaultLabelSet | null;
+  /** Per label-name list: the default labels a series with those names does not carry, formatted. */
   readonly missing: WeakMap<readonly string[], string>;
 }
 
 /** A context for one render. */
-export function renderContext(openMetrics: boolean, defaults: Readonly<Record<string, string>>): RenderContext {
-  return {
-    openMetrics,
-    defaults: Object.keys(defaults).map((k) => [k, `${k}="${escapeLabelValue(String(defaults[k]))}"`] as const),
-    missing: new WeakMap(),
-  };
+export function renderContext(openMetrics: boolean, defaults: DefaultLabelSet | null): RenderContext {
+  return { openMetrics, defaults, missing: new WeakMap() };
 }
 
 /** prom-client's number formatting: JS's own, ±Inf spelled as Prometheus does (NaN as `NaN`). */
@@ -48,12 +46,12 @@ export function pairs(names: readonly string[], values: readonly string[]): stri
   return s;
 }
 
-/** The default labels (formatted, comma-joined) that a series with label `names` does not carry. */
+/** The default labels (formatted, comma-joined) that a series with label `names` does not carry (core's rule). */
 export function missingDefaults(ctx: RenderContext, names: readonly string[]): string {
-  if (ctx.defaults.length === 0) return '';
+  if (ctx.defaults === null) return '';
   let s = ctx.missing.get(names);
   if (s === undefined) {
-    s = ctx.defaults.filter(([k]) => !names.includes(k)).map(([, p]) => p).join(',');
+    s = coreMissingDefaults(ctx.defaults, names).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',');
     ctx.missing.set(names, s);
   }
   return s;

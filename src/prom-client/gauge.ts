@@ -1,4 +1,5 @@
 import { format } from 'node:util';
+import { brand } from '../core/brand.js';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import type { Labels } from '../core/labels.js';
 import type { TimedGauge } from '../core/handles.js';
@@ -6,7 +7,7 @@ import type { GaugeView } from '../core/series.js';
 import { braces, header, missingDefaults, num, pairs } from './format.js';
 import type { Out, RenderContext } from './format.js';
 import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
-import { Metric, labelObject } from './metric.js';
+import { Metric } from './metric.js';
 import type { Registry as CoreRegistry } from '../core/registry.js';
 import { setToCurrentTime, startTimer } from '../core/timer.js';
 
@@ -95,7 +96,8 @@ export class Gauge<T extends string = string> extends Metric<T> {
   /** Removes every series; a gauge without label names starts again at 0. */
   reset(): void {
     this.store.removeAll(this.name);
-    if (this.labelNames.length === 0) this.handle(undefined);
+    // an adopted family's series are its collector's: it brings them back at the next read
+    if (this.labelNames.length === 0 && !this.adopted) this.handle(undefined);
   }
 
   /** The current value of the series of `labels` (0 when it has none). */
@@ -113,7 +115,7 @@ export class Gauge<T extends string = string> extends Metric<T> {
 
   protected values(): MetricValue[] {
     const out: MetricValue[] = [];
-    this.eachSeries((s, names, values) => out.push({ value: (s as GaugeView).value, labels: labelObject(names, values) }));
+    this.eachSeries((s, names, values) => out.push({ value: (s as GaugeView).value, labels: this.labelObject(names, values) }));
     return out;
   }
 
@@ -124,3 +126,5 @@ export class Gauge<T extends string = string> extends Metric<T> {
     });
   }
 }
+// instanceof holds across the ES module and CommonJS copies (the global register is shared)
+brand(Gauge, 'prom-client.gauge');

@@ -1,10 +1,11 @@
+import { validateBuckets } from '../core/buckets.js';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
+import { brand } from '../core/brand.js';
 import type { HistogramSeries, HistogramView } from '../core/series.js';
 import { jsonExemplar } from './counter.js';
 import { braces, exemplarSuffix, header, missingDefaults, num, pairs } from './format.js';
 import type { Out, RenderContext } from './format.js';
 import type { LabelValues, MetricConfiguration, MetricValue } from './metric.js';
-import { labelObject } from './metric.js';
 import { ObservedMetric, observation } from './observed.js';
 import type { Registry as CoreRegistry } from '../core/registry.js';
 
@@ -32,7 +33,8 @@ export class Histogram<T extends string = string> extends ObservedMetric<T> {
     super(config, store);
     if (this.labelNames.includes('le' as T)) throw new MeterkitError(ErrorCode.InvalidLabelName, 'le is a reserved label keyword');
     const bounds = this.adopted ? this.store.family(this.name)?.layout?.bounds : undefined;
-    this.upperBounds = Object.freeze(bounds !== undefined ? [...bounds] : [...(config.buckets ?? PROM_CLIENT_BUCKETS)]);
+    // core's bucket rule (a trailing Infinity dropped: the +Inf bucket is always written)
+    this.upperBounds = Object.freeze([...(bounds ?? validateBuckets(config.buckets ?? PROM_CLIENT_BUCKETS, this.name))]);
     if (!this.adopted) {
       this.store.describeHistogram(this.name, undefined, this.help);
       this.store.setHistogramOptions(this.name, { buckets: this.upperBounds });
@@ -75,11 +77,11 @@ export class Histogram<T extends string = string> extends ObservedMetric<T> {
       let acc = 0;
       for (let i = 0; i < bounds.length; i++) {
         acc += h.bucketCounts[i] as number;
-        out.push({ value: acc, metricName: `${this.name}_bucket`, exemplar: this.jsonBucketExemplar(h, i), labels: { le: bounds[i] as number, ...labelObject(names, values) } });
+        out.push({ value: acc, metricName: `${this.name}_bucket`, exemplar: this.jsonBucketExemplar(h, i), labels: { le: bounds[i] as number, ...this.labelObject(names, values) } });
       }
-      out.push({ value: h.count, metricName: `${this.name}_bucket`, exemplar: this.jsonBucketExemplar(h, bounds.length), labels: { le: '+Inf', ...labelObject(names, values) } });
-      out.push({ value: h.sum, metricName: `${this.name}_sum`, exemplar: undefined, labels: labelObject(names, values) });
-      out.push({ value: h.count, metricName: `${this.name}_count`, exemplar: undefined, labels: labelObject(names, values) });
+      out.push({ value: h.count, metricName: `${this.name}_bucket`, exemplar: this.jsonBucketExemplar(h, bounds.length), labels: { le: '+Inf', ...this.labelObject(names, values) } });
+      out.push({ value: h.sum, metricName: `${this.name}_sum`, exemplar: undefined, labels: this.labelObject(names, values) });
+      out.push({ value: h.count, metricName: `${this.name}_count`, exemplar: undefined, labels: this.labelObject(names, values) });
     });
     return out;
   }
@@ -109,3 +111,5 @@ export class Histogram<T extends string = string> extends ObservedMetric<T> {
     });
   }
 }
+// instanceof holds across the ES module and CommonJS copies (the global register is shared)
+brand(Histogram, 'prom-client.histogram');

@@ -68,12 +68,29 @@ function fail(code: string, message: string): never {
   throw new MeterkitError(code, message);
 }
 
-/** A labels argument with every value a string (prom-client hashes `200` and `'200'` alike). */
-function stringValues(labels: Readonly<Record<string, unknown>>): Labels {
+/**
+ * Label values that were not strings (numbers, booleans, undefined), by label name and by the
+ * string meterkit stores: `get()` gives them back as the caller gave them, as prom-client does.
+ */
+type RawValues = Map<string, Map<string, unknown>>;
+
+/**
+ * A labels argument with every value a string (prom-client hashes `200` and `'200'` alike, and
+ * writes `undefined` as "undefined"); each non-string value is remembered in `raw`.
+ */
+function stringValues(labels: Readonly<Record<string, unknown>>, raw: RawValues): Labels {
   const out: Record<string, string> = {};
   for (const k in labels) {
     const v = labels[k];
-    if (v !== undefined) out[k] = typeof v === 'string' ? v : String(v);
+    if (typeof v === 'string') {
+      out[k] = v;
+      continue;
+    }
+    const s = String(v);
+    out[k] = s;
+    let byString = raw.get(k);
+    if (byString === undefined) raw.set(k, (byString = new Map()));
+    if (!byString.has(s)) byString.set(s, v);
   }
   return out;
 }
@@ -96,6 +113,8 @@ export abstract class Metric<T extends string = string> {
   /** True when the store came from outside (see the constructor). */
   protected readonly adopted: boolean;
   private readonly allowed: ReadonlySet<string>;
+  /** Non-string label values seen (see {@link RawValues}); bounded by the values ever given. */
+  private readonly raw: RawValues = new Map();
 
   /**
    * @param store internal: a core registry whose family of this name the metric shows as it is
@@ -150,7 +169,7 @@ export abstract class Metric<T extends string = string> {
       }
       if (typeof o[k] !== 'string') plain = false;
     }
-    return plain ? (o as Labels) : stringValues(o);
+    return plain ? (o as Labels) : stringValues(o, this.raw);
   }
 
   /** prom-client's `getLabels`: one labels object, or one positional value per label name. */
@@ -165,7 +184,7 @@ export abstract class Metric<T extends string = string> {
     }
     const out: Record<string, unknown> = {};
     this.labelNames.forEach((n, i) => (out[n] = args[i]));
-    return stringValues(out);
+    return stringValues(out, this.raw);
   }
 
   /** Runs the `collect` callback (with `this` the metric), awaiting it if it returns a promise. */
@@ -207,11 +226,19 @@ export abstract class Metric<T extends string = string> {
 
   /** This metric's exposition (HELP, TYPE, samples), each line ending with a newline. */
   abstract render(ctx: RenderContext, out: Out): void;
-}
 
-/** Labels as an object, for `get()` (a fresh object each time: callers may mutate it). */
-export function labelObject(names: readonly string[], values: readonly string[]): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (let i = 0; i < names.length; i++) o[names[i] as string] = values[i] as string;
-  return o;
+  /**
+   * A series' labels as an object, for `get()` (a fresh object each time: callers may mutate
+   * it), each value as the caller gave it (a number stays a number).
+   */
+  protected labelObject(names: readonly string[], values: readonly string[]): Record<string, string | number> {
+    const o: Record<string, string | number> = {};
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i] as string;
+      const v = values[i] as string;
+      const byString = this.raw.size === 0 ? undefined : this.raw.get(n);
+      o[n] = byString !== undefined && byString.has(v) ? (byString.get(v) as string | number) : v;
+    }
+    return o;
+  }
 }

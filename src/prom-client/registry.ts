@@ -1,5 +1,7 @@
 import { ErrorCode, MeterkitError } from '../core/errors.js';
-import { validateLabelName } from '../core/labels.js';
+import { brand } from '../core/brand.js';
+import type { DefaultLabelSet } from '../core/default-labels.js';
+import { checkDefaultLabels } from '../core/default-labels.js';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from '../prometheus/index.js';
 import { Out, renderContext, renderPlain } from './format.js';
 import type { RenderContext } from './format.js';
@@ -53,6 +55,7 @@ export class Registry {
 
   private map = new Map<string, AnyMetric>();
   private defaults: Record<string, string> = {};
+  private defaultSet: DefaultLabelSet | null = null;
   private type: string;
 
   constructor(contentType: string = PROMETHEUS_CONTENT_TYPE) {
@@ -78,13 +81,14 @@ export class Registry {
   async metrics(): Promise<string> {
     const list = await Promise.all(this.getMetricsAsArray().map(prepare));
     const om = this.type === OPENMETRICS_CONTENT_TYPE;
-    const ctx = renderContext(om, this.defaults);
+    const ctx = renderContext(om, this.defaultSet);
     const out = new Out();
     for (let i = 0; i < list.length; i++) {
       if (i > 0 && !om) out.write('\n');
       (list[i] as (ctx: RenderContext, out: Out) => void)(ctx, out);
     }
-    if (om) out.write('# EOF\n');
+    // prom-client joins the families then adds '\n# EOF\n': an empty registry starts with a blank line
+    if (om) out.write(list.length === 0 ? '\n# EOF\n' : '# EOF\n');
     else if (list.length === 0) out.write('\n');
     return out.toString();
   }
@@ -102,6 +106,7 @@ export class Registry {
   clear(): void {
     this.map = new Map();
     this.defaults = {};
+    this.defaultSet = null;
   }
 
   /** Every metric's `get()`, with the default labels added to each value that lacks them. */
@@ -129,7 +134,7 @@ export class Registry {
     if (m === undefined) throw new MeterkitError(ErrorCode.InvalidArgument, `no metric named ${JSON.stringify(name)} in this registry`);
     const write = await prepare(m);
     const out = new Out();
-    write(renderContext(this.type === OPENMETRICS_CONTENT_TYPE, this.defaults), out);
+    write(renderContext(this.type === OPENMETRICS_CONTENT_TYPE, this.defaultSet), out);
     return out.toString().slice(0, -1);
   }
 
@@ -139,15 +144,15 @@ export class Registry {
   }
 
   /**
-   * Labels added to every sample that does not carry them itself (replaces the previous set).
-   * @throws MeterkitError `ERR_METERKIT_INVALID_LABEL_NAME` for a bad name.
+   * Labels added to every sample that does not carry them itself (replaces the previous set);
+   * numbers are written as strings. Checked by core's one rule for default labels.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_LABEL_NAME` for a name that is not a valid label
+   * name, or `le`/`quantile` (prom-client takes any key and can then write invalid exposition).
    */
   setDefaultLabels(labels: Record<string, string | number>): void {
     const next: Record<string, string> = {};
-    for (const k of Object.keys(labels)) {
-      validateLabelName(k);
-      next[k] = String(labels[k]);
-    }
+    for (const k of Object.keys(labels)) next[k] = String(labels[k]);
+    this.defaultSet = checkDefaultLabels(next);
     this.defaults = next;
   }
 
@@ -172,6 +177,8 @@ export class Registry {
     return merged;
   }
 }
+// instanceof holds across the ES module and CommonJS copies (the global register is shared)
+brand(Registry, 'prom-client.registry');
 
 /** The process-wide registry metrics join by default (shared by the ESM and CommonJS copies). */
 export const register: Registry = installGlobalRegistry(() => new Registry());

@@ -1,10 +1,10 @@
 import { ErrorCode, MeterkitError } from '../core/errors.js';
+import { brand } from '../core/brand.js';
 import type { HistogramSeries, HistogramView } from '../core/series.js';
 import { braces, header, missingDefaults, num, pairs } from './format.js';
 import type { Out, RenderContext } from './format.js';
 import { ObservedMetric } from './observed.js';
 import type { MetricConfiguration, MetricValue } from './metric.js';
-import { labelObject } from './metric.js';
 
 /** prom-client's default summary percentiles. */
 export const PROM_CLIENT_PERCENTILES: readonly number[] = Object.freeze([0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999]);
@@ -14,7 +14,7 @@ export interface SummaryConfiguration<T extends string> extends MetricConfigurat
   percentiles?: readonly number[];
   /** Quantiles over the last `maxAgeSeconds` only (sum and count stay lifetime). */
   maxAgeSeconds?: number;
-  /** Rotating windows inside `maxAgeSeconds`. Default 5. */
+  /** Rotating windows inside `maxAgeSeconds`. No default: the window rotates only when both `maxAgeSeconds` and `ageBuckets` are given (prom-client's rule). */
   ageBuckets?: number;
   /** Accepted for compatibility; meterkit's sketch needs no compression. */
   compressCount?: number;
@@ -66,9 +66,9 @@ export class Summary<T extends string = string> extends ObservedMetric<T> {
     const out: MetricValue[] = [];
     this.eachSeries((series, names, values) => {
       const h = series as HistogramView;
-      for (const q of this.percentiles) out.push({ labels: { quantile: q, ...labelObject(names, values) }, value: estimate(h, q) });
-      out.push({ metricName: `${this.name}_sum`, labels: labelObject(names, values), value: h.sum });
-      out.push({ metricName: `${this.name}_count`, labels: labelObject(names, values), value: h.count });
+      for (const q of this.percentiles) out.push({ labels: { quantile: q, ...this.labelObject(names, values) }, value: estimate(h, q) });
+      out.push({ metricName: `${this.name}_sum`, labels: this.labelObject(names, values), value: h.sum });
+      out.push({ metricName: `${this.name}_count`, labels: this.labelObject(names, values), value: h.count });
     });
     return out;
   }
@@ -87,3 +87,5 @@ export class Summary<T extends string = string> extends ObservedMetric<T> {
     });
   }
 }
+// instanceof holds across the ES module and CommonJS copies (the global register is shared)
+brand(Summary, 'prom-client.summary');

@@ -74,7 +74,7 @@ describe('checkMetric', () => {
     assert.throws(() => mon.logMetrics('[]'));
     // an error that is not a validation error would pass through uncounted; a known window's value still is checked
     mon.logMetric(ok);
-    assert.throws(() => mon.logMetric({ ...ok, value: {} }), { message: /value a object/ });
+    assert.throws(() => mon.logMetric({ ...ok, value: {} }), { message: /value an object/ });
     const text = render(registry);
     const name = 'meterkit_monitor_invalid_metrics_total';
     assert.equal(sampleValue(text, name, { reason: 'ttl' }), 2);

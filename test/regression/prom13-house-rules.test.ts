@@ -10,17 +10,16 @@ import { EventEmitter } from 'node:events';
 import { describeValue } from '../../src/core/errors.js';
 import { ClusterAggregator } from '../../src/cluster/index.js';
 
-const TODO = { todo: 'open #13 review finding: fails until fixed' };
 
 class ChildProcessLike extends EventEmitter {}
 
 describe('prom13: error messages name the value', () => {
-  it('describeValue names an object by its class and is grammatical', TODO, () => {
+  it('describeValue names an object by its class and is grammatical', () => {
     assert.doesNotMatch(describeValue({}), /\ba object\b/);
     assert.match(describeValue(new ChildProcessLike()), /ChildProcessLike/);
   });
 
-  it('addWorker refuses a non-thread naming what it got', TODO, async () => {
+  it('addWorker refuses a non-thread naming what it got', async () => {
     const agg = new ClusterAggregator({ cluster: false });
     try {
       assert.throws(() => agg.addWorker(new ChildProcessLike() as never), (err: Error) => /ChildProcessLike/.test(err.message));

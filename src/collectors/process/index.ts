@@ -139,6 +139,7 @@ export class ProcessCollector {
   private elu: EventLoopUtilization;
   private readonly seen = new Map<string, Set<string>>();
   private readonly removeCollector: () => void;
+  private readonly startTime = Math.round(Date.now() / 1000 - process.uptime());
 
   constructor(
     private readonly target: ProcessMetricsTarget,
@@ -163,10 +164,18 @@ export class ProcessCollector {
       }
     });
     this.gc.observe({ entryTypes: ['gc'] });
-    const [major, minor, patch] = process.versions.node.split('.');
-    rec.registerGauge(this.n('nodejs_version_info'), this.l({ version: process.version, major: major ?? '', minor: minor ?? '', patch: patch ?? '' })).set(1);
-    rec.registerGauge(this.n('process_start_time_seconds'), this.l()).set(Math.round(Date.now() / 1000 - process.uptime()));
+    this.constants();
     this.removeCollector = target.addCollector('process', () => this.collect());
+  }
+
+  /**
+   * The series whose values never change, set at the start and again at each collection (as
+   * prom-client sets them in `collect`), so they come back after a registry reset.
+   */
+  private constants(): void {
+    const [major, minor, patch] = process.versions.node.split('.');
+    this.rec.registerGauge(this.n('nodejs_version_info'), this.l({ version: process.version, major: major ?? '', minor: minor ?? '', patch: patch ?? '' })).set(1);
+    this.rec.registerGauge(this.n('process_start_time_seconds'), this.l()).set(this.startTime);
   }
 
   private get rec(): Recorder {
@@ -199,6 +208,7 @@ export class ProcessCollector {
   /** Reads everything now. Resolves after one turn of the event loop (the lag probe). */
   async collect(): Promise<void> {
     const rec = this.rec;
+    this.constants();
     const g = (name: string, v: number, labels?: Record<string, string>): void => rec.registerGauge(this.n(name), this.l(labels)).set(v);
     const lagStart = process.hrtime.bigint();
     const lag = new Promise<number>((resolve) => setImmediate(() => resolve(Number(process.hrtime.bigint() - lagStart) / 1e9)));
