@@ -10,22 +10,25 @@
  *   series; `omit` leaves the family out; a gauge keeps the latest explicit timestamp given;
  * - histograms: `sum` adds buckets, sum and count and MERGES quantile sketches (a true
  *   cluster-wide quantile, which prom-client cannot give for summaries); `first` takes the first
- *   worker's; `min`/`max`/`average` have no meaning for a distribution and are refused;
+ *   worker's; `min`/`max`/`average` apply sample by sample as prom-client's aggregators do: to
+ *   each cumulative bucket count, to the sum, to the count, and to each reported quantile's
+ *   value (each worker's sketch read at that quantile); the merged sketch is kept for export;
  * - a family whose kind or histogram layout differs between workers is refused whole: a partial
  *   merge would show wrong totals. Refusals are returned as conflicts for the caller to count.
  */
 import type { FamilyCursor, FamilyView } from '../core/family.js';
 import type { MetricKind } from '../core/recorder.js';
 import type { CounterView, GaugeView, HistogramLayout, HistogramView, SeriesView, SketchView } from '../core/series.js';
-import { QuantileSketch } from '../core/sketch.js';
+import type { SketchData } from '../core/sketch.js';
+import { QuantileSketch, REPORTED_QUANTILES } from '../core/sketch.js';
 import type { Unit } from '../core/units.js';
 import type { AggregationMode, ClusterSnapshot, FamilySnapshot, LayoutSnapshot, SeriesSnapshot } from './snapshot.js';
 
 /** A family that could not be merged. */
 export interface MergeConflict {
   readonly metric: string;
-  /** `kind`, `layout` (bounds or sketch settings differ) or `mode` (a mode the kind cannot take). */
-  readonly reason: 'kind' | 'layout' | 'mode';
+  /** `kind` or `layout` (bounds or sketch settings differ). */
+  readonly reason: 'kind' | 'layout';
   readonly message: string;
 }
 
@@ -127,19 +130,90 @@ function mergeSketches(all: ReadonlyArray<SeriesSnapshot['sketch']>): SketchView
   return out;
 }
 
-function histogramView(owner: { labelNames: readonly string[] }, parts: readonly SeriesSnapshot[]): HistogramView {
-  const first = parts[0] as SeriesSnapshot;
-  const buckets = new Float64Array((first.buckets as readonly number[]).length);
-  let sum = 0;
-  let count = 0;
-  for (const p of parts) {
-    (p.buckets as readonly number[]).forEach((n, i) => (buckets[i] = (buckets[i] as number) + n));
-    sum += p.sum as number;
-    count += p.count as number;
+/**
+ * A summary's quantiles as `min`/`max`/`average` of each worker's value at each reported
+ * quantile (prom-client's per-sample aggregation); the merged sketch answers anything else
+ * and is what it exports.
+ */
+class PerQuantile implements SketchView {
+  private readonly values = new Map<number, number>();
+  constructor(
+    private readonly merged: SketchView,
+    parts: readonly SketchView[],
+    quantiles: readonly number[],
+    mode: 'min' | 'max' | 'average',
+  ) {
+    for (const q of quantiles) {
+      let acc = parts.length === 0 ? NaN : (parts[0] as SketchView).quantile(q);
+      for (let i = 1; i < parts.length; i++) acc = step[mode](acc, (parts[i] as SketchView).quantile(q));
+      this.values.set(q, mode === 'average' ? acc / parts.length : acc);
+    }
   }
-  const sketch = mergeSketches(parts.map((p) => p.sketch));
+  quantile(q: number): number {
+    return this.values.get(q) ?? this.merged.quantile(q);
+  }
+  toData(): SketchData {
+    return this.merged.toData();
+  }
+}
+
+/** `mode` over the workers' cumulative bucket counts, back to per-bucket counts (min, max and average keep them monotone). */
+function bucketsByMode(mode: Exclude<AggregationMode, 'omit'>, parts: readonly SeriesSnapshot[]): Float64Array {
+  const n = ((parts[0] as SeriesSnapshot).buckets as readonly number[]).length;
+  const cumulative = new Float64Array(n);
+  for (let j = 0; j < parts.length; j++) {
+    const b = (parts[j] as SeriesSnapshot).buckets as readonly number[];
+    let run = 0;
+    for (let i = 0; i < n; i++) {
+      run += b[i] as number;
+      cumulative[i] = j === 0 ? run : step[mode](cumulative[i] as number, run);
+    }
+  }
+  const out = new Float64Array(n);
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const c = mode === 'average' ? (cumulative[i] as number) / parts.length : (cumulative[i] as number);
+    out[i] = Math.max(0, c - prev);
+    prev = c;
+  }
+  return out;
+}
+
+function histogramView(owner: { labelNames: readonly string[] }, mode: Exclude<AggregationMode, 'omit'>, layout: LayoutSnapshot, parts: readonly SeriesSnapshot[]): HistogramView {
+  const first = parts[0] as SeriesSnapshot;
+  let buckets: Float64Array;
+  let sum = first.sum as number;
+  let count = first.count as number;
+  if (mode === 'sum' || mode === 'first') {
+    buckets = Float64Array.from(first.buckets as readonly number[]);
+    for (let j = 1; j < parts.length; j++) {
+      const b = (parts[j] as SeriesSnapshot).buckets as readonly number[];
+      for (let i = 0; i < buckets.length; i++) buckets[i] = (buckets[i] as number) + (b[i] as number);
+    }
+  } else buckets = bucketsByMode(mode, parts);
+  for (let j = 1; j < parts.length; j++) {
+    const p = parts[j] as SeriesSnapshot;
+    sum = step[mode](sum, p.sum as number);
+    count = step[mode](count, p.count as number);
+  }
+  if (mode === 'average') {
+    sum /= parts.length;
+    count /= parts.length;
+  }
+  let sketch: SketchView | null = mergeSketches(parts.map((p) => p.sketch));
   const windowed = parts.some((p) => p.lifetime !== undefined);
-  const lifetimeSketch = windowed ? mergeSketches(parts.map((p) => p.lifetime ?? p.sketch)) : sketch;
+  let lifetimeSketch: SketchView | null = windowed ? mergeSketches(parts.map((p) => p.lifetime ?? p.sketch)) : sketch;
+  if (sketch !== null && (mode === 'min' || mode === 'max' || mode === 'average')) {
+    const quantiles = layout.reportedQuantiles.length > 0 ? layout.reportedQuantiles : REPORTED_QUANTILES;
+    const perWorker = (pick: (p: SeriesSnapshot) => SketchData | null | undefined): SketchView[] =>
+      parts.flatMap((p) => {
+        const d = pick(p);
+        return d === null || d === undefined ? [] : [QuantileSketch.fromData(d)];
+      });
+    const windowView: SketchView = new PerQuantile(sketch, perWorker((p) => p.sketch), quantiles, mode);
+    lifetimeSketch = lifetimeSketch === sketch || lifetimeSketch === null ? windowView : new PerQuantile(lifetimeSketch, perWorker((p) => p.lifetime ?? p.sketch), quantiles, mode);
+    sketch = windowView;
+  }
   const view = {
     kind: 'histogram' as const,
     owner,
@@ -205,10 +279,6 @@ export function mergeSnapshots(
         conflicts.push({ metric: name, reason: 'layout', message: `histogram "${name}" has different buckets or sketch settings in different workers: left out (give every worker the same histogram options)` });
         continue;
       }
-      if (mode !== 'sum' && mode !== 'first') {
-        conflicts.push({ metric: name, reason: 'mode', message: `histogram "${name}" cannot be aggregated by "${mode}" (only sum, first or omit): left out` });
-        continue;
-      }
     }
     const groups = new Map<string, SeriesSnapshot[]>();
     for (const p of parts) {
@@ -223,7 +293,7 @@ export function mergeSnapshots(
     for (const g of groups.values()) {
       const first = g[0] as SeriesSnapshot;
       const owner = owners.get(first.names);
-      const view = head.kind === 'histogram' ? histogramView(owner, g) : valueView(head.kind, mode, owner, g);
+      const view = head.kind === 'histogram' ? histogramView(owner, mode, head.layout as LayoutSnapshot, g) : valueView(head.kind, mode, owner, g);
       entries.push([view, first.values]);
     }
     const help = parts.find((p) => p.help !== undefined)?.help;

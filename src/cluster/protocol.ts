@@ -9,10 +9,18 @@ import type { AggregationMode } from './snapshot.js';
 import { AGGREGATION_MODES } from './snapshot.js';
 
 /**
- * The tag on every message of ours: `{ [TAG]: 'ready' | 'request' | 'response', … }`. A worker
- * says `ready` once it listens, so a primary never waits on a worker still starting.
+ * The tag on every message of ours: `{ [TAG]: 'ready' | 'hello' | 'request' | 'response', … }`.
+ * A worker says `ready` once it listens, so a primary never waits on a worker still starting,
+ * but only to a primary known to be meterkit's (see {@link PRIMARY_ENV}); a primary says
+ * `hello` to a live worker it has not heard from, which answers `ready` if it serves.
  */
 export const TAG = 'meterkit:cluster';
+
+/**
+ * Set by a ClusterAggregator in its process's environment to its pid: processes forked from it
+ * inherit it, and a worker whose parent pid it names says `ready` as soon as it listens.
+ */
+export const PRIMARY_ENV = 'METERKIT_CLUSTER_PRIMARY';
 
 /** The primary asks for a snapshot. */
 export interface SnapshotRequest {
@@ -31,7 +39,7 @@ export interface SnapshotResponse {
 }
 
 /** True for a message of ours of kind `kind`. */
-export function isOurs(msg: unknown, kind: 'ready' | 'request' | 'response'): msg is Record<string, unknown> {
+export function isOurs(msg: unknown, kind: 'ready' | 'hello' | 'request' | 'response'): msg is Record<string, unknown> {
   return typeof msg === 'object' && msg !== null && (msg as Record<string, unknown>)[TAG] === kind;
 }
 

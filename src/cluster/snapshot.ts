@@ -162,6 +162,50 @@ export function takeSnapshot(source: SnapshotSource, modeOf: (name: string) => A
 
 // ---- the primary's check ----
 
+/** How big a snapshot the primary takes from one worker. */
+export interface SnapshotLimits {
+  /** Series over all families. */
+  readonly maxSeries: number;
+  /** Approximate encoded size: the length of every string, 8 bytes a number. */
+  readonly maxBytes: number;
+}
+
+/** Default {@link SnapshotLimits}: 500 000 series, 128 MiB (10 000 counter series take about 1 MB). */
+export const DEFAULT_SNAPSHOT_LIMITS: SnapshotLimits = Object.freeze({ maxSeries: 500_000, maxBytes: 128 * 1024 * 1024 });
+
+/** A snapshot refused for its size (coded `ERR_METERKIT_CLUSTER_SNAPSHOT`, like any refusal). */
+export class SnapshotTooLargeError extends MeterkitError {
+  constructor(message: string) {
+    super(ErrorCode.ClusterSnapshot, message);
+    this.name = 'SnapshotTooLargeError';
+  }
+}
+
+/** What a snapshot has used of its limits so far. */
+class Budget {
+  private series = 0;
+  private bytes = 0;
+  constructor(private readonly limits: SnapshotLimits) {}
+  /** Counts one series of `bytes`; throws past a limit, before the rest is read. */
+  spend(bytes: number): void {
+    this.series++;
+    this.bytes += bytes;
+    if (this.series > this.limits.maxSeries) throw new SnapshotTooLargeError(`snapshot too large: more than ${this.limits.maxSeries} series (maxSnapshotSeries)`);
+    if (this.bytes > this.limits.maxBytes) throw new SnapshotTooLargeError(`snapshot too large: more than ${this.limits.maxBytes} bytes (maxSnapshotBytes)`);
+  }
+}
+
+function textBytes(list: readonly string[]): number {
+  let n = 0;
+  for (const s of list) n += s.length;
+  return n;
+}
+
+function sketchBytes(d: SketchData | null | undefined): number {
+  // already checked by readSketch (or refused next): its bins dominate
+  return d === null || d === undefined ? 0 : 48 + 8 * (d.positive.length + d.negative.length);
+}
+
 function refuse(where: string, value: unknown, rule: string): never {
   throw new MeterkitError(ErrorCode.ClusterSnapshot, `invalid cluster snapshot: ${where} ${describeValue(value)}: ${rule}`);
 }
@@ -225,6 +269,7 @@ function readSketch(where: string, v: unknown, accuracy: number | null): SketchD
 
 /** What the series of one family are checked against; label-name lists already checked, by their text. */
 interface FamilyCheck {
+  readonly budget: Budget;
   readonly name: string;
   readonly kind: MetricKind;
   readonly layout?: LayoutSnapshot;
@@ -250,6 +295,7 @@ function readSeries(f: FamilyCheck, v: unknown): SeriesSnapshot {
   if (f.kind !== 'histogram') {
     const value = finite(`value of ${at}`, v.value, f.kind === 'counter' ? 0 : -Infinity);
     const timestamp = v.timestamp === undefined ? 0 : finite(`timestamp of ${at}`, v.timestamp, 0);
+    f.budget.spend(textBytes(names) + textBytes(values) + 24);
     return { names, values, created, value, timestamp };
   }
   const layout = f.layout as LayoutSnapshot;
@@ -260,10 +306,11 @@ function readSeries(f: FamilyCheck, v: unknown): SeriesSnapshot {
   const sketch = v.sketch === null || v.sketch === undefined ? null : readSketch(`sketch of ${at}`, v.sketch, layout.sketchAccuracy);
   if ((sketch === null) !== (layout.sketchAccuracy === null)) refuse(`sketch of ${at}`, v.sketch, 'a series has a sketch exactly when its family keeps one');
   const out = { names, values, created, buckets, sum, count, sketch };
+  f.budget.spend(textBytes(names) + textBytes(values) + 8 * (buckets.length + 3) + sketchBytes(sketch) + (isObject(v.lifetime) && Array.isArray(v.lifetime.positive) && Array.isArray(v.lifetime.negative) ? sketchBytes(v.lifetime as unknown as SketchData) : 0));
   return v.lifetime === undefined ? out : { ...out, lifetime: readSketch(`lifetime sketch of ${at}`, v.lifetime, layout.sketchAccuracy) };
 }
 
-function readFamily(v: unknown): FamilySnapshot {
+function readFamily(v: unknown, budget: Budget): FamilySnapshot {
   if (!isObject(v)) refuse('family', v, 'it must be an object');
   const name = checked('family name', () => validateMetricName(v.name));
   const kind = v.kind;
@@ -275,7 +322,7 @@ function readFamily(v: unknown): FamilySnapshot {
   if (v.info !== undefined && typeof v.info !== 'boolean') refuse(`info of "${name}"`, v.info, 'it must be true or false');
   const layout = kind === 'histogram' ? readLayout(name, v.layout) : undefined;
   if (!Array.isArray(v.series)) refuse(`series of "${name}"`, v.series, 'it must be an array');
-  const check: FamilyCheck = { name, kind, layout, checkedNames: new Set() };
+  const check: FamilyCheck = { budget, name, kind, layout, checkedNames: new Set() };
   const series = v.series.map((s: unknown) => readSeries(check, s));
   return {
     name,
@@ -290,14 +337,16 @@ function readFamily(v: unknown): FamilySnapshot {
 }
 
 /**
- * Checks a snapshot that came from another process or thread.
- * @throws MeterkitError `ERR_METERKIT_CLUSTER_SNAPSHOT` naming the first bad field.
+ * Checks a snapshot that came from another process or thread, within `limits`.
+ * @throws MeterkitError `ERR_METERKIT_CLUSTER_SNAPSHOT` naming the first bad field;
+ *   a {@link SnapshotTooLargeError} past a limit.
  */
-export function readSnapshot(v: unknown): ClusterSnapshot {
+export function readSnapshot(v: unknown, limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS): ClusterSnapshot {
   if (!isObject(v) || !Array.isArray(v.families)) refuse('snapshot', v, 'it must be an object with a families array');
   const seen = new Set<string>();
+  const budget = new Budget(limits);
   const families = v.families.map((f: unknown) => {
-    const family = readFamily(f);
+    const family = readFamily(f, budget);
     if (seen.has(family.name)) refuse('family name', family.name, 'a family must appear once');
     seen.add(family.name);
     return family;
