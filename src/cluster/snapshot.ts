@@ -160,6 +160,58 @@ export function takeSnapshot(source: SnapshotSource, modeOf: (name: string) => A
   return { families };
 }
 
+/**
+ * The series of a counter or gauge family as columns: what a worker sends (see
+ * {@link encodeSnapshot}). Label-name lists appear once; `name[i]` is the list of series `i`,
+ * whose label values are the next `names[name[i]].length` entries of `values`. Against one
+ * object per series this halves the bytes on the channel and the garbage JSON.parse makes in
+ * the primary (4 × 10k series: 1 MB a worker down to about 0.45 MB).
+ */
+export interface SeriesColumns {
+  readonly names: ReadonlyArray<readonly string[]>;
+  readonly name: readonly number[];
+  readonly values: readonly string[];
+  readonly created: readonly number[];
+  readonly value: readonly number[];
+  /** Gauges with an explicit sample time only (0: none). */
+  readonly timestamp?: readonly number[];
+}
+
+/** A family as sent: counters and gauges as {@link SeriesColumns}, histograms as series objects. */
+export type WireFamily = Omit<FamilySnapshot, 'series'> & ({ readonly series: readonly SeriesSnapshot[] } | { readonly columns: SeriesColumns });
+
+/** {@link takeSnapshot}'s result in the form a worker sends; {@link readSnapshot} takes both. */
+export function encodeSnapshot(snapshot: ClusterSnapshot): { families: WireFamily[] } {
+  return {
+    families: snapshot.families.map((f): WireFamily => {
+      if (f.kind === 'histogram') return f;
+      const lists: Array<readonly string[]> = [];
+      const index = new Map<readonly string[], number>();
+      const name: number[] = [];
+      const values: string[] = [];
+      const created: number[] = [];
+      const value: number[] = [];
+      let timestamp: number[] | undefined;
+      f.series.forEach((s, i) => {
+        let k = index.get(s.names);
+        if (k === undefined) {
+          k = lists.length;
+          lists.push(s.names);
+          index.set(s.names, k);
+        }
+        name.push(k);
+        for (const v of s.values) values.push(v);
+        created.push(s.created);
+        value.push(s.value as number);
+        if (s.timestamp !== undefined && s.timestamp !== 0) (timestamp ??= new Array<number>(i).fill(0)).push(s.timestamp);
+        else timestamp?.push(0);
+      });
+      const { series: _series, ...rest } = f;
+      return { ...rest, columns: timestamp === undefined ? { names: lists, name, values, created, value } : { names: lists, name, values, created, value, timestamp } };
+    }),
+  };
+}
+
 // ---- the primary's check ----
 
 /** How big a snapshot the primary takes from one worker. */
@@ -267,21 +319,40 @@ function readSketch(where: string, v: unknown, accuracy: number | null): SketchD
   return data;
 }
 
-/** What the series of one family are checked against; label-name lists already checked, by their text. */
+/** What the series of one family are checked against. */
 interface FamilyCheck {
   readonly budget: Budget;
   readonly name: string;
   readonly kind: MetricKind;
   readonly layout?: LayoutSnapshot;
-  readonly checkedNames: Set<string>;
+  /** Label-name lists already checked; a series gets the checked array itself (one per distinct list). */
+  readonly checkedNames: Array<readonly string[]>;
+  lastNames: readonly string[] | null;
 }
 
-function readNames(f: FamilyCheck, at: string, v: unknown): string[] {
-  // the JSON text stands for the list exactly (strings only, order kept), unlike a join
-  if (Array.isArray(v) && f.checkedNames.has(JSON.stringify(v))) return v as string[];
+/** True when `v` is an array holding exactly the strings of `list`, in order. */
+function sameList(v: unknown, list: readonly string[]): boolean {
+  if (!Array.isArray(v) || v.length !== list.length) return false;
+  for (let i = 0; i < list.length; i++) if (v[i] !== list[i]) return false;
+  return true;
+}
+
+function readNames(f: FamilyCheck, at: string, v: unknown): readonly string[] {
+  // the series of a family nearly always share one list: compared with the last, element by
+  // element (a JSON text per series as the cache key made the check the costliest part of a read)
+  const last = f.lastNames;
+  if (last !== null && sameList(v, last)) return last;
+  for (const known of f.checkedNames) {
+    if (sameList(v, known)) {
+      f.lastNames = known;
+      return known;
+    }
+  }
   const names = strings(`label names of ${at}`, v, (n) => checked(`label names of ${at}`, () => validateLabelName(n, f.name)));
   if (new Set(names).size !== names.length) refuse(`label names of ${at}`, names, 'a label name must not repeat');
-  f.checkedNames.add(JSON.stringify(names));
+  // bounded: a family with more distinct lists than this is checked list by list
+  if (f.checkedNames.length < 64) f.checkedNames.push(names);
+  f.lastNames = names;
   return names;
 }
 
@@ -310,6 +381,43 @@ function readSeries(f: FamilyCheck, v: unknown): SeriesSnapshot {
   return v.lifetime === undefined ? out : { ...out, lifetime: readSketch(`lifetime sketch of ${at}`, v.lifetime, layout.sketchAccuracy) };
 }
 
+/** Column `key` of `cols`: an array of `n` entries (or of any length when `n` is undefined). */
+function column(f: FamilyCheck, cols: Record<string, unknown>, key: string, n?: number): unknown[] {
+  const c = cols[key];
+  if (!Array.isArray(c)) refuse(`columns.${key} of "${f.name}"`, c, 'it must be an array');
+  if (n !== undefined && c.length !== n) refuse(`columns.${key} of "${f.name}"`, c.length, `it must have one entry per series (${n})`);
+  return c;
+}
+
+/** The series of a counter or gauge family sent as {@link SeriesColumns}, checked as {@link readSeries} checks one. */
+function readColumns(f: FamilyCheck, v: unknown): SeriesSnapshot[] {
+  if (!isObject(v)) refuse(`columns of "${f.name}"`, v, 'it must be an object');
+  const at = `a series of "${f.name}"`;
+  const lists = column(f, v, 'names').map((l) => readNames(f, at, l));
+  const name = column(f, v, 'name');
+  const n = name.length;
+  const values = strings(`label values of ${at}`, column(f, v, 'values'));
+  const created = column(f, v, 'created', n);
+  const value = column(f, v, 'value', n);
+  const timestamp = v.timestamp === undefined ? undefined : column(f, v, 'timestamp', n);
+  const out: SeriesSnapshot[] = new Array<SeriesSnapshot>(n);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const k = name[i];
+    const names = typeof k === 'number' ? lists[k] : undefined;
+    if (names === undefined) refuse(`columns.name of "${f.name}"`, k, `it must index columns.names (0 to ${lists.length - 1})`);
+    if (off + names.length > values.length) refuse(`columns.values of "${f.name}"`, values.length, 'too few label values for the series');
+    const vals = values.slice(off, (off += names.length));
+    const c = finite(`created of ${at}`, created[i], 0);
+    const x = finite(`value of ${at}`, value[i], f.kind === 'counter' ? 0 : -Infinity);
+    const t = timestamp === undefined ? 0 : finite(`timestamp of ${at}`, timestamp[i], 0);
+    f.budget.spend(textBytes(vals) + 24);
+    out[i] = { names, values: vals, created: c, value: x, timestamp: t };
+  }
+  if (off !== values.length) refuse(`columns.values of "${f.name}"`, values.length, `there must be exactly one per label of each series (${off})`);
+  return out;
+}
+
 function readFamily(v: unknown, budget: Budget): FamilySnapshot {
   if (!isObject(v)) refuse('family', v, 'it must be an object');
   const name = checked('family name', () => validateMetricName(v.name));
@@ -321,9 +429,13 @@ function readFamily(v: unknown, budget: Budget): FamilySnapshot {
   const help = v.help === undefined ? undefined : checked(`help of "${name}"`, () => validateDescription(v.help, name));
   if (v.info !== undefined && typeof v.info !== 'boolean') refuse(`info of "${name}"`, v.info, 'it must be true or false');
   const layout = kind === 'histogram' ? readLayout(name, v.layout) : undefined;
-  if (!Array.isArray(v.series)) refuse(`series of "${name}"`, v.series, 'it must be an array');
-  const check: FamilyCheck = { budget, name, kind, layout, checkedNames: new Set() };
-  const series = v.series.map((s: unknown) => readSeries(check, s));
+  const check: FamilyCheck = { budget, name, kind, layout, checkedNames: [], lastNames: null };
+  let series: SeriesSnapshot[];
+  if (v.columns !== undefined && kind !== 'histogram') series = readColumns(check, v.columns);
+  else {
+    if (!Array.isArray(v.series)) refuse(`series of "${name}"`, v.series, 'it must be an array');
+    series = v.series.map((s: unknown) => readSeries(check, s));
+  }
   return {
     name,
     kind,

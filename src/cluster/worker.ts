@@ -8,7 +8,7 @@ import { sharedState } from '../core/shared-state.js';
 import type { AggregationRule } from './protocol.js';
 import { ModeRules, PRIMARY_ENV, TAG, isOurs } from './protocol.js';
 import type { AggregationMode, ClusterSnapshot, FamilySnapshot, SnapshotSource } from './snapshot.js';
-import { takeSnapshot } from './snapshot.js';
+import { encodeSnapshot, takeSnapshot } from './snapshot.js';
 
 /** What a worker serves: a Registry is one (its collectors run before each snapshot). */
 export interface WorkerSource extends SnapshotSource {
@@ -126,7 +126,7 @@ async function snapshotAll(inlineTimeout: unknown): Promise<ClusterSnapshot> {
 async function answer(ch: Channel, id: number, inlineTimeout: unknown): Promise<void> {
   let reply: object;
   try {
-    reply = { [TAG]: 'response', id, snapshot: await snapshotAll(inlineTimeout) };
+    reply = { [TAG]: 'response', id, snapshot: encodeSnapshot(await snapshotAll(inlineTimeout)) };
   } catch (err) {
     reply = { [TAG]: 'response', id, error: err instanceof Error ? err.message : String(err) };
   }
