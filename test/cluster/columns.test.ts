@@ -38,6 +38,8 @@ describe('columnar snapshots (the wire form of counters and gauges)', () => {
     ['a short column', (c) => (c.value as number[]).pop(), /columns\.value .*one entry per series/],
     ['a negative counter', (c) => ((c.value as number[])[1] = -1), /value of a series/],
     ['a bad label name', (c) => ((c.names as string[][])[0] = ['__bad']), /label names/],
+    ['no createdBase', (c) => delete c.createdBase, /columns\.createdBase/],
+    ['a created offset below 0', (c) => ((c.created as number[])[0] = -1), /created of a series/],
     ['not an object', (c) => ((c as { names: unknown }).names = 'x'), /columns\.names/],
   ];
   for (const [what, spoil, message] of cases) {
