@@ -68,7 +68,16 @@ export class ModeRules {
     if (typeof match !== 'string' && !(match instanceof RegExp)) {
       throw new MeterkitError(ErrorCode.InvalidArgument, `invalid aggregation matcher ${describeValue(match)}: use a metric name, a glob with * or a RegExp`);
     }
+    // a rule for the same name or pattern replaces the old one (meterkit/prom-client re-tells
+    // every metric's aggregator before each snapshot: kept, the list would grow every scrape)
+    const same = this.rules.findIndex(([m]) => (typeof m === 'string' ? m === match : typeof match !== 'string' && m.source === match.source && m.flags === match.flags));
+    if (same >= 0) this.rules.splice(same, 1);
     this.rules.push([match, compileMatcher(match), mode]);
+  }
+
+  /** The number of rules kept. */
+  get size(): number {
+    return this.rules.length;
   }
 
   /** The mode set for `name`, or undefined: the last exact rule, else the last matching pattern. */
