@@ -4,7 +4,8 @@
  *
  * Backpressure and failure: every worker is asked at once and given the scrape's inline timeout
  * (or `timeout`, when shorter). A worker that exits or disconnects before it answers, answers
- * with an error or a snapshot that fails the check, or is still silent at the deadline is left
+ * with an error or a snapshot that fails the check or exceeds `maxSnapshotSeries` /
+ * `maxSnapshotBytes`, or is still silent at the deadline is left
  * out of that scrape and counted in `meterkit_cluster_worker_failures_total{reason}`; the scrape
  * is served with the others. A late answer finds its request gone and is dropped. Concurrent
  * scrapes share one round of requests (single-flight), so a scrape storm does not multiply the
@@ -209,7 +210,7 @@ export class ClusterAggregator {
     }));
   }
 
-  /** Forgets the worker threads added and stops listening to `cluster`; workers keep running. */
+  /** Forgets the workers added and stops listening to `cluster`; workers keep running. */
   async close(): Promise<void> {
     cluster.off('message', this.onClusterMessage);
     cluster.off('exit', this.onClusterExit);
