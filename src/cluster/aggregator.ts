@@ -4,7 +4,8 @@
  *
  * Backpressure and failure: every worker is asked at once and given the scrape's inline timeout
  * (or `timeout`, when shorter). A worker that exits or disconnects before it answers, answers
- * with an error or a snapshot that fails the check, or is still silent at the deadline is left
+ * with an error or a snapshot that fails the check or exceeds `maxSnapshotSeries` /
+ * `maxSnapshotBytes`, or is still silent at the deadline is left
  * out of that scrape and counted in `meterkit_cluster_worker_failures_total{reason}`; the scrape
  * is served with the others. A late answer finds its request gone and is dropped. Concurrent
  * scrapes share one round of requests (single-flight), so a scrape storm does not multiply the
@@ -12,20 +13,21 @@
  */
 import cluster from 'node:cluster';
 import type { Worker as ClusterWorker } from 'node:cluster';
+import type { ChildProcess } from 'node:child_process';
 import type { Worker as ThreadWorker } from 'node:worker_threads';
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import type { FamilyView } from '../core/family.js';
-import { checkDuration } from '../core/options.js';
+import { checkDuration, checkWhole } from '../core/options.js';
 import { Registry } from '../core/registry.js';
 import type { SeriesView } from '../core/series.js';
 import type { MergedFamily } from './merge.js';
 import { mergeSnapshots } from './merge.js';
 import type { AggregationRule } from './protocol.js';
-import { ModeRules, TAG, isOurs } from './protocol.js';
-import type { AggregationMode, ClusterSnapshot } from './snapshot.js';
-import { readSnapshot, takeSnapshot } from './snapshot.js';
+import { ModeRules, PRIMARY_ENV, TAG, isOurs } from './protocol.js';
+import type { AggregationMode, ClusterSnapshot, SnapshotLimits } from './snapshot.js';
+import { DEFAULT_SNAPSHOT_LIMITS, SnapshotTooLargeError, readSnapshot, takeSnapshot } from './snapshot.js';
 
-/** Counts workers left out of a scrape, by reason (`timeout`, `exited`, `error`). */
+/** Counts workers left out of a scrape, by reason (`timeout`, `exited`, `error`, `too_large`). */
 export const WORKER_FAILURES_METRIC = 'meterkit_cluster_worker_failures_total';
 /** Workers asked at the last scrape. */
 export const WORKERS_METRIC = 'meterkit_cluster_workers';
@@ -33,7 +35,7 @@ export const WORKERS_METRIC = 'meterkit_cluster_workers';
 export const MERGE_CONFLICTS_METRIC = 'meterkit_cluster_merge_conflicts_total';
 
 /** Why a worker was left out of a scrape. */
-export type FailureReason = 'timeout' | 'exited' | 'error';
+export type FailureReason = 'timeout' | 'exited' | 'error' | 'too_large';
 
 /** Options of a {@link ClusterAggregator}. */
 export interface ClusterAggregatorOptions {
@@ -48,6 +50,10 @@ export interface ClusterAggregatorOptions {
   cluster?: boolean;
   /** Modes that override the workers' choice, by name, glob or RegExp. */
   aggregation?: readonly AggregationRule[];
+  /** The most series the primary takes from one worker's snapshot (more: left out, `too_large`). Default 500 000. */
+  maxSnapshotSeries?: number;
+  /** The largest snapshot (approximate encoded bytes) taken from one worker. Default 128 MiB. */
+  maxSnapshotBytes?: number;
   /** Hears of every worker left out and every family refused. Default: one line on stderr. */
   onError?: (err: MeterkitError) => void;
 }
@@ -74,6 +80,19 @@ function clusterTarget(w: ClusterWorker): Target {
   };
 }
 
+function childTarget(c: ChildProcess, exited: () => boolean): Target {
+  return {
+    name: `child process ${String(c.pid)}`,
+    live: () => !exited() && c.connected,
+    send: (m, failed) =>
+      void c.send(m as object, (err: Error | null) => {
+        if (err !== null) failed(err);
+      }),
+    on: (e, fn) => void c.on(e, fn),
+    off: (e, fn) => void c.off(e, fn),
+  };
+}
+
 function threadTarget(w: ThreadWorker, exited: () => boolean): Target {
   return {
     name: `worker thread ${w.threadId}`,
@@ -96,7 +115,9 @@ export class ClusterAggregator {
   private readonly useCluster: boolean;
   private readonly overrides: ModeRules;
   private readonly onError: (err: MeterkitError) => void;
-  private readonly threads = new Map<ThreadWorker, Target>();
+  private readonly limits: SnapshotLimits;
+  /** Workers added with addWorker (threads and forked children). */
+  private readonly added = new Map<ThreadWorker | ChildProcess, Target>();
   private nextId = 0;
   private running: Promise<void> | null = null;
   private merged: MergedFamily[] | null = null;
@@ -116,9 +137,15 @@ export class ClusterAggregator {
     this.timeout = options.timeout === undefined ? undefined : checkDuration('timeout', options.timeout);
     this.useCluster = options.cluster ?? true;
     this.overrides = new ModeRules(options.aggregation);
+    this.limits = {
+      maxSeries: options.maxSnapshotSeries === undefined ? DEFAULT_SNAPSHOT_LIMITS.maxSeries : checkWhole('maxSnapshotSeries', options.maxSnapshotSeries, { min: 1 }),
+      maxBytes: options.maxSnapshotBytes === undefined ? DEFAULT_SNAPSHOT_LIMITS.maxBytes : checkWhole('maxSnapshotBytes', options.maxSnapshotBytes, { min: 1 }),
+    };
     this.onError = options.onError ?? ((err) => process.stderr.write(`meterkit cluster: ${err.message}\n`));
-    this.registry.describeCounter(WORKER_FAILURES_METRIC, undefined, 'Workers left out of a scrape, by reason (timeout, exited, error)');
+    this.registry.describeCounter(WORKER_FAILURES_METRIC, undefined, 'Workers left out of a scrape, by reason (timeout, exited, error, too_large)');
     this.registry.describeGauge(WORKERS_METRIC, undefined, 'Workers asked for their metrics at the last scrape');
+    // processes forked from now on learn their parent is a meterkit primary (see worker.ts announce)
+    process.env[PRIMARY_ENV] = String(process.pid);
     if (this.useCluster && cluster.isPrimary) {
       // a worker forked from now on is asked once it says it listens: asked before, its request
       // would be lost and the scrape would wait out the timeout. Workers forked earlier are asked.
@@ -135,23 +162,30 @@ export class ClusterAggregator {
   }
 
   /**
-   * Adds a worker thread to ask at each scrape (it must call `serveClusterMetrics`); it leaves
-   * when it exits. Returns a function that removes it.
+   * Adds a worker to ask at each scrape (it must call `serveClusterMetrics`): a worker_threads
+   * Worker, or a ChildProcess with an IPC channel (`child_process.fork`, a process manager's
+   * own workers). It leaves when it exits. Returns a function that removes it.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` for anything else.
    */
-  addWorker(worker: ThreadWorker): () => void {
-    if (typeof worker !== 'object' || worker === null || typeof worker.postMessage !== 'function') {
-      throw new MeterkitError(ErrorCode.InvalidArgument, `addWorker takes a worker_threads Worker; got ${describeValue(worker)}`);
-    }
+  addWorker(worker: ThreadWorker | ChildProcess): () => void {
     let exited = false;
+    let target: Target;
+    if (typeof worker === 'object' && worker !== null && typeof (worker as ThreadWorker).postMessage === 'function') {
+      target = threadTarget(worker as ThreadWorker, () => exited);
+    } else if (typeof worker === 'object' && worker !== null && typeof (worker as ChildProcess).send === 'function' && typeof (worker as ChildProcess).on === 'function') {
+      target = childTarget(worker as ChildProcess, () => exited);
+    } else {
+      throw new MeterkitError(ErrorCode.InvalidArgument, `addWorker takes a worker_threads Worker or a ChildProcess with an IPC channel (child_process.fork); got ${describeValue(worker)}`);
+    }
     const remove = (): void => {
       exited = true;
-      this.threads.delete(worker);
+      this.added.delete(worker);
     };
     worker.once('exit', remove);
-    this.threads.set(worker, threadTarget(worker, () => exited));
+    this.added.set(worker, target);
     return () => {
       worker.off('exit', remove);
-      this.threads.delete(worker);
+      this.added.delete(worker);
     };
   }
 
@@ -176,12 +210,12 @@ export class ClusterAggregator {
     }));
   }
 
-  /** Forgets the worker threads added and stops listening to `cluster`; workers keep running. */
+  /** Forgets the workers added and stops listening to `cluster`; workers keep running. */
   async close(): Promise<void> {
     cluster.off('message', this.onClusterMessage);
     cluster.off('exit', this.onClusterExit);
     this.answering.clear();
-    this.threads.clear();
+    this.added.clear();
     this.merged = null;
   }
 
@@ -189,13 +223,16 @@ export class ClusterAggregator {
     const out: Target[] = [];
     if (this.useCluster && cluster.isPrimary) {
       for (const w of Object.values(cluster.workers ?? {})) {
-        if (w !== undefined && this.answering.has(w.id)) {
-          const t = clusterTarget(w);
-          if (t.live()) out.push(t);
-        }
+        if (w === undefined) continue;
+        const t = clusterTarget(w);
+        if (!t.live()) continue;
+        if (this.answering.has(w.id)) out.push(t);
+        // not heard from (its environment lacked PRIMARY_ENV): one that serves answers `ready`
+        // a hello that fails to go out changes nothing: the worker is not asked either way
+        else t.send({ [TAG]: 'hello' }, () => undefined);
       }
     }
-    for (const t of this.threads.values()) if (t.live()) out.push(t);
+    for (const t of this.added.values()) if (t.live()) out.push(t);
     return out;
   }
 
@@ -251,9 +288,9 @@ export class ClusterAggregator {
           return;
         }
         try {
-          settle({ snapshot: readSnapshot(msg.snapshot) });
+          settle({ snapshot: readSnapshot(msg.snapshot, this.limits) });
         } catch (err) {
-          settle({ reason: 'error', message: err instanceof Error ? err.message : String(err) });
+          settle({ reason: err instanceof SnapshotTooLargeError ? 'too_large' : 'error', message: err instanceof Error ? err.message : String(err) });
         }
       };
       const onExit = (): void => settle({ reason: 'exited', message: 'it exited or disconnected before it answered' });

@@ -7,8 +7,8 @@ export { ClusterAggregator, WORKER_FAILURES_METRIC, WORKERS_METRIC, MERGE_CONFLI
 export type { ClusterAggregatorOptions, FailureReason } from './aggregator.js';
 export { serveClusterMetrics } from './worker.js';
 export type { ClusterWorkerOptions, ClusterMetricsServer, WorkerSource } from './worker.js';
-export { AGGREGATION_MODES, readSnapshot, takeSnapshot } from './snapshot.js';
-export type { AggregationMode, ClusterSnapshot, FamilySnapshot, SeriesSnapshot, LayoutSnapshot, SnapshotSource } from './snapshot.js';
+export { AGGREGATION_MODES, DEFAULT_SNAPSHOT_LIMITS, SnapshotTooLargeError, readSnapshot, takeSnapshot } from './snapshot.js';
+export type { AggregationMode, ClusterSnapshot, FamilySnapshot, SeriesSnapshot, LayoutSnapshot, SnapshotLimits, SnapshotSource } from './snapshot.js';
 export { mergeSnapshots, MergedFamily } from './merge.js';
 export type { MergeConflict } from './merge.js';
 export { TAG as CLUSTER_MESSAGE_TAG } from './protocol.js';

@@ -9,10 +9,18 @@ import type { AggregationMode } from './snapshot.js';
 import { AGGREGATION_MODES } from './snapshot.js';
 
 /**
- * The tag on every message of ours: `{ [TAG]: 'ready' | 'request' | 'response', … }`. A worker
- * says `ready` once it listens, so a primary never waits on a worker still starting.
+ * The tag on every message of ours: `{ [TAG]: 'ready' | 'hello' | 'request' | 'response', … }`.
+ * A worker says `ready` once it listens, so a primary never waits on a worker still starting,
+ * but only to a primary known to be meterkit's (see {@link PRIMARY_ENV}); a primary says
+ * `hello` to a live worker it has not heard from, which answers `ready` if it serves.
  */
 export const TAG = 'meterkit:cluster';
+
+/**
+ * Set by a ClusterAggregator in its process's environment to its pid: processes forked from it
+ * inherit it, and a worker whose parent pid it names says `ready` as soon as it listens.
+ */
+export const PRIMARY_ENV = 'METERKIT_CLUSTER_PRIMARY';
 
 /** The primary asks for a snapshot. */
 export interface SnapshotRequest {
@@ -31,7 +39,7 @@ export interface SnapshotResponse {
 }
 
 /** True for a message of ours of kind `kind`. */
-export function isOurs(msg: unknown, kind: 'ready' | 'request' | 'response'): msg is Record<string, unknown> {
+export function isOurs(msg: unknown, kind: 'ready' | 'hello' | 'request' | 'response'): msg is Record<string, unknown> {
   return typeof msg === 'object' && msg !== null && (msg as Record<string, unknown>)[TAG] === kind;
 }
 
@@ -60,7 +68,16 @@ export class ModeRules {
     if (typeof match !== 'string' && !(match instanceof RegExp)) {
       throw new MeterkitError(ErrorCode.InvalidArgument, `invalid aggregation matcher ${describeValue(match)}: use a metric name, a glob with * or a RegExp`);
     }
+    // a rule for the same name or pattern replaces the old one (meterkit/prom-client re-tells
+    // every metric's aggregator before each snapshot: kept, the list would grow every scrape)
+    const same = this.rules.findIndex(([m]) => (typeof m === 'string' ? m === match : typeof match !== 'string' && m.source === match.source && m.flags === match.flags));
+    if (same >= 0) this.rules.splice(same, 1);
     this.rules.push([match, compileMatcher(match), mode]);
+  }
+
+  /** The number of rules kept. */
+  get size(): number {
+    return this.rules.length;
   }
 
   /** The mode set for `name`, or undefined: the last exact rule, else the last matching pattern. */

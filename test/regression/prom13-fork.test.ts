@@ -14,8 +14,6 @@ import { fileURLToPath } from 'node:url';
 import { ClusterAggregator } from '../../src/cluster/index.js';
 import { render } from '../../src/prometheus/index.js';
 
-const TODO = { todo: 'open #13 review finding: fails until fixed' };
-
 describe('prom13: aggregating child_process.fork workers', () => {
   const children: ChildProcess[] = [];
   const agg = new ClusterAggregator({ cluster: false });
@@ -24,7 +22,7 @@ describe('prom13: aggregating child_process.fork workers', () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill();
   });
 
-  it('a forked child serving its metrics can be added to a ClusterAggregator and is merged', TODO, async () => {
+  it('a forked child serving its metrics can be added to a ClusterAggregator and is merged', async () => {
     const child = fork(fileURLToPath(new URL('./prom13-fork-child.js', import.meta.url)));
     children.push(child);
     await once(child, 'message'); // its "ready"
