@@ -151,8 +151,11 @@ describe('the dashboard in headless Chromium', needs('chromium'), () => {
 
   it('overview: process charts draw and update live', async () => {
     await open(page, main.url, 'overview');
+    // CPU, memory and lag always chart; the GC card charts once the agent has collected garbage
+    // (a young agent on a busy machine may not have yet: then it says "no series yet")
     const charts = await page.$$('[data-chart] canvas');
-    assert.ok(charts.length >= 4, `${charts.length} charts`);
+    assert.ok(charts.length >= 3, `${charts.length} charts`);
+    assert.equal((await page.$$('[data-chart="GC time per second"]')).length, 1, 'the GC card');
     const first = await updates(page);
     await waitFor(async () => ((await updates(page)) >= first + 2 ? true : undefined), 15_000, 'two live updates');
     for (const title of ['CPU (cores)', 'Memory', 'Event-loop lag']) {

@@ -33,7 +33,8 @@ describe('the dashboard in headless Firefox (smoke)', needs('firefox'), () => {
     const r = JSON.parse(stdout) as { ready: string | null; updates: number; charts: number; ink: number; error?: string };
     assert.equal(r.error, undefined);
     assert.equal(r.ready, 'overview');
-    assert.ok(r.charts >= 4, `${r.charts} charts`);
+    // CPU, memory and lag always chart; GC only once the young agent has collected garbage
+    assert.ok(r.charts >= 3, `${r.charts} charts`);
     assert.ok(r.ink > 20, `${r.ink} pixels of the line colour`);
     assert.ok(r.updates >= 2, `${r.updates} live updates`);
   });
