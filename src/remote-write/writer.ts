@@ -281,8 +281,10 @@ export class RemoteWriter {
       this.report(what, this.describe(a, count, what, v === 'retry'));
       if (v === 'failed') return 'failed';
       if (what === 'samples') this.metrics.retried.increment(count);
-      const asked = parseRetryAfter(a.retryAfter, Date.now());
-      await pause(asked === undefined ? backoff : Math.min(asked, MAX_RETRY_AFTER), signal);
+      // as Prometheus: the receiver's Retry-After replaces the backoff only when it asks for a
+      // wait (0 or a date already past would mean retrying at once, in a loop)
+      const asked = parseRetryAfter(a.retryAfter, this.now());
+      await pause(asked === undefined || asked <= 0 ? backoff : Math.min(asked, MAX_RETRY_AFTER), signal);
       backoff = Math.min(backoff * 2, this.o.maxBackoff);
     }
   }

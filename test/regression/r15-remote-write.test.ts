@@ -120,7 +120,7 @@ describe('r15 review: remote write', () => {
     assert.deepEqual(rx.accepted().map((s) => s.value), [3]);
   });
 
-  it('Retry-After: 0 (or a past date) falls back to the capped backoff instead of retrying at once, as Prometheus does', TODO, async () => {
+  it('Retry-After: 0 (or a past date) falls back to the capped backoff instead of retrying at once, as Prometheus does', async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     rx.script([], { status: 503, headers: { 'retry-after': '0' } });
