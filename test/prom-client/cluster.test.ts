@@ -6,29 +6,19 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import cluster from 'node:cluster';
-import type { Worker } from 'node:cluster';
-import { fileURLToPath } from 'node:url';
 import { AggregatorRegistry } from '../../src/prom-client/index.js';
+import { clusterWorkers } from '../helpers/cluster-primary.js';
 
 describe('meterkit/prom-client AggregatorRegistry', () => {
-  const workers: Worker[] = [];
+  const primary = clusterWorkers();
   const agg = new AggregatorRegistry();
   after(async () => {
     await agg.close();
-    await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
-      if (w.isDead()) return resolve();
-      w.once('exit', () => resolve());
-      w.kill();
-    })));
+    await primary.stop();
   });
 
   it('merges the workers: counters summed, aggregator max, summary quantiles over all observations', async () => {
-    cluster.setupPrimary({ exec: fileURLToPath(new URL('./cluster-worker.js', import.meta.url)), silent: false });
-    for (let i = 0; i < 2; i++) {
-      const w = cluster.fork();
-      workers.push(w);
-      await new Promise<void>((resolve) => w.once('online', () => resolve()));
-    }
+    const workers = await primary.fork(new URL('./cluster-worker.js', import.meta.url), 2);
     const value = (text: string, re: RegExp): number => Number(re.exec(text)?.[1]);
     let text = '';
     // each worker says when it listens; until both have, a scrape may see one

@@ -4,34 +4,23 @@
  * would keep the first answer only, losing one copy's metrics.
  */
 import assert from 'node:assert/strict';
-import cluster from 'node:cluster';
-import type { Worker } from 'node:cluster';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { clusterWorkers, messagesFrom } from '../helpers/cluster-primary.js';
 import { CLUSTER_MESSAGE_TAG, ClusterAggregator } from '../../src/cluster/index.js';
 import { render } from '../../src/prometheus/index.js';
 
 describe('a worker serving through both copies of meterkit/cluster', () => {
-  const workers: Worker[] = [];
+  const primary = clusterWorkers();
   const agg = new ClusterAggregator();
   after(async () => {
     await agg.close();
-    await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
-      if (w.isDead()) return resolve();
-      w.once('exit', () => resolve());
-      w.kill();
-    })));
+    await primary.stop();
   });
 
   it('answers once with both registries', async () => {
-    cluster.setupPrimary({ exec: fileURLToPath(new URL('./cluster-dual-package-worker.js', import.meta.url)) });
-    const w = cluster.fork();
-    workers.push(w);
+    const [w] = await primary.fork(new URL('./cluster-dual-package-worker.js', import.meta.url), 1, { online: false });
     // one ready per serveClusterMetrics call
-    await new Promise<void>((resolve) => {
-      let n = 0;
-      w.on('message', (m: Record<string, unknown>) => void (m[CLUSTER_MESSAGE_TAG] === 'ready' && ++n === 2 && resolve()));
-    });
+    await messagesFrom(w!, 2, (m) => m[CLUSTER_MESSAGE_TAG] === 'ready');
     for (let i = 0; i < 3; i++) {
       await agg.collect();
       const text = render(agg);

@@ -5,34 +5,26 @@
  * meterkit's; a ClusterAggregator made after the fork still gets its answers.
  */
 import assert from 'node:assert/strict';
-import cluster from 'node:cluster';
-import type { Worker } from 'node:cluster';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { clusterWorkers } from '../helpers/cluster-primary.js';
 import { CLUSTER_MESSAGE_TAG, ClusterAggregator } from '../../src/cluster/index.js';
 import { render } from '../../src/prometheus/index.js';
 
 describe('cluster workers and a primary that is not meterkit\'s', () => {
-  const workers: Worker[] = [];
+  const primary = clusterWorkers();
   const aggs: ClusterAggregator[] = [];
   after(async () => {
     await Promise.all(aggs.map((a) => a.close()));
-    await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
-      if (w.isDead()) return resolve();
-      w.once('exit', () => resolve());
-      w.kill();
-    })));
+    await primary.stop();
   });
 
   it('a worker loading meterkit/prom-client sends nothing unasked; it answers once asked', async () => {
     // no ClusterAggregator in this process yet: the primary is not (yet) meterkit's
     assert.equal(process.env.METERKIT_CLUSTER_PRIMARY, undefined);
-    cluster.setupPrimary({ exec: fileURLToPath(new URL('./cluster-ready-child.js', import.meta.url)) });
-    const w = cluster.fork();
-    workers.push(w);
+    const [w] = await primary.fork(new URL('./cluster-ready-child.js', import.meta.url), 1, { online: false });
     const heard: unknown[] = [];
     await new Promise<void>((resolve) => {
-      w.on('message', (m: Record<string, unknown>) => {
+      w!.on('message', (m: Record<string, unknown>) => {
         heard.push(m);
         if (m.app === 'up') resolve();
       });

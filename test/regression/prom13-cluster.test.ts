@@ -8,29 +8,19 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import cluster from 'node:cluster';
-import type { Worker } from 'node:cluster';
-import { fileURLToPath } from 'node:url';
 import { AggregatorRegistry } from '../../src/prom-client/index.js';
+import { clusterWorkers } from '../helpers/cluster-primary.js';
 
 describe('prom13: AggregatorRegistry aggregators on histograms and summaries', () => {
-  const workers: Worker[] = [];
+  const primary = clusterWorkers();
   const agg = new AggregatorRegistry();
   after(async () => {
     await agg.close();
-    await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
-      if (w.isDead()) return resolve();
-      w.once('exit', () => resolve());
-      w.kill();
-    })));
+    await primary.stop();
   });
 
   it('a Summary with aggregator "average" and a Histogram with aggregator "max" still appear in clusterMetrics()', async () => {
-    cluster.setupPrimary({ exec: fileURLToPath(new URL('./prom13-cluster-worker.js', import.meta.url)), silent: false });
-    for (let i = 0; i < 2; i++) {
-      const w = cluster.fork();
-      workers.push(w);
-      await new Promise<void>((resolve) => w.once('online', () => resolve()));
-    }
+    await primary.fork(new URL('./prom13-cluster-worker.js', import.meta.url), 2);
     let text = '';
     for (let i = 0; i < 50; i++) {
       text = await agg.clusterMetrics();

@@ -8,33 +8,22 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import cluster from 'node:cluster';
-import type { Worker } from 'node:cluster';
-import { fileURLToPath } from 'node:url';
+import { clusterWorkers, messagesFrom } from '../helpers/cluster-primary.js';
 import { ClusterAggregator } from '../../src/cluster/index.js';
 import { render } from '../../src/prometheus/index.js';
 
 describe('prom13: a worker using meterkit/cluster and meterkit/prom-client together', () => {
-  const workers: Worker[] = [];
+  const primary = clusterWorkers();
   const agg = new ClusterAggregator();
   after(async () => {
     await agg.close();
-    await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
-      if (w.isDead()) return resolve();
-      w.once('exit', () => resolve());
-      w.kill();
-    })));
+    await primary.stop();
   });
 
   it('every scrape has both the core registry\'s and the shim\'s metrics', async () => {
-    cluster.setupPrimary({ exec: fileURLToPath(new URL('./prom13-two-servers-worker.js', import.meta.url)), silent: false });
-    const w = cluster.fork();
-    workers.push(w);
+    const [w] = await primary.fork(new URL('./prom13-two-servers-worker.js', import.meta.url), 1, { online: false });
     // both servers say "ready"; wait for the two
-    await new Promise<void>((resolve) => {
-      let n = 0;
-      w.on('message', () => void (++n === 2 && resolve()));
-    });
+    await messagesFrom(w!, 2);
     for (let i = 0; i < 5; i++) {
       await agg.collect();
       const text = await render(agg, { format: 'prometheus' });
