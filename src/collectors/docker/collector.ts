@@ -41,6 +41,11 @@ export interface DockerCollectorOptions {
   log?: (line: string) => void;
   /** Environment to read DOCKER_HOST from. Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Most `docker_probe_container_failed_total{name}` series at once. Default 1000. A failure of
+   * a further name is counted in `docker_probe_container_failed_overflow_total` instead.
+   */
+  maxFailedSeries?: number;
 }
 
 /** What {@link DockerCollector.addTo} needs: a registry is one. */
@@ -82,6 +87,9 @@ export class DockerCollector {
   private engineUp: boolean | null = null;
   /** Containers (by id) failing now: their failure was logged. */
   private readonly failing = new Set<string>();
+  /** Names that have a `docker_probe_container_failed_total{name}` series now. */
+  private readonly failedSeries = new Set<string>();
+  private readonly maxFailedSeries: number;
   private readonly closing = new AbortController();
   private detach: (() => void) | null = null;
   private readonly deadline: number;
@@ -102,6 +110,7 @@ export class DockerCollector {
     list: Histogram;
     completed: Gauge;
     inlineTimeouts: Counter;
+    failedOverflow: Counter;
     probeMetrics: ProbeMetrics;
   };
 
@@ -114,6 +123,7 @@ export class DockerCollector {
     this.client = new DockerClient(endpoint, options.callTimeout ?? 30_000, options.maxResponseBytes);
     this.deadline = checkDuration('Docker deadline', options.deadline ?? 120_000);
     this.concurrency = checkWhole('Docker concurrency', options.concurrency ?? 8, { max: 1024 });
+    this.maxFailedSeries = checkWhole('Docker maxFailedSeries', options.maxFailedSeries ?? 1000, { min: 0 });
     this.local = 'socketPath' in endpoint;
     this.naming = options.naming ?? 'docker';
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
@@ -142,6 +152,7 @@ export class DockerCollector {
       list: target.registerHistogram('docker_probe_list_containers_duration_seconds'),
       completed: target.registerGauge('docker_probe_successfully_completed_time'),
       inlineTimeouts: target.registerCounter('docker_probe_inline_timeouts_total'),
+      failedOverflow: target.registerCounter('docker_probe_container_failed_overflow_total'),
       probeMetrics: {
         inspectDuration: target.registerHistogram('docker_probe_inspect_duration_seconds'),
         statsDuration: target.registerHistogram('docker_probe_stats_duration_seconds'),
@@ -184,6 +195,7 @@ export class DockerCollector {
     await this.running;
     for (const t of this.trackers.values()) t.unpublish();
     this.trackers.clear();
+    this.dropFailedSeries(new Set());
   }
 
   /** One full update, bounded by the deadline and by `close()`. Never rejects. */
@@ -239,12 +251,15 @@ export class DockerCollector {
     const ids = new Set<string>();
     // failing entries still listed: the others leave `failing`, so it stays as small as the list
     const listedKeys = new Set<string>();
+    // the `name` each entry is counted under when it fails: a failed series of another name is of a gone container
+    const listedNames = new Set<string>();
     listed.forEach((entry, i) => {
       let id: string;
       try {
         id = containerId(entry);
       } catch (err) {
         listedKeys.add(`#${i}`);
+        listedNames.add('');
         this.containerFailed(`#${i}`, '', (err as Error).message);
         return;
       }
@@ -254,10 +269,12 @@ export class DockerCollector {
         name = displayName((entry as { Names?: unknown }).Names, id);
       } catch (err) {
         // not in ids: a tracker it had is unpublished below
+        listedNames.add(id.slice(0, 12));
         this.containerFailed(id, id.slice(0, 12), (err as Error).message);
         return;
       }
       ids.add(id);
+      listedNames.add(name);
       const t = this.trackers.get(id);
       if (t === undefined || t.name !== name) {
         t?.unpublish(); // renamed: its series carry the old name
@@ -265,7 +282,21 @@ export class DockerCollector {
       }
     });
     for (const key of this.failing) if (!listedKeys.has(key)) this.failing.delete(key);
+    this.dropFailedSeries(listedNames);
     return ids;
+  }
+
+  /**
+   * Removes the failure counters of containers no longer listed (docker_exporter's
+   * ContainerTrackerMetrics removes its series with the tracker): under churn they would
+   * otherwise pile up forever. A list that fails keeps them: the containers may still be there.
+   */
+  private dropFailedSeries(keep: ReadonlySet<string>): void {
+    for (const name of this.failedSeries) {
+      if (keep.has(name)) continue;
+      this.target.remove('docker_probe_container_failed_total', { name });
+      this.failedSeries.delete(name);
+    }
   }
 
   private listFailed(err: unknown): void {
@@ -284,7 +315,12 @@ export class DockerCollector {
   }
 
   private containerFailed(key: string, name: string, reason: string): void {
-    this.target.registerCounter('docker_probe_container_failed_total', { name }).increment();
+    if (this.failedSeries.has(name) || this.failedSeries.size < this.maxFailedSeries) {
+      this.failedSeries.add(name);
+      this.target.registerCounter('docker_probe_container_failed_total', { name }).increment();
+    } else {
+      this.m.failedOverflow.increment();
+    }
     if (this.failing.has(key)) return;
     this.failing.add(key);
     this.log(`meterkit docker: container ${name === '' ? key : name} failed, its metrics unpublished until it works again: ${reason}`);

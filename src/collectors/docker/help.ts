@@ -16,6 +16,7 @@ export const HELP: Array<[string, 'gauge' | 'counter' | 'histogram', Unit | unde
   ['docker_probe_list_containers_duration_seconds', 'histogram', Unit.Seconds, 'How long it takes to query Docker for the list of containers. Includes failed requests.'],
   ['docker_probe_successfully_completed_time', 'gauge', undefined, 'When the last Docker probe was successfully completed.'],
   ['docker_probe_container_failed_total', 'counter', undefined, 'Number of times the exporter failed to collect information about a specific container.'],
+  ['docker_probe_container_failed_overflow_total', 'counter', undefined, 'Container failures not counted under their own name because maxFailedSeries names had a series already.'],
   ['docker_probe_inspect_duration_seconds', 'histogram', Unit.Seconds, 'How long it takes to query Docker for the basic information about a single container. Includes failed requests.'],
   ['docker_probe_stats_duration_seconds', 'histogram', Unit.Seconds, 'How long it takes to query Docker for the resource usage of a single container. Includes failed requests.'],
   ['docker_probe_inline_timeouts_total', 'counter', undefined, 'Total number of times we have forced the scrape to happen in the background and returned outdated data because performing an update inline took too long.'],
