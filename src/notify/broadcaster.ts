@@ -60,6 +60,8 @@ export interface OpenBroadcasterOptions extends Omit<BroadcasterOptions, 'queue'
   synchronous?: 'full' | 'normal';
   /** Most events held per endpoint. Default 1 000 000. */
   maxPending?: number;
+  /** Most dead letters held per endpoint, in every kind of queue; past it the oldest are dropped and counted. Default: maxPending. */
+  maxDeadLetters?: number;
 }
 
 /** The `notifications` object of `/debug/vars`: `{endpoints: [...]}`, distribution's layout. */
@@ -225,16 +227,16 @@ export class Broadcaster {
  * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` (no stateDir for sqlite, bad options), `ERR_METERKIT_NOTIFY_QUEUE`.
  */
 export async function openBroadcaster(options: OpenBroadcasterOptions): Promise<Broadcaster> {
-  const { queue = 'sqlite', stateDir, synchronous, maxPending, nats, ...rest } = options;
+  const { queue = 'sqlite', stateDir, synchronous, maxPending, maxDeadLetters, nats, ...rest } = options;
   const now = (): number => (rest.clock ?? systemClock).now();
   let q: NotifyQueue;
-  if (queue === 'memory') q = new MemoryQueue({ maxPending, now });
+  if (queue === 'memory') q = new MemoryQueue({ maxPending, maxDeadLetters, now });
   else if (queue === 'sqlite') {
     if (stateDir === undefined || stateDir === '') throw new MeterkitError(ErrorCode.InvalidArgument, 'invalid stateDir undefined: the sqlite queue needs a state directory');
-    q = await SqliteQueue.open({ stateDir, synchronous, maxPending, now });
+    q = await SqliteQueue.open({ stateDir, synchronous, maxPending, maxDeadLetters, now });
   } else if (queue === 'nats') {
     if (nats === undefined) throw new MeterkitError(ErrorCode.InvalidArgument, 'invalid nats undefined: the nats queue needs options with servers');
-    q = await JetStreamQueue.open({ maxPending, ...nats });
+    q = await JetStreamQueue.open({ maxPending, maxDeadLetters, ...nats });
   } else throw new MeterkitError(ErrorCode.InvalidArgument, `invalid queue ${JSON.stringify(queue)}: it must be "sqlite", "memory" or "nats"`);
   try {
     return new Broadcaster({ ...rest, queue: q });

@@ -12,7 +12,7 @@ import { checkDuration, checkWhole } from '../core/options.js';
 import type { NotifyEvent } from './event.js';
 import { pull } from './jetstream-pull.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason } from './queue.js';
-import { DEFAULT_MAX_PENDING } from './queue-state.js';
+import { DEFAULT_MAX_PENDING, resolveMaxDeadLetters } from './queue-state.js';
 
 /** Options of {@link JetStreamQueue.open}. */
 export interface JetStreamQueueOptions {
@@ -28,6 +28,12 @@ export interface JetStreamQueueOptions {
   maxAckPending?: number;
   /** Most events per endpoint in the stream (the server refuses more). Default 1 000 000. */
   maxPending?: number;
+  /**
+   * Most dead letters per endpoint in the dead-letter stream: past it the server discards the
+   * oldest (counted, best known, by the process that adds them). Default: maxPending. The
+   * stream's limit is set to it at every open (the last process to open decides).
+   */
+  maxDeadLetters?: number;
   /** ms within which a re-appended event id is stored once. Default 120 000. */
   duplicateWindow?: number;
   /** ms a worker's pull waits for new events before asking again. Default 1000. */
@@ -79,6 +85,7 @@ export function resolveJetStreamOptions(options: JetStreamQueueOptions): JetStre
   const servers = parseNatsServers(options.servers);
   const stream = options.stream ?? 'METERKIT_NOTIFY';
   const subjectPrefix = options.subjectPrefix ?? 'meterkit.notify';
+  const maxPending = checkWhole('maxPending', options.maxPending ?? DEFAULT_MAX_PENDING);
   if (!NAME.test(stream)) throw new MeterkitError(ErrorCode.InvalidArgument, `invalid JetStream stream ${JSON.stringify(stream)}: use 1 to 32 letters, digits, _ or -`);
   if (!PREFIX.test(subjectPrefix)) throw new MeterkitError(ErrorCode.InvalidArgument, `invalid subject prefix ${JSON.stringify(subjectPrefix)}: use dot-separated tokens of letters, digits, _ or -`);
   return {
@@ -87,7 +94,8 @@ export function resolveJetStreamOptions(options: JetStreamQueueOptions): JetStre
     subjectPrefix,
     ackWait: checkDuration('ackWait', options.ackWait ?? 30_000),
     maxAckPending: checkWhole('maxAckPending', options.maxAckPending ?? 1000),
-    maxPending: checkWhole('maxPending', options.maxPending ?? DEFAULT_MAX_PENDING),
+    maxPending,
+    maxDeadLetters: resolveMaxDeadLetters(options.maxDeadLetters, maxPending),
     duplicateWindow: checkDuration('duplicateWindow', options.duplicateWindow ?? 120_000),
     pollInterval: checkDuration('pollInterval', options.pollInterval ?? 1000),
     refreshInterval: checkDuration('refreshInterval', options.refreshInterval ?? 5000),
@@ -115,18 +123,29 @@ export function deadStreamOf(o: JetStreamLayout): string {
 export async function ensureStreams(jsm: JetStreamManager, o: JetStreamLayout): Promise<void> {
     const base = { storage: StorageType.File, num_replicas: 1, duplicate_window: o.duplicateWindow * 1_000_000 };
     await ensure(jsm, { ...base, name: o.stream, subjects: [subjectOf(o, 'events')], retention: RetentionPolicy.Workqueue, discard: DiscardPolicy.New, max_msgs_per_subject: o.maxPending, discard_new_per_subject: true });
-    await ensure(jsm, { ...base, name: deadStreamOf(o), subjects: [subjectOf(o, 'dead')], retention: RetentionPolicy.Limits });
+    // limits retention, discard old: past maxDeadLetters on an endpoint's subject the server drops its oldest
+    await ensure(jsm, { ...base, name: deadStreamOf(o), subjects: [subjectOf(o, 'dead')], retention: RetentionPolicy.Limits, discard: DiscardPolicy.Old, max_msgs_per_subject: o.maxDeadLetters }, true);
   }
 
-async function ensure(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0] & { name: string }): Promise<void> {
+async function ensure(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0] & { name: string; max_msgs_per_subject?: number }, setLimit = false): Promise<void> {
+    let limit: number;
     try {
-      await jsm.streams.info(config.name);
+      limit = (await jsm.streams.info(config.name)).config.max_msgs_per_subject;
     } catch (infoErr) {
       // not there: add it (an identical add by another process at the same time is accepted)
       try {
         await jsm.streams.add(config);
       } catch (err) {
         throw queueError(`cannot find (${text(infoErr)}) or create JetStream stream ${config.name}`, err);
+      }
+      return;
+    }
+    // a stream made before the bound existed (or with another one) gets this process's
+    if (setLimit && config.max_msgs_per_subject !== undefined && limit !== config.max_msgs_per_subject) {
+      try {
+        await jsm.streams.update(config.name, { max_msgs_per_subject: config.max_msgs_per_subject });
+      } catch (err) {
+        throw queueError(`cannot set max_msgs_per_subject of JetStream stream ${config.name} to ${config.max_msgs_per_subject}`, err);
       }
     }
   }

@@ -8,7 +8,8 @@
  *   subject: explicit acks, `ackWait`, unlimited redeliveries (the endpoint's maxAttempts and
  *   the dead-letter store decide when to give up), at most `maxAckPending` leased at once;
  * - stream `METERKIT_NOTIFY_DEAD`, subjects `meterkit.notify.dead.<endpoint>`: one message per
- *   dead letter, `{event, reason, at}`, removed by a replay.
+ *   dead letter, `{event, reason, at}`, removed by a replay; at most `maxDeadLetters` per
+ *   subject, the server discarding the oldest (counted by the process that adds past it).
  *
  * Leases: a take pulls events from the consumer (no waiting); they stay leased to this process
  * while it works on them (a `+WPI` every ackWait/3 keeps the lease), so a retried batch is not
@@ -33,7 +34,7 @@ import type { PulledMsg } from './jetstream-pull.js';
 import { ackAll, pull, signal } from './jetstream-pull.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
 import { fitting } from './queue.js';
-import { addWaiter } from './queue-state.js';
+import { addWaiter, deadLettersOver } from './queue-state.js';
 import type { Waiter } from './queue-state.js';
 
 export type { JetStreamQueueOptions };
@@ -56,6 +57,8 @@ interface Lane {
   error: Error | undefined;
   /** Messages that were not events, dead-lettered by this process. */
   malformed: number;
+  /** Dead letters the server discarded (the store full) when this process added past the bound: best known. */
+  deadDropped: number;
 }
 
 /** Most bytes of a message that is not an event kept in its dead letter. */
@@ -147,7 +150,7 @@ export class JetStreamQueue implements NotifyQueue {
   private lane(endpoint: string): Lane {
     let l = this.lanes.get(endpoint);
     if (l === undefined) {
-      l = { buffer: [], leases: [], pending: 0, dead: 0, consumer: undefined, pulling: undefined, waiters: new Set(), error: undefined, malformed: 0 };
+      l = { buffer: [], leases: [], pending: 0, dead: 0, consumer: undefined, pulling: undefined, waiters: new Set(), error: undefined, malformed: 0, deadDropped: 0 };
       this.lanes.set(endpoint, l);
     }
     return l;
@@ -232,9 +235,21 @@ export class JetStreamQueue implements NotifyQueue {
     await ackAll(this.nc, [m], this.o.timeout);
     const l = this.lane(endpoint);
     l.pending = Math.max(0, l.pending - 1);
-    l.dead++;
+    this.addedDead(l, 1);
     l.malformed++;
     this.report(new MeterkitError(ErrorCode.NotifyQueue, `a message of endpoint "${endpoint}" at stream sequence ${m.seq} is ${why}: moved to the dead letters as ${event.id}`));
+  }
+
+  /** `n` dead letters were stored: the server discarded the oldest past the bound; count them as it did. */
+  private addedDead(l: Lane, n: number): void {
+    const over = deadLettersOver(l.dead, n, this.o.maxDeadLetters);
+    l.dead += n - over;
+    l.deadDropped += over;
+  }
+
+  /** Dead letters of `endpoint` discarded, oldest first, because its store was full when this process added more (best known). */
+  deadLettersDropped(endpoint: string): number {
+    return this.lanes.get(endpoint)?.deadDropped ?? 0;
   }
 
   /** Messages of `endpoint` that were not events, moved to the dead letters by this process. */
@@ -327,7 +342,7 @@ export class JetStreamQueue implements NotifyQueue {
     await Promise.all(batch.map((h) => this.publish(subject, `{"event":${h.json},"reason":${JSON.stringify(reason)},"at":${at}}`, `dead-${this.o.stream}-${h.key}`)));
     await ackAll(this.nc, batch.map((h) => h.msg), this.o.timeout);
     this.removed(endpoint, batch);
-    this.lane(endpoint).dead += batch.length;
+    this.addedDead(this.lane(endpoint), batch.length);
   }
 
   async deadLetters(query: DeadLetterQuery = {}): Promise<DeadLetter[]> {

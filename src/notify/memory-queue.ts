@@ -11,7 +11,7 @@ import type { NotifyEvent } from './event.js';
 import { eventJson } from './event.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
 import { fitting } from './queue.js';
-import { DEFAULT_MAX_PENDING, LocalQueue, QueueState } from './queue-state.js';
+import { DEFAULT_MAX_PENDING, LocalQueue, QueueState, resolveMaxDeadLetters } from './queue-state.js';
 
 /** Options of {@link MemoryQueue}. */
 export interface MemoryQueueOptions {
@@ -37,7 +37,6 @@ interface Dead extends DeadLetter {
 interface DeadList {
   items: Dead[];
   head: number;
-  dropped: number;
 }
 
 /** See the file comment. */
@@ -48,26 +47,20 @@ export class MemoryQueue extends LocalQueue implements NotifyQueue {
   private readonly dead = new Map<string, DeadList>();
   private seq = 0;
   private readonly now: () => number;
-  private readonly maxDead: number;
 
   constructor(options: MemoryQueueOptions = {}) {
-    super(new QueueState('memory', checkWhole('maxPending', options.maxPending ?? DEFAULT_MAX_PENDING)));
-    this.maxDead = checkWhole('maxDeadLetters', options.maxDeadLetters ?? this.state.maxPending);
+    const maxPending = checkWhole('maxPending', options.maxPending ?? DEFAULT_MAX_PENDING);
+    super(new QueueState('memory', maxPending, resolveMaxDeadLetters(options.maxDeadLetters, maxPending)));
     this.now = options.now ?? Date.now;
   }
 
   private deadList(endpoint: string): DeadList {
     let d = this.dead.get(endpoint);
     if (d === undefined) {
-      d = { items: [], head: 0, dropped: 0 };
+      d = { items: [], head: 0 };
       this.dead.set(endpoint, d);
     }
     return d;
-  }
-
-  /** Dead letters of `endpoint` dropped so far because its store was full (the oldest go first). */
-  deadLettersDropped(endpoint: string): number {
-    return this.dead.get(endpoint)?.dropped ?? 0;
   }
 
   private list(endpoint: string): List {
@@ -126,13 +119,12 @@ export class MemoryQueue extends LocalQueue implements NotifyQueue {
     this.settle(endpoint, events);
     const at = this.now();
     const d = this.deadList(endpoint);
+    const over = this.state.deadOver(endpoint, events.length);
     for (const e of events) d.items.push({ seq: ++this.seq, endpoint, event: JSON.parse(e.json) as NotifyEvent, reason, at });
     this.state.removed(endpoint, true);
-    const over = d.items.length - d.head - this.maxDead;
     if (over > 0) {
       d.head += over;
-      d.dropped += over;
-      this.state.undead(endpoint, over);
+      this.state.droppedDead(endpoint, over);
       if (d.head > 1024 && d.head * 2 > d.items.length) {
         d.items = d.items.slice(d.head);
         d.head = 0;

@@ -85,7 +85,7 @@ export function describeNotifyMetrics(target: NotifyMetricsTarget): void {
   target.describeCounter(m.delivery, Unit.Count, 'Events by final outcome: delivered, or lost (given up on and moved to the dead-letter store).');
   target.describeCounter(m.deadLettered, Unit.Count, 'Events moved to the dead-letter store, by reason (status: refused with a 4xx or an unfollowed 3xx; attempts: maxAttempts used up; request: the request could not be built; malformed: a shared-queue message that was not an event).');
   target.describeGauge(m.deadLetters, Unit.Count, 'Events in the dead-letter store now.');
-  target.describeCounter(m.deadLettersDropped, Unit.Count, 'Dead letters dropped, oldest first, because the endpoint\'s dead-letter store was full (the in-memory queue).');
+  target.describeCounter(m.deadLettersDropped, Unit.Count, 'Dead letters dropped, oldest first, because the endpoint\'s dead-letter store was full (maxDeadLetters).');
   target.describeHistogram(m.retries, Unit.Count, 'Retries an event needed before it was delivered or dead-lettered.');
   target.describeHistogram(m.httpLatency, Unit.Seconds, 'Duration of one request to the endpoint.');
   target.describeHistogram(m.totalLatency, Unit.Seconds, 'Time from acceptance into the queue to delivery.');

@@ -4,6 +4,7 @@
  * the closed state. One place, so both queues wake waiters and refuse work the same way.
  */
 import { ErrorCode, MeterkitError } from '../core/errors.js';
+import { checkWhole } from '../core/options.js';
 import type { EndpointEvents } from './queue.js';
 
 interface Counts {
@@ -14,6 +15,8 @@ interface Counts {
   /** The batches leased, oldest first: the consumer settles them in this order. */
   leases: Array<{ first: number | string; count: number }>;
   dead: number;
+  /** Dead letters dropped (oldest first) because the store was full, since the queue opened. */
+  deadDropped: number;
   waiters: Set<Waiter>;
 }
 
@@ -42,6 +45,24 @@ export function addWaiter(waiters: Set<Waiter>, count: number, signal: AbortSign
 /** Default bound of one endpoint's list in a local queue. */
 export const DEFAULT_MAX_PENDING = 1_000_000;
 
+/**
+ * The bound of one endpoint's dead-letter store, the same option in every queue (memory,
+ * SQLite, JetStream): `maxDeadLetters`, default the queue's `maxPending`.
+ * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` naming the bad value.
+ */
+export function resolveMaxDeadLetters(maxDeadLetters: unknown, maxPending: number): number {
+  return checkWhole('maxDeadLetters', maxDeadLetters ?? maxPending);
+}
+
+/**
+ * The rule every queue follows when its dead-letter store is full: `adding` dead letters join
+ * the `held` ones and the oldest beyond `max` are dropped (and counted) — a dead letter is
+ * never refused, since the event it holds has already left the list. Returns how many go.
+ */
+export function deadLettersOver(held: number, adding: number, max: number): number {
+  return Math.max(0, held + adding - max);
+}
+
 /** Counts and waiters of a local queue. */
 export class QueueState {
   private readonly by = new Map<string, Counts>();
@@ -50,12 +71,13 @@ export class QueueState {
   constructor(
     readonly kind: string,
     readonly maxPending: number,
+    readonly maxDeadLetters: number = maxPending,
   ) {}
 
   private of(endpoint: string): Counts {
     let c = this.by.get(endpoint);
     if (c === undefined) {
-      c = { pending: 0, reserved: 0, leased: 0, leases: [], dead: 0, waiters: new Set() };
+      c = { pending: 0, reserved: 0, leased: 0, leases: [], dead: 0, deadDropped: 0, waiters: new Set() };
       this.by.set(endpoint, c);
     }
     return c;
@@ -148,9 +170,26 @@ export class QueueState {
     if (dead) c.dead += l.count;
   }
 
-  /** Dead letters replayed or dropped. */
+  /** Dead letters replayed. */
   undead(endpoint: string, n: number): void {
     this.of(endpoint).dead -= n;
+  }
+
+  /** How many of `endpoint`'s oldest dead letters must go before `adding` more join them ({@link deadLettersOver}). */
+  deadOver(endpoint: string, adding: number): number {
+    return deadLettersOver(this.deadLetterCount(endpoint), adding, this.maxDeadLetters);
+  }
+
+  /** `n` of `endpoint`'s oldest dead letters were dropped: the store was full. */
+  droppedDead(endpoint: string, n: number): void {
+    const c = this.of(endpoint);
+    c.dead -= n;
+    c.deadDropped += n;
+  }
+
+  /** Dead letters of `endpoint` dropped since the queue opened because its store was full. */
+  deadLettersDropped(endpoint: string): number {
+    return this.by.get(endpoint)?.deadDropped ?? 0;
   }
 
   /** Events of `endpoint` neither acked nor dead-lettered (leased ones included). */
@@ -195,6 +234,11 @@ export abstract class LocalQueue {
   /** See NotifyQueue.pending. */
   pending(endpoint: string): number {
     return this.state.pending(endpoint);
+  }
+
+  /** Dead letters of `endpoint` dropped, oldest first, because its store was full (`maxDeadLetters`), since the queue opened. */
+  deadLettersDropped(endpoint: string): number {
+    return this.state.deadLettersDropped(endpoint);
   }
 
   /** See NotifyQueue.waitFor. */

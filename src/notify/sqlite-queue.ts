@@ -13,7 +13,9 @@
  * second process fails to open it instead of delivering the same events twice.
  *
  * Backpressure: appends made in the same turn of the event loop are committed together in one
- * transaction (group commit), which is what makes one fsync serve many writes.
+ * transaction (group commit), which is what makes one fsync serve many writes. The dead-letter
+ * store is bounded per endpoint (`maxDeadLetters`) like the memory queue's: the oldest dead
+ * letters are deleted in the transaction that adds new ones past it, and counted.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +26,7 @@ import type { NotifyEvent } from './event.js';
 import { eventJson } from './event.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReason, EndpointEvents, NotifyQueue, QueuedEvent } from './queue.js';
 import { fitting } from './queue.js';
-import { DEFAULT_MAX_PENDING, LocalQueue, QueueState } from './queue-state.js';
+import { DEFAULT_MAX_PENDING, LocalQueue, QueueState, resolveMaxDeadLetters } from './queue-state.js';
 
 /** Rows of one multi-row INSERT. */
 const INSERT_ROWS = 64;
@@ -40,6 +42,8 @@ export interface SqliteQueueOptions {
   synchronous?: 'full' | 'normal';
   /** Most events held per endpoint. Default 1 000 000. */
   maxPending?: number;
+  /** Most dead letters held per endpoint; past it the oldest are deleted (counted). Default: maxPending. */
+  maxDeadLetters?: number;
   /** Time source for `enqueuedAt` and dead letters. Default `Date.now`. */
   now?: () => number;
 }
@@ -68,21 +72,25 @@ export class SqliteQueue extends LocalQueue implements NotifyQueue {
   private readonly insert: BetterSqlite3.Statement<[string, string, string, number, string]>;
   private readonly select: BetterSqlite3.Statement<[string, number, number], Row>;
   private readonly remove: BetterSqlite3.Statement<[string, number, number]>;
+  private readonly dropOldestDead: BetterSqlite3.Statement<[string, number]>;
   private readonly commitGroup: (groups: readonly Group[], at: number) => void;
 
   private constructor(
     private readonly db: BetterSqlite3.Database,
     maxPending: number,
+    maxDeadLetters: number,
     private readonly now: () => number,
     private readonly fsyncAppends: boolean,
   ) {
-    super(new QueueState('sqlite', maxPending));
+    super(new QueueState('sqlite', maxPending, maxDeadLetters));
     this.insert = db.prepare('INSERT INTO events (endpoint, event_id, action, enqueued, json) VALUES (?, ?, ?, ?, ?)');
     // no (endpoint, seq) index: it cost a third of the insert rate. A take scans rows in seq
     // order from the endpoint's cursor; delivered rows are deleted, so what lies past a cursor
     // is live backlog (this endpoint's and, interleaved, the others')
     this.select = db.prepare<[string, number, number], Row>('SELECT seq, event_id, action, enqueued, json FROM events WHERE endpoint = ? AND seq > ? ORDER BY seq LIMIT ?');
     this.remove = db.prepare('DELETE FROM events WHERE endpoint = ? AND seq BETWEEN ? AND ?');
+    // walks dead_letters_by_endpoint from the oldest: the cost is the rows dropped, not the store
+    this.dropOldestDead = db.prepare('DELETE FROM dead_letters WHERE seq IN (SELECT seq FROM dead_letters WHERE endpoint = ? ORDER BY seq LIMIT ?)');
     const insertMany = db.prepare(`INSERT INTO events (endpoint, event_id, action, enqueued, json) VALUES ${Array(INSERT_ROWS).fill('(?, ?, ?, ?, ?)').join(', ')}`);
     this.commitGroup = db.transaction((groups: readonly Group[], at: number) => {
       // rows go in INSERT_ROWS at a time: one statement per row cost 40% of the append rate
@@ -113,6 +121,7 @@ export class SqliteQueue extends LocalQueue implements NotifyQueue {
    */
   static async open(options: SqliteQueueOptions): Promise<SqliteQueue> {
     const maxPending = checkWhole('maxPending', options.maxPending ?? DEFAULT_MAX_PENDING);
+    const maxDeadLetters = resolveMaxDeadLetters(options.maxDeadLetters, maxPending);
     const sync = options.synchronous ?? 'normal';
     if (sync !== 'full' && sync !== 'normal') throw new MeterkitError(ErrorCode.InvalidArgument, `invalid synchronous ${JSON.stringify(sync)}: it must be "full" or "normal"`);
     const file = join(options.stateDir, SQLITE_QUEUE_FILE);
@@ -129,7 +138,7 @@ export class SqliteQueue extends LocalQueue implements NotifyQueue {
     } catch (err) {
       throw new MeterkitError(ErrorCode.NotifyQueue, `cannot open the notification queue ${file}: ${(err as Error).message}`, { cause: err });
     }
-    return new SqliteQueue(db, maxPending, options.now ?? Date.now, sync === 'full');
+    return new SqliteQueue(db, maxPending, maxDeadLetters, options.now ?? Date.now, sync === 'full');
   }
 
   append(batches: readonly EndpointEvents[]): Promise<void> {
@@ -219,11 +228,14 @@ export class SqliteQueue extends LocalQueue implements NotifyQueue {
     const [from, to] = this.range(endpoint, events);
     const why = JSON.stringify(reason);
     const at = this.now();
+    const over = this.state.deadOver(endpoint, events.length);
     this.db.transaction(() => {
       this.db.prepare('INSERT INTO dead_letters (endpoint, event_id, action, json, reason, at) SELECT endpoint, event_id, action, json, ?, ? FROM events WHERE endpoint = ? AND seq BETWEEN ? AND ? ORDER BY seq').run(why, at, endpoint, from, to);
       this.remove.run(endpoint, from, to);
+      if (over > 0) this.dropOldestDead.run(endpoint, over);
     })();
     this.state.removed(endpoint, true);
+    if (over > 0) this.state.droppedDead(endpoint, over);
   }
 
   private deadRows(q: DeadLetterQuery, limit: number): DeadRow[] {

@@ -17,8 +17,36 @@ export const ids = (q: Array<{ id: string }>): string[] => q.map((e) => e.id);
 /** A predicate for assert.rejects: a MeterkitError with code `c`. */
 export const code = (c: string) => (err: unknown) => err instanceof MeterkitError && err.code === c;
 
+/** Opens a fresh, empty queue, with a bound of `maxPending` events and `maxDeadLetters` dead letters per endpoint when given. */
+export type OpenQueue = (maxPending?: number, maxDeadLetters?: number) => Promise<NotifyQueue>;
+
+/**
+ * The dead-letter store's bound, the same in every queue: at most `maxDeadLetters` per
+ * endpoint; past it the oldest are dropped (a dead letter is never refused) and counted.
+ */
+export async function checkDeadLetterBound(open: OpenQueue): Promise<void> {
+  const q = await open(undefined, 3);
+  try {
+    const reason = { kind: 'status', status: 400, message: '400 Bad Request', attempts: 1 } as const;
+    await q.append([{ endpoint: 'a', events: ['1', '2', '3', '4', '5'].map((i) => ev(i)) }, { endpoint: 'b', events: [ev('b1')] }]);
+    await q.deadLetter('a', await q.take('a', 2), reason);
+    await q.deadLetter('b', await q.take('b', 1), reason);
+    assert.equal(q.deadLettersDropped?.('a'), 0);
+    await q.deadLetter('a', await q.take('a', 3), reason);
+    assert.equal(q.deadLetterCount('a'), 3, 'the store holds maxDeadLetters');
+    assert.equal(q.deadLettersDropped?.('a'), 2, 'the drops are counted');
+    assert.deepEqual((await q.deadLetters({ endpoint: 'a' })).map((d) => d.event.id), ['3', '4', '5'], 'the oldest went');
+    assert.equal(q.deadLetterCount('b'), 1, 'per endpoint');
+    assert.equal(q.deadLettersDropped?.('b'), 0);
+    assert.equal(await q.replay({ endpoint: 'a' }), 3);
+    assert.equal(q.deadLetterCount('a'), 0);
+  } finally {
+    await q.close();
+  }
+}
+
 /** Declares the conformance suite for one kind of queue. */
-export function describeQueueConformance(kind: string, open: (maxPending?: number) => Promise<NotifyQueue>): void {
+export function describeQueueConformance(kind: string, open: OpenQueue): void {
 describe(`notify queue: ${kind}`, () => {
   it('keeps per-endpoint order through take, release, ack', async () => {
     const q = await open();
@@ -88,6 +116,8 @@ describe(`notify queue: ${kind}`, () => {
     await assert.rejects(q.append([{ endpoint: 'a', events: [ev('5')] }]), code('ERR_METERKIT_NOTIFY_QUEUE'));
     await assert.rejects(async () => q.take('a', 1), code('ERR_METERKIT_NOTIFY_QUEUE'));
   });
+
+  it('bounds the dead letters per endpoint: the oldest dropped and counted', () => checkDeadLetterBound(open));
 
   it('settling out of order is refused', async () => {
     const q = await open();

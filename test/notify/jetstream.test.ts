@@ -31,7 +31,7 @@ function open(extra: Partial<JetStreamQueueOptions> = {}): Promise<JetStreamQueu
   return JetStreamQueue.open({ servers: (server as NatsServer).url, stream: `T${n}`, subjectPrefix: `t${n}`, ...extra });
 }
 
-if (skip === undefined) describeQueueConformance('nats', (maxPending) => open({ maxPending }));
+if (skip === undefined) describeQueueConformance('nats', (maxPending, maxDeadLetters) => open({ maxPending, maxDeadLetters }));
 
 describe('notify queue: nats specifics', { skip }, () => {
   it('the server enforces the bound too: a second producer that does not know the count is refused', async () => {

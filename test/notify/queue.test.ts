@@ -16,8 +16,8 @@ function stateDir(): string {
   return t.dir;
 }
 
-describeQueueConformance('memory', async (maxPending) => new MemoryQueue({ maxPending }));
-describeQueueConformance('sqlite', async (maxPending) => SqliteQueue.open({ stateDir: stateDir(), maxPending }));
+describeQueueConformance('memory', async (maxPending, maxDeadLetters) => new MemoryQueue({ maxPending, maxDeadLetters }));
+describeQueueConformance('sqlite', async (maxPending, maxDeadLetters) => SqliteQueue.open({ stateDir: stateDir(), maxPending, maxDeadLetters }));
 
 describe('notify queue: sqlite durability', () => {
   it('keeps pending events, leases lost, and dead letters across a reopen; one process per directory', async () => {
