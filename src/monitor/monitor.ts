@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import { AlertQueue } from './alerts.js';
+import type { MonitorClock } from './clock.js';
 import { deadlineOf, judge, phiOf, stateAt } from './detector.js';
 import type { ResolvedDetector } from './detector.js';
 import { MonitorMetrics } from './metrics.js';
@@ -39,7 +40,8 @@ export class Monitor extends EventEmitter {
   private readonly reAlert: number;
   private detector: ResolvedDetector;
   private peerSet: PeerSet | undefined;
-  private readonly now: () => number;
+  /** Deadlines on the monotonic clock, times shown on the wall clock: see clock.ts. */
+  private readonly clock: MonitorClock;
   private readonly onError: (err: Error) => void;
   private readonly metrics: MonitorMetrics | undefined;
 
@@ -70,7 +72,7 @@ export class Monitor extends EventEmitter {
     this.reAlert = o.reAlertInterval;
     this.detector = o.detector;
     this.peerSet = o.peers;
-    this.now = o.now;
+    this.clock = o.clock;
     this.onError = o.onError;
     this.cols = new Columns(this.cap);
     this.metrics = options.recorder === undefined ? undefined : new MonitorMetrics(options.recorder, () => this.publishAll());
@@ -109,17 +111,19 @@ export class Monitor extends EventEmitter {
    * @throws InvalidMetricError (`ERR_METERKIT_INVALID_METRIC`) naming the field, the value and the rule.
    */
   logMetric(m: unknown): Metric {
-    const now = this.now();
+    const now = this.clock.now();
+    const skew = this.clock.skew(now);
     const w = this.windowOf(m);
     let expire: number;
     try {
-      expire = checkMetric(m, now, w !== undefined);
+      // an `expire` is on the wall clock (the peer's): checked there, kept on the monitor's
+      expire = checkMetric(m, now + skew, w !== undefined) - skew;
       if (w === undefined && this.windowCount >= this.maxWindows) throw this.full(m as MetricInput);
     } catch (err) {
       this.reject(err);
     }
     const ups: Alert[] = [];
-    const out = this.store(m as MetricInput, w, expire, now, ups);
+    const out = this.store(m as MetricInput, w, expire, now, skew, ups);
     this.deliver(ups);
     return out;
   }
@@ -131,7 +135,8 @@ export class Monitor extends EventEmitter {
    */
   logMetrics(batch: unknown): number {
     if (!Array.isArray(batch)) this.reject(new InvalidMetricError('shape', 'invalid metrics batch: it must be a JSON array of metrics'));
-    const now = this.now();
+    const now = this.clock.now();
+    const skew = this.clock.skew(now);
     const n = batch.length;
     const windows = new Array<Window | undefined>(n);
     const expires = new Array<number>(n);
@@ -141,7 +146,7 @@ export class Monitor extends EventEmitter {
       for (let i = 0; i < n; i++) {
         const w = this.windowOf(batch[i]);
         windows[i] = w;
-        expires[i] = checkMetric(batch[i], now, w !== undefined, i);
+        expires[i] = checkMetric(batch[i], now + skew, w !== undefined, i) - skew;
         if (w === undefined) {
           const m = batch[i] as MetricInput;
           (fresh ??= new Set()).add(`${m.peer}\u0000${m.name}`);
@@ -158,7 +163,7 @@ export class Monitor extends EventEmitter {
     for (let i = 0; i < n; i++) {
       const m = batch[i] as MetricInput;
       // a window made by an earlier metric of this batch is found again here
-      this.store(m, windows[i] ?? this.windowOf(m), expires[i] as number, now, ups);
+      this.store(m, windows[i] ?? this.windowOf(m), expires[i] as number, now, skew, ups);
     }
     this.deliver(ups);
     return n;
@@ -171,8 +176,11 @@ export class Monitor extends EventEmitter {
     );
   }
 
-  /** Stores one checked metric; an `up` it ends an outage with is added to `ups`, for the caller to deliver. */
-  private store(m: MetricInput, found: Window | undefined, expire: number, now: number, ups: Alert[]): Metric {
+  /**
+   * Stores one checked metric (`expire` and `now` on the monitor's clock); an `up` it ends an
+   * outage with is added to `ups`, for the caller to deliver. Returns it on the wall clock (`skew`).
+   */
+  private store(m: MetricInput, found: Window | undefined, expire: number, now: number, skew: number, ups: Alert[]): Metric {
     const w = found ?? this.newWindow(m.name, m.peer);
     const valid = m.valid ?? true;
     w.push(m.value ?? '', valid, expire, now);
@@ -187,9 +195,9 @@ export class Monitor extends EventEmitter {
     if (valid && this.cols.outage[w.slot] === 1) {
       this.cols.outage[w.slot] = 0;
       // raised on arrival, not judged: no phi
-      ups.push(this.alertOf(w, 'up', now, null));
+      ups.push(this.alertOf(w, 'up', now, null, skew));
     }
-    return w.metric(w.newest());
+    return w.metric(w.newest(), skew);
   }
 
   private newWindow(name: string, peer: string): Window {
@@ -238,22 +246,23 @@ export class Monitor extends EventEmitter {
   }
 
   /**
-   * Calls `fn` for every window of the current peers, with one `now`; nothing when the peer
-   * set cannot be read (that is reported).
+   * Calls `fn` for every window of the current peers, with one `now` (and `skew`, see clock.ts);
+   * nothing when the peer set cannot be read (that is reported).
    */
-  private forCurrent(fn: (w: Window, now: number) => void): void {
+  private forCurrent(fn: (w: Window, now: number, skew: number) => void): void {
     if (!this.refreshPeers()) return;
-    const now = this.now();
+    const now = this.clock.now();
+    const skew = this.clock.skew(now);
     for (const p of this.known.values()) {
-      if (this.inSet(p)) for (const w of p.windows) fn(w, now);
+      if (this.inSet(p)) for (const w of p.windows) fn(w, now, skew);
     }
   }
 
   /** The latest valid, unexpired metric of each current peer (none when the peer set cannot be read). */
   lastMetrics(name: string): Metric[] {
     const out: Metric[] = [];
-    this.forCurrent((w, now) => {
-      if (w.name === name && w.valid() && now <= w.expire()) out.push(w.metric(w.newest()));
+    this.forCurrent((w, now, skew) => {
+      if (w.name === name && w.valid() && now <= w.expire()) out.push(w.metric(w.newest(), skew));
     });
     return out;
   }
@@ -261,12 +270,12 @@ export class Monitor extends EventEmitter {
   /** The latest metric logged for (name, peer), valid or not, expired or not. */
   latest(name: string, peer: string): Metric | undefined {
     const w = this.windowOf({ name, peer });
-    return w?.metric(w.newest());
+    return w?.metric(w.newest(), this.clock.skew());
   }
 
   /** A copy of the window of (name, peer), newest first ([] when there is none). */
   window(name: string, peer: string): Metric[] {
-    return this.windowOf({ name, peer })?.copy() ?? [];
+    return this.windowOf({ name, peer })?.copy(this.clock.skew()) ?? [];
   }
 
   /** Every (peer, metric) of the current peers, judged now; sorted by peer, then metric. */
@@ -283,7 +292,8 @@ export class Monitor extends EventEmitter {
    */
   *statusRows(): Generator<PeerStatus, void, undefined> {
     if (!this.refreshPeers()) return;
-    const now = this.now();
+    const now = this.clock.now();
+    const skew = this.clock.skew(now);
     const peers: Peer[] = [];
     for (const p of this.known.values()) if (this.inSet(p)) peers.push(p);
     peers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -291,7 +301,7 @@ export class Monitor extends EventEmitter {
       const windows = p.windows.length > 1 ? [...p.windows].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : [...p.windows];
       for (const w of windows) {
         if (this.cols.windows[w.slot] !== w) continue; // forgotten since the listing
-        yield { peer: w.peer, metric: w.name, value: w.value(w.newest()), lastSeen: w.lastSeen(), expire: w.expire(), state: judge(w, now), phi: phiOf(w, now, this.detector) };
+        yield { peer: w.peer, metric: w.name, value: w.value(w.newest()), lastSeen: w.lastSeen() + skew, expire: w.expire() + skew, state: judge(w, now), phi: phiOf(w, now, this.detector) };
       }
     }
   }
@@ -307,7 +317,8 @@ export class Monitor extends EventEmitter {
   check(): Alert[] {
     const raised: Alert[] = [];
     if (!this.refreshPeers()) return raised;
-    const now = this.now();
+    const now = this.clock.now();
+    const skew = this.clock.skew(now);
     const d = this.detector;
     const P = this.known;
     const C = this.cols;
@@ -330,16 +341,16 @@ export class Monitor extends EventEmitter {
             C.outage[s] = 1;
             C.lastAlert[s] = now;
             C.downSince[s] = now;
-            raised.push(this.alertOf(w, 'down', now, phiOf(w, now, d)));
+            raised.push(this.alertOf(w, 'down', now, phiOf(w, now, d), skew));
           } else if (this.reAlert > 0 && now - (C.lastAlert[s] as number) >= this.reAlert) {
             C.lastAlert[s] = now;
-            raised.push(this.alertOf(w, 'down', now, phiOf(w, now, d)));
+            raised.push(this.alertOf(w, 'down', now, phiOf(w, now, d), skew));
           }
         } else {
           rank = UP;
           if (C.outage[s] === 1) {
             C.outage[s] = 0;
-            raised.push(this.alertOf(w, 'up', now, phiOf(w, now, d)));
+            raised.push(this.alertOf(w, 'up', now, phiOf(w, now, d), skew));
           }
         }
       }
@@ -372,7 +383,7 @@ export class Monitor extends EventEmitter {
 
   /** The collector: every window's gauges, judged at collection time. */
   private publishAll(): void {
-    const now = this.now();
+    const now = this.clock.now();
     for (const w of this.cols.windows) if (w !== undefined) this.metrics?.window(w, now, phiOf(w, now, this.detector));
   }
 
@@ -396,12 +407,12 @@ export class Monitor extends EventEmitter {
     record.set(key, since);
   }
 
-  /** Makes (and counts) an alert of `w`; {@link deliver} hands it out. */
-  private alertOf(w: Window, kind: AlertKind, now: number, phi: number | null): Alert {
-    const lastSeen = w.lastSeen();
-    const a: { -readonly [K in keyof Alert]: Alert[K] } = { peer: w.peer, metric: w.name, kind, time: now, lastSeen };
+  /** Makes (and counts) an alert of `w`, its times on the wall clock (`skew`); {@link deliver} hands it out. */
+  private alertOf(w: Window, kind: AlertKind, now: number, phi: number | null, skew: number): Alert {
+    const lastSeen = w.lastSeen() + skew;
+    const a: { -readonly [K in keyof Alert]: Alert[K] } = { peer: w.peer, metric: w.name, kind, time: now + skew, lastSeen };
     if (phi !== null) a.phi = phi;
-    if (kind === 'up') a.downSince = this.cols.downSince[w.slot] as number;
+    if (kind === 'up') a.downSince = (this.cols.downSince[w.slot] as number) + skew;
     Object.freeze(a);
     this.metrics?.alert(kind, w.name);
     return a;

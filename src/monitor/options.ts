@@ -2,6 +2,7 @@
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration, checkWhole } from '../core/options.js';
 import type { Recorder } from '../core/recorder.js';
+import { MonitorClock } from './clock.js';
 import { resolveDetector } from './detector.js';
 import type { ResolvedDetector } from './detector.js';
 import type { DetectorOptions, PeerSet } from './types.js';
@@ -33,8 +34,13 @@ export interface MonitorOptions {
   reAlertInterval?: number;
   /** Where the monitor's own metrics go. Default: none. */
   recorder?: Recorder;
-  /** The clock, ms since the epoch. Default `Date.now`. */
+  /** The wall clock, ms since the epoch: what times are shown on. Default `Date.now`. */
   now?: () => number;
+  /**
+   * The clock deadlines and intervals are measured on: ms from any origin, never stepped.
+   * Default `performance.now`, or `now` when only `now` is given (a test's fake clock).
+   */
+  monotonic?: () => number;
   /** Background errors (a throwing peer set, dropped alerts, a throwing listener). Default: a process warning. */
   onError?: (err: Error) => void;
 }
@@ -62,8 +68,16 @@ export interface ResolvedOptions {
   reAlertInterval: number;
   detector: ResolvedDetector;
   peers: PeerSet | undefined;
-  now: () => number;
+  clock: MonitorClock;
   onError: (err: Error) => void;
+}
+
+/** performance.now() in whole ms: times stay whole numbers of ms since the epoch, as Date.now gives them. */
+const wholeMs = (): number => Math.floor(performance.now());
+
+function clockOf(options: MonitorOptions): MonitorClock {
+  const wall = fn('now', options.now, Date.now);
+  return new MonitorClock(wall, fn('monotonic', options.monotonic, options.now === undefined ? wholeMs : wall));
 }
 
 /**
@@ -88,7 +102,7 @@ export function resolveOptions(options: MonitorOptions): ResolvedOptions {
     reAlertInterval: checkDuration('reAlertInterval', options.reAlertInterval ?? MONITOR_DEFAULTS.reAlertInterval, 0),
     detector: resolveDetector(options.detector, windowCap),
     peers: peers === undefined ? undefined : typeof peers === 'function' ? peers : Object.freeze([...peers]),
-    now: fn('now', options.now, Date.now),
+    clock: clockOf(options),
     onError: fn('onError', options.onError, defaultOnError),
   };
 }

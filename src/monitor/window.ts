@@ -204,16 +204,16 @@ export class Window {
     return this.cols.str[cell] ?? (this.cols.num[cell] as number);
   }
 
-  /** The metric in `cell`, as a new object. */
-  metric(cell: number): Metric {
+  /** The metric in `cell`, as a new object, its times moved by `skew` onto the wall clock (see clock.ts). */
+  metric(cell: number, skew: number): Metric {
     const c = this.cols;
-    return { name: this.name, peer: this.peer, value: this.value(cell), valid: c.valid[cell] === 1, expire: c.expire[cell] as number, receivedAt: c.received[cell] as number };
+    return { name: this.name, peer: this.peer, value: this.value(cell), valid: c.valid[cell] === 1, expire: (c.expire[cell] as number) + skew, receivedAt: (c.received[cell] as number) + skew };
   }
 
-  /** A copy of the window, newest first. */
-  copy(): Metric[] {
+  /** A copy of the window, newest first, on the wall clock (`skew`). */
+  copy(skew: number): Metric[] {
     const out = new Array<Metric>(this.size);
-    for (let i = 0; i < this.size; i++) out[i] = this.metric(this.cell(i));
+    for (let i = 0; i < this.size; i++) out[i] = this.metric(this.cell(i), skew);
     return out;
   }
 
