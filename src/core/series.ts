@@ -80,6 +80,11 @@ export interface HistogramView extends ViewCommon {
   /** Number of observations. */
   readonly count: number;
   /**
+   * True once an observation below 0 was recorded (until a reset): the sum is then no counter,
+   * and OpenMetrics forbids exposing it. Absent: not known (a merged view), judged by `sum`.
+   */
+  readonly sawNegative?: boolean;
+  /**
    * The quantile sketch, when the family keeps one: with a `maxAge` (see
    * {@link HistogramLayout.maxAge}) it reads the sliding window only.
    */
@@ -314,6 +319,8 @@ export class HistogramSeries extends SeriesBase implements Histogram, HistogramV
   sum = 0;
   /** Number of observations. */
   count = 0;
+  /** See {@link HistogramView.sawNegative}. */
+  sawNegative = false;
   /*
    * Two fields, not one sketch interface, so that the call in `place` stays monomorphic: an
    * un-windowed histogram pays nothing for windows.
@@ -385,6 +392,7 @@ export class HistogramSeries extends SeriesBase implements Histogram, HistogramV
     if (exemplar !== undefined) this.setExemplar(i, exemplar, v);
     this.sum = sum;
     this.count += n;
+    if (v < 0) this.sawNegative = true;
     if (this.lifetimeOnly !== null) this.lifetimeOnly.add(v, n);
     else if (this.windowed !== null) this.windowed.add(v, n);
     if (this.mark !== TOUCHED) this.touch();
@@ -404,6 +412,7 @@ export class HistogramSeries extends SeriesBase implements Histogram, HistogramV
     this.bucketCounts.fill(0);
     this.sum = 0;
     this.count = 0;
+    this.sawNegative = false;
     this.lifetimeOnly?.clear();
     this.windowed?.clear();
     this.exemplars = null;
@@ -416,6 +425,7 @@ export class HistogramSeries extends SeriesBase implements Histogram, HistogramV
     }
     h.sum += this.sum;
     h.count += this.count;
+    if (this.sawNegative) h.sawNegative = true;
     if (this.lifetimeOnly !== null && h.lifetimeOnly !== null) h.lifetimeOnly.merge(this.lifetimeOnly);
     if (this.windowed !== null && h.windowed !== null) h.windowed.absorb(this.windowed);
     if (this.exemplars !== null) {

@@ -247,7 +247,8 @@ export class FamilyWriter {
   private histogram(h: HistogramView, block: Encoded | null): void {
     const w = this.w;
     const name = this.f.name;
-    if (h.layout.bounds.length === 0 && h.sketch !== null) {
+    const summary = h.layout.bounds.length === 0 && h.sketch !== null;
+    if (summary) {
       const qs = h.layout.reportedQuantiles;
       let labels = this.quantileCache.get(qs);
       if (labels === undefined) {
@@ -280,8 +281,11 @@ export class FamilyWriter {
         else w.text(exemplarText(ex));
       }
     }
-    this.aggregate(this.suffixed('_sum'), block, h.sum);
-    this.aggregate(this.suffixed('_count'), block, h.count);
+    // a summary (quantiles, no buckets) keeps them: the rule is the histogram's
+    if (!this.om || summary || !sumNotACounter(h)) {
+      this.aggregate(this.suffixed('_sum'), block, h.sum);
+      this.aggregate(this.suffixed('_count'), block, h.count);
+    }
     this.created(h, block);
   }
 
@@ -306,6 +310,18 @@ export class FamilyWriter {
     w.value(v);
     w.byte(0x0a);
   }
+}
+
+/**
+ * Whether a histogram's sum is no counter: it has a negative bucket bound, or has seen a
+ * negative observation (or, for a view that does not know, its sum is below 0). OpenMetrics
+ * then forbids `_sum` ("Negative threshold buckets MAY be used, but then the Histogram
+ * MetricPoint MUST NOT contain a sum value"; Sum "MUST NOT be NaN or negative"), and `_count`
+ * goes with it (parsers take them as a pair; the `+Inf` bucket still counts every
+ * observation). The Prometheus text format keeps both, as client_golang does.
+ */
+function sumNotACounter(h: HistogramView): boolean {
+  return (h.layout.bounds[0] as number) < 0 || h.sawNegative === true || h.sum < 0;
 }
 
 /** ` # {labels} value timestamp` and the line's end: an OpenMetrics exemplar (seconds since the epoch). */
