@@ -28,8 +28,9 @@ import { NoopRecorder } from '../core/recorder.js';
 import { Registry } from '../core/registry.js';
 import { parseRetryAfter } from '../core/retry-after.js';
 import type { AuthOptions } from '../http/auth.js';
+import type { PostClient } from '../http/post-client.js';
 import type { Answer } from './client.js';
-import { WriteClient, verdict } from './client.js';
+import { SENSITIVE_HEADERS, verdict, writeClient } from './client.js';
 import { RemoteWriteMetrics } from './metrics.js';
 import type { RemoteWriteOptions, ResolvedOptions } from './options.js';
 import { MAX_RETRY_AFTER, requestHeaders, resolveOptions } from './options.js';
@@ -77,7 +78,7 @@ export class RemoteWriter {
   private readonly o: ResolvedOptions;
   private readonly source: RemoteWriteSource;
   private readonly reader: SnapshotReader;
-  private readonly client: WriteClient;
+  private readonly client: PostClient;
   private readonly headers: Record<string, string>;
   private readonly metrics: RemoteWriteMetrics;
   private readonly shards: Shard[];
@@ -101,7 +102,7 @@ export class RemoteWriter {
     this.source = options.source;
     this.now = options.now ?? Date.now;
     this.reader = new SnapshotReader(this.o.externalLabels);
-    this.client = new WriteClient(this.o.url, this.o.timeout, options.tls);
+    this.client = writeClient(this.o.url, this.o.timeout, options.tls);
     const auth: AuthOptions | undefined = options.auth;
     this.headers = requestHeaders(this.o, auth, USER_AGENT);
     const capacity = Math.floor(this.o.maxPendingSamples / this.o.shards);
@@ -270,7 +271,7 @@ export class RemoteWriter {
     for (;;) {
       if (signal.aborted) return 'aborted';
       const started = performance.now();
-      const a = await this.client.send(body, this.headers, signal);
+      const a = await this.client.send(body, this.headers, { signal, sensitive: SENSITIVE_HEADERS });
       this.metrics.duration.record((performance.now() - started) / 1000);
       if (signal.aborted) return 'aborted';
       const v = verdict(a);
