@@ -16,17 +16,20 @@ import type { WriteReceiver } from '../helpers/write-receiver.js';
 import { startWriteReceiver } from '../helpers/write-receiver.js';
 
 describe('remote write: redirects and redaction', () => {
-  const receivers: WriteReceiver[] = [];
-  const writers: RemoteWriter[] = [];
-  const servers: Server[] = [];
+  // closed last-opened first: writers before the servers they send to
+  const open: Array<() => Promise<void>> = [];
   after(async () => {
-    for (const w of writers) await w.close();
-    for (const r of receivers) await r.close();
-    for (const s of servers) {
-      s.closeAllConnections();
-      await new Promise<void>((resolve) => s.close(() => resolve()));
-    }
+    for (const close of open.reverse()) await close();
   });
+  const receivers = { push: (r: WriteReceiver): number => open.push(() => r.close()) };
+  const writers = { push: (w: RemoteWriter): number => open.push(() => w.close()) };
+  const servers = {
+    push: (s: Server): number =>
+      open.push(async () => {
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }),
+  };
 
   /** A server that redirects every POST to `to()` with `status`, recording the headers it got. */
   async function redirector(status: number, to: () => string, seen: IncomingHttpHeaders[]): Promise<string> {
