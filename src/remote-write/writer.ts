@@ -20,8 +20,8 @@
  * Encoding: remote write 1.0 (proto.ts), snappy block format, the protocol's headers. The
  * compressor is the pure-JS `snappyjs`, on the event loop: measured against the native `snappy`
  * (napi-rs) in bench/remote-write.ts on batches of 100 to 10 000 samples, it used as little or
- * less CPU time at every size (2000 samples, 270 KB: 2.6 vs 2.4 M samples/s compressed; 10 000:
- * 3.8 vs 2.0), as the native call's fixed cost and copies outweigh its faster inner loop at
+ * less CPU time at every size (one run: 100 samples 2.25 vs 2.13 M samples/s compressed; 2000,
+ * 270 KB: 2.9 vs 2.2; 10 000: 3.2 vs 1.8), as the native call's fixed cost and copies outweigh its faster inner loop at
  * these sizes. A 2000-sample batch compresses in under 1 ms, so the event loop is not held
  * longer than a snapshot slice holds it; and there is no native binary to install.
  */
