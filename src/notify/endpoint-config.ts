@@ -4,6 +4,7 @@
  */
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration, checkWhole } from '../core/options.js';
+import { redactUrl } from '../http/redact.js';
 import { EVENT_MAX_BYTES } from './event.js';
 import { secretKey } from './signing.js';
 
@@ -129,30 +130,8 @@ export function resolveEndpointConfig(c: EndpointConfig): ResolvedEndpointConfig
   };
 }
 
-/**
- * URL text as it may be shown in an error or a command line, the one rule for text that may
- * not even parse: the user information (`user:password@`) becomes `user:<mark>@`. The user
- * information ends at the LAST `@` of the authority (a password may hold `@`, as WHATWG URL
- * parsing reads it); for text that does not parse, at the last `@` before any `?` or `#`
- * (hiding too much costs nothing, showing part of a password does).
- */
-export function redactUrl(text: string, mark = '(hidden)'): string {
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^?#]*)(.*)$/s.exec(text);
-  if (m === null) return text;
-  const [, scheme = '', rest = '', tail = ''] = m;
-  let end = rest.length;
-  if (URL.canParse(text)) {
-    const u = new URL(text);
-    if (u.username === '' && u.password === '') return text;
-    end = rest.search(/[/\\]/);
-    if (end < 0) end = rest.length;
-  }
-  const at = rest.lastIndexOf('@', end);
-  if (at < 0 || at >= end) return text;
-  const colon = rest.indexOf(':');
-  const user = colon < 0 || colon > at ? '' : `${rest.slice(0, colon)}:`;
-  return `${scheme}${user}${mark}@${rest.slice(at + 1)}${tail}`;
-}
+/** The one redaction rule for URL text (user information and query values hidden): src/http/redact.ts. */
+export { redactUrl };
 
 /** The URL without user name and password, as it may be shown. */
 export function publicUrl(url: URL): string {

@@ -11,5 +11,5 @@ export { REMOTE_WRITE_METRICS, DURATION_BUCKETS } from './metrics.js';
 export type { RemoteWriteMetricsTarget } from './metrics.js';
 export { METADATA_TYPE, ProtoWriter, encodeLabels } from './proto.js';
 export type { Metadata } from './proto.js';
-export { SnapshotReader, metadataOf } from './snapshot.js';
+export { STALE_NAN, SnapshotReader, metadataOf } from './snapshot.js';
 export type { RemoteWriteSource, SeriesRef, Emit } from './snapshot.js';

@@ -4,10 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
-import { validateLabelName } from '../core/labels.js';
+import { checkDefaultLabels } from '../core/default-labels.js';
 import { checkDuration, checkWhole } from '../core/options.js';
 import type { AuthOptions } from '../http/auth.js';
 import { authorizationHeader, checkAuth } from '../http/auth.js';
+import { redactUrl, redactedHref } from '../http/redact.js';
 import type { ClientTls } from './client.js';
 import type { RemoteWriteMetricsTarget } from './metrics.js';
 import type { RemoteWriteSource } from './snapshot.js';
@@ -22,7 +23,10 @@ export interface RemoteWriteOptions {
   name?: string;
   /** Time between snapshots. Default 15 000. */
   interval?: number;
-  /** Labels added to every series that does not have them already (Prometheus's external labels). */
+  /**
+   * Labels added to every series that does not have them already, or has them empty (Prometheus's
+   * external labels). `le` and `quantile` are refused, as for default labels.
+   */
   externalLabels?: Readonly<Record<string, string>>;
   /** Extra request headers. The protocol's own (Content-Type, Content-Encoding, …) cannot be replaced. */
   headers?: Readonly<Record<string, string>>;
@@ -99,12 +103,12 @@ export function checkUrl(url: string | URL): URL {
   } catch (err) {
     const text = String(url);
     // a URL that does not parse may still carry a password: then it is not shown
-    const shown = text.includes('@') ? '(not shown: it holds an "@", perhaps credentials)' : describeValue(text);
+    const shown = text.includes('@') ? '(not shown: it holds an "@", perhaps credentials)' : describeValue(redactUrl(text));
     // (the parser's error quotes its input: it is the cause only when the input may be shown)
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid remote write URL ${shown}: it must be an absolute http: or https: URL`, text.includes('@') ? undefined : { cause: err });
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid remote write URL ${shown}: it must be an absolute http: or https: URL`, text.includes('@') || text.includes('=') ? undefined : { cause: err });
   }
   if (u.username !== '' || u.password !== '') fail('invalid remote write URL (credentials not shown): give credentials with the auth option (--remote-write-basic-auth), not in the URL');
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') fail(`invalid remote write URL ${describeValue(u.href)}: it must be an http: or https: URL`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') fail(`invalid remote write URL ${describeValue(redactedHref(u))}: it must be an http: or https: URL`);
   return u;
 }
 
@@ -116,12 +120,10 @@ export function resolveOptions(o: RemoteWriteOptions): ResolvedOptions {
   const minBackoff = o.minBackoff === undefined ? 30 : checkDuration('remote write minBackoff', o.minBackoff);
   const maxBackoff = o.maxBackoff === undefined ? Math.max(5000, minBackoff) : checkDuration('remote write maxBackoff', o.maxBackoff);
   if (maxBackoff < minBackoff) fail(`invalid remote write maxBackoff ${maxBackoff}: it must not be less than minBackoff (${minBackoff})`);
+  // the rule of default labels (le and quantile refused: the buckets and quantiles carry them)
+  const checked = checkDefaultLabels(o.externalLabels);
   const externalLabels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o.externalLabels ?? {})) {
-    validateLabelName(k);
-    if (typeof v !== 'string') fail(`invalid external label value ${describeValue(v)} for "${k}": it must be a string`);
-    externalLabels[k] = v;
-  }
+  if (checked !== null) checked.names.forEach((n, i) => (externalLabels[n] = checked.values[i] as string));
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(o.headers ?? {})) {
     if (!TOKEN.test(k)) fail(`invalid remote write header name ${describeValue(k)}: it must be an HTTP token`);
@@ -133,7 +135,7 @@ export function resolveOptions(o: RemoteWriteOptions): ResolvedOptions {
   if (o.name !== undefined && (typeof o.name !== 'string' || o.name === '')) fail(`invalid remote write name ${describeValue(o.name)}: it must be a non-empty string`);
   return {
     url,
-    urlLabel: url.href,
+    urlLabel: redactedHref(url),
     name: o.name ?? createHash('sha256').update(url.href).digest('hex').slice(0, 6),
     interval: o.interval === undefined ? 15_000 : checkDuration('remote write interval', o.interval),
     externalLabels,

@@ -9,7 +9,13 @@
  *   `<name>{quantile}`, `<name>_sum`, `<name>_count`.
  *
  * Each output series' labels (external labels merged in; the series' own win, as in
- * Prometheus) are encoded once and cached on the series object, with their hash for sharding.
+ * Prometheus, unless empty: an empty label is no label) are encoded once and cached on the
+ * series object, with their hash for sharding.
+ *
+ * Staleness (remote write 1.0: senders MUST send stale markers): an output series read in the
+ * previous snapshot and absent from this one (its series was removed or expired) gets one
+ * sample of {@link STALE_NAN} stamped with this snapshot's time, as Prometheus writes after a
+ * scrape in which a series is gone; queries stop returning it from that point on.
  */
 import { counterBase } from '../core/exposed-names.js';
 import type { FamilyView } from '../core/family.js';
@@ -36,7 +42,16 @@ export interface SeriesRef {
    * two snapshots in one ms), as the receiver would reject it as out of order or duplicate.
    */
   last: number;
+  /** The number of the last snapshot that read this series (stale-marker bookkeeping). */
+  seen: number;
 }
+
+/**
+ * Prometheus's StaleNaN: the NaN with bits 0x7ff0000000000002 (value.StaleNaN), which the
+ * receiver stores as a staleness marker. Only its exact bits mean "stale": typed arrays carry
+ * them through unchanged (ring.ts, ProtoWriter's DataView), unlike a plain `NaN`.
+ */
+export const STALE_NAN = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0] as number;
 
 /** Receives each sample of a snapshot (it applies the `last` rule). */
 export type Emit = (ref: SeriesRef, value: number, timestampMs: number) => void;
@@ -66,22 +81,39 @@ export function metadataOf(f: FamilyView): Metadata {
 export class SnapshotReader {
   private readonly cache = new WeakMap<SeriesView, SeriesRef[]>();
   private readonly external: ReadonlyArray<readonly [string, string]>;
+  /** The refs read by the previous snapshot, one array per source series. */
+  private previous: SeriesRef[][] = [];
+  private generation = 0;
 
   constructor(externalLabels: Readonly<Record<string, string>>) {
     this.external = Object.entries(externalLabels);
   }
 
-  /** Emits every sample of `source` stamped `now` (ms); resolves with the number of samples read. */
+  /**
+   * Emits every sample of `source` stamped `now` (ms), then a stale marker for each series of
+   * the previous snapshot not read in this one; resolves with the number of samples read.
+   */
   async read(source: RemoteWriteSource, now: number, emit: Emit): Promise<number> {
     let n = 0;
+    const gen = ++this.generation;
+    const current: SeriesRef[][] = [];
     for (const f of source.families()) {
       if (f.seriesCount === 0) continue;
       const cursor = f.cursor();
       const visit = (s: SeriesView, values: readonly string[]): void => {
-        n += this.series(f, s, values, now, emit);
+        const refs = this.refs(f, s, values);
+        // all refs of one series come and go together: the first one carries the mark
+        (refs[0] as SeriesRef).seen = gen;
+        current.push(refs);
+        n += this.series(f, s, refs, now, emit);
       };
       while (cursor.next(SLICE, visit)) await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    for (const refs of this.previous) {
+      if ((refs[0] as SeriesRef).seen === gen) continue;
+      for (const ref of refs) emit(ref, STALE_NAN, now);
+    }
+    this.previous = current;
     return n;
   }
 
@@ -90,10 +122,12 @@ export class SnapshotReader {
     if (refs !== undefined) return refs;
     const names = s.owner.labelNames;
     const own: Array<[string, string]> = names.map((name, i) => [name, values[i] ?? '']);
-    const base: Array<readonly [string, string]> = [...this.external.filter(([k]) => !names.includes(k)), ...own];
+    // an own label with an empty value is absent (encodeLabels leaves it out): the external one applies
+    const set = own.filter(([, v]) => v !== '').map(([n]) => n);
+    const base: Array<readonly [string, string]> = [...this.external.filter(([k]) => !set.includes(k)), ...own];
     const make = (name: string, extra?: readonly [string, string]): SeriesRef => {
       const labels = encodeLabels([['__name__', name], ...base, ...(extra === undefined ? [] : [extra])]);
-      return { labels, hash: fnv1a(labels), last: -1 };
+      return { labels, hash: fnv1a(labels), last: -1, seen: 0 };
     };
     if (s.kind === 'counter') refs = [make(`${counterBase(f.name)}_total`)];
     else if (s.kind === 'gauge') refs = [make(f.name)];
@@ -111,8 +145,7 @@ export class SnapshotReader {
     return refs;
   }
 
-  private series(f: FamilyView, s: SeriesView, values: readonly string[], now: number, emit: Emit): number {
-    const refs = this.refs(f, s, values);
+  private series(f: FamilyView, s: SeriesView, refs: readonly SeriesRef[], now: number, emit: Emit): number {
     if (s.kind === 'counter') {
       emit(refs[0] as SeriesRef, s.value, now);
       return 1;

@@ -13,7 +13,6 @@ import type { RemoteWriteSource } from '../../src/remote-write/index.js';
 import type { WriteReceiver } from '../helpers/write-receiver.js';
 import { startWriteReceiver } from '../helpers/write-receiver.js';
 
-const TODO = { todo: 'open #15 review finding: fails until fixed' };
 
 function metric(reg: Registry, name: string): number {
   let n = 0;
@@ -39,7 +38,7 @@ describe('r15 review: remote write', () => {
     }
   });
 
-  it('sends a stale marker when a series goes away (remote write 1.0 spec: senders MUST send stale markers)', TODO, async () => {
+  it('sends a stale marker when a series goes away (remote write 1.0 spec: senders MUST send stale markers)', async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     const reg = new Registry();
@@ -59,7 +58,7 @@ describe('r15 review: remote write', () => {
     assert.equal(jobs[1]!.timestamp, t);
   });
 
-  it('adds an external label to a series whose own label of that name is empty (an empty label is no label, as in Prometheus)', TODO, async () => {
+  it('adds an external label to a series whose own label of that name is empty (an empty label is no label, as in Prometheus)', async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     const reg = new Registry();
@@ -72,7 +71,7 @@ describe('r15 review: remote write', () => {
     assert.equal(s.labels.instance, 'batch-7', 'Prometheus drops empty labels first, so the external label applies');
   });
 
-  it('a 2xx whose body trickles past the timeout is a success, not a retry that resends the batch', TODO, async () => {
+  it('a 2xx whose body trickles past the timeout is a success, not a retry that resends the batch', async () => {
     let requests = 0;
     const server = createServer((req, res) => {
       req.resume();
@@ -98,7 +97,7 @@ describe('r15 review: remote write', () => {
     assert.equal(metric(metrics, REMOTE_WRITE_METRICS.samples), 1);
   });
 
-  it('follows a 307/308 redirect with the same body, as Prometheus (follow_redirects: true by default) does', TODO, async () => {
+  it('follows a 307/308 redirect with the same body, as Prometheus (follow_redirects: true by default) does', async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     const server = createServer((req, res) => {
@@ -133,7 +132,7 @@ describe('r15 review: remote write', () => {
     assert.ok(rx.requests.length <= 3, `${rx.requests.length} requests in 300 ms with minBackoff 200: no backoff between retries`);
   });
 
-  it('an external label named le or quantile is refused (as default labels are) or yields one le per bucket series, never two', TODO, async () => {
+  it('an external label named le or quantile is refused (as default labels are) or yields one le per bucket series, never two', async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     const reg = new Registry();
@@ -156,7 +155,7 @@ describe('r15 review: remote write', () => {
     }
   });
 
-  it('a credential in the URL query (?api_key=) is kept out of error messages, as userinfo credentials are refused for that reason', TODO, async () => {
+  it('a credential in the URL query (?api_key=) is kept out of error messages, as userinfo credentials are refused for that reason', async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     rx.script([], { status: 400, body: 'bad' });

@@ -110,6 +110,30 @@ for (const kind of ['prometheus', 'victoria-metrics'] as ReceiverKind[]) {
       assert.match(errors[0]?.message ?? '', /HTTP 400: .*out of (order|bounds)/);
     });
 
+    // the marker's exact bits matter: Prometheus ends a series only on StaleNaN (a plain NaN is a value)
+    if (kind === 'prometheus') it('a series that goes away ends at the next snapshot (stale marker): an instant query no longer finds it', async () => {
+      assert.ok(receiver !== undefined);
+      const reg = new Registry();
+      reg.counter('rw_going_total', { job: 'x' }).increment(2);
+      let gone = false;
+      const t0 = Date.now() - 60_000;
+      let t = t0;
+      const w = new RemoteWriter({ url: receiver.writeUrl, source: { families: () => (gone ? [] : reg.families()) }, metrics: new Registry(), sendMetadata: false, now: () => t, onError: () => {} });
+      writers.push(w);
+      await w.flush();
+      gone = true;
+      t += 1000;
+      await w.flush();
+      const at = async (ms: number): Promise<unknown[]> => {
+        const base = receiver!.writeUrl.replace(/\/api\/v1\/write$/, '');
+        const r = (await (await fetch(`${base}/api/v1/query?query=rw_going_total&time=${ms / 1000}`)).json()) as { data: { result: unknown[] } };
+        return r.data.result;
+      };
+      assert.equal((await at(t0 + 500)).length, 1, 'the sample is there before the marker');
+      // without the marker the 5 min lookback would still return the last sample here
+      assert.deepEqual(await at(t + 500), [], 'gone after the marker');
+    });
+
     it('an outage loses nothing within the buffer and counts what it drops beyond it', async () => {
       assert.ok(receiver !== undefined);
       const reg = new Registry();
