@@ -6,7 +6,8 @@
  * - `GET /api/v1/series?family=NAME[&limit=N]`: its series now, `[{id, labels, values}]` (the
  *   registry's collectors run first, at most once per sample interval);
  * - `GET /api/v1/history?series=ID[&series=ID…]`: watches them and answers
- *   `{interval, columns, series: {ID: [[t, …values], …]}}`; 429 past the watch limit;
+ *   `{interval, capacity, series: {ID: [[t, …values], …]}}`; 429 past the watch limit, 404 for an
+ *   id that names no current series (it takes no slot);
  * - `GET /api/v1/events?series=ID…`: Server-Sent Events (see events.ts).
  * A series ID is `name{label="value",…}` (labels in the family's order), as `series` returns it.
  */
@@ -58,6 +59,18 @@ export interface DashboardApi {
   close(): void;
 }
 
+/** The HTTP status of each reason History.watch refuses for. */
+const WATCH_REFUSALS: Readonly<Record<string, number>> = { [ErrorCode.DashboardLimit]: 429, [ErrorCode.DashboardUnknownSeries]: 404 };
+
+/** One family in `GET /api/v1/families`. */
+interface FamilyInfo {
+  name: string;
+  kind: string;
+  unit: string | null;
+  help: string | null;
+  series: number;
+}
+
 function limitOf(params: URLSearchParams, dflt: number): number {
   const l = params.get('limit');
   if (l === null) return dflt;
@@ -83,21 +96,22 @@ export function createDashboardApi(o: DashboardApiOptions): DashboardApi {
       history.watch(ids);
       return true;
     } catch (err) {
-      if (!(err instanceof MeterkitError) || err.code !== ErrorCode.DashboardLimit) throw err;
-      sendJson(res, 429, { error: err.message });
+      const status = !(err instanceof MeterkitError) ? undefined : WATCH_REFUSALS[err.code];
+      if (status === undefined) throw err;
+      sendJson(res, status, { error: (err as Error).message });
       return false;
     }
   };
-  const families = (params: URLSearchParams): unknown[] => {
+  const families = (params: URLSearchParams): FamilyInfo[] => {
     const q = (params.get('q') ?? '').toLowerCase();
     const limit = limitOf(params, 200);
-    const out: unknown[] = [];
+    const out: FamilyInfo[] = [];
     for (const f of registry.families()) {
-      if (out.length >= limit) break;
       if (q !== '' && !f.name.toLowerCase().includes(q) && !(f.description ?? '').toLowerCase().includes(q)) continue;
       out.push({ name: f.name, kind: f.kind, unit: f.unit ?? null, help: f.description ?? null, series: f.seriesCount });
     }
-    return out.sort((a, b) => ((a as { name: string }).name < (b as { name: string }).name ? -1 : 1));
+    // sorted before the cut: `limit` gives the first N names, not N names in registration order
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(0, limit);
   };
   let collected = -Infinity;
   const series = async (params: URLSearchParams): Promise<unknown> => {
@@ -143,7 +157,8 @@ export function createDashboardApi(o: DashboardApiOptions): DashboardApi {
         }
         case '/events': {
           const ids = idsOf(url.searchParams);
-          if (!watch(res, ids)) return;
+          // the client limit first: a refused stream must not watch anything
+          if (events.refuseWhenFull(res) || !watch(res, ids)) return;
           return events.serve(req, res, ids);
         }
         default:

@@ -58,6 +58,18 @@ export function familyOf(id: string): string {
   return i < 0 ? id : id.slice(0, i);
 }
 
+/** Series ids by family name, in the order given. */
+function groupByFamily(ids: Iterable<string>): Map<string, string[]> {
+  const byFamily = new Map<string, string[]>();
+  for (const id of ids) {
+    const f = familyOf(id);
+    const list = byFamily.get(f);
+    if (list === undefined) byFamily.set(f, [id]);
+    else list.push(id);
+  }
+  return byFamily;
+}
+
 /** The quantiles a histogram point carries. */
 export const POINT_QUANTILES: readonly number[] = Object.freeze([0.5, 0.9, 0.99]);
 
@@ -155,14 +167,38 @@ export class History {
   }
 
   /**
-   * Watches `ids` (refreshing their idle clock). All or nothing.
-   * @throws MeterkitError `ERR_METERKIT_DASHBOARD_LIMIT` when that would pass `maxWatched`.
+   * Watches `ids` (refreshing their idle clock). All or nothing. An id not watched yet must name
+   * a series the source holds now, so a made-up id never takes a slot.
+   * @throws MeterkitError `ERR_METERKIT_DASHBOARD_LIMIT` when that would pass `maxWatched`;
+   * `ERR_METERKIT_DASHBOARD_UNKNOWN_SERIES` when an id names no current series.
    */
   watch(ids: readonly string[]): void {
+    this.add(ids, true);
+  }
+
+  /**
+   * Watches `ids` for good: they never go idle (the series the overview shows, so its charts
+   * have the last minutes when the page opens). They count towards `maxWatched`. They need not
+   * exist yet (a collector adds them on its first run).
+   * @throws MeterkitError `ERR_METERKIT_DASHBOARD_LIMIT` as {@link History.watch}.
+   */
+  pin(ids: readonly string[]): void {
+    this.add(ids, false);
+    for (const id of ids) (this.rings.get(id) as Ring).pinned = true;
+  }
+
+  private add(ids: readonly string[], mustExist: boolean): void {
     const now = this.now();
     const fresh = new Set(ids.filter((id) => !this.rings.has(id)));
+    // the cheap bound first: a long list of ids is refused before the registry is read
     if (this.rings.size + fresh.size > this.maxWatched) {
       throw new MeterkitError(ErrorCode.DashboardLimit, `cannot watch ${fresh.size} more series: ${this.rings.size} of at most ${this.maxWatched} are watched (maxWatched)`);
+    }
+    if (mustExist) {
+      const missing = this.missing(fresh);
+      if (missing !== undefined) {
+        throw new MeterkitError(ErrorCode.DashboardUnknownSeries, `no series ${JSON.stringify(missing)}: give an id that /api/v1/series returns now`);
+      }
     }
     for (const id of ids) {
       const r = this.rings.get(id);
@@ -171,14 +207,18 @@ export class History {
     }
   }
 
-  /**
-   * Watches `ids` for good: they never go idle (the series the overview shows, so its charts
-   * have the last minutes when the page opens). They count towards `maxWatched`.
-   * @throws MeterkitError `ERR_METERKIT_DASHBOARD_LIMIT` as {@link History.watch}.
-   */
-  pin(ids: readonly string[]): void {
-    this.watch(ids);
-    for (const id of ids) (this.rings.get(id) as Ring).pinned = true;
+  /** The first of `ids` that names no series of the source now (each family is read once). */
+  private missing(ids: ReadonlySet<string>): string | undefined {
+    for (const [name, wanted] of groupByFamily(ids)) {
+      const fam = this.source.family(name);
+      if (fam === undefined) return wanted[0];
+      const left = new Set(wanted);
+      fam.forEachSeries((s, values) => {
+        if (left.size > 0) left.delete(seriesId(name, s.owner.labelNames, values));
+      });
+      for (const id of left) return id;
+    }
+    return undefined;
   }
 
   /** Refreshes the idle clock of those of `ids` still watched (an open event stream calls it each sample). */
@@ -225,17 +265,10 @@ export class History {
 
   private sample(): void {
     const t = this.now();
-    const byFamily = new Map<string, string[]>();
     for (const [id, ring] of this.rings) {
-      if (!ring.pinned && t - ring.asked > this.idleWatch) {
-        this.rings.delete(id);
-        continue;
-      }
-      const f = familyOf(id);
-      const list = byFamily.get(f);
-      if (list === undefined) byFamily.set(f, [id]);
-      else list.push(id);
+      if (!ring.pinned && t - ring.asked > this.idleWatch) this.rings.delete(id);
     }
+    const byFamily = groupByFamily(this.rings.keys());
     for (const [name, ids] of byFamily) {
       const fam = this.source.family(name);
       if (fam === undefined) continue;
