@@ -28,7 +28,7 @@ export const DASHBOARD_API_BASE = '/api/v1';
 /** A feature of the agent, as `/api/v1/status` reports it. */
 export interface FeatureStatus {
   on: boolean;
-  /** The flag (or config key) that turns it on. */
+  /** How to turn it on: the flag and the config key (the agent writes it; the page shows it as it is). */
   flag: string;
   /** Where its own API is mounted, when on (`/servers`, `/monitor/v1`, `/notify/v1`). */
   api?: string;
