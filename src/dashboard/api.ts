@@ -2,7 +2,8 @@
  * The dashboard's JSON API, mounted under `/api/v1` (the agent's auth and concurrency cap apply):
  * - `GET /api/v1/status`: which features are on, and the flag that turns on each that is off;
  * - `GET /api/v1/families[?q=TEXT][&limit=N]`: families whose name or help contains TEXT
- *   (case-insensitive), `[{name, kind, unit, help, series}]`, at most `limit` (default 200, ≤ 1000);
+ *   (case-insensitive), `[{name, kind, unit, help, series}]`, sorted by name, the first `limit`
+ *   (default 200, ≤ 1000);
  * - `GET /api/v1/series?family=NAME[&limit=N]`: its series now, `[{id, labels, values}]` (the
  *   registry's collectors run first, at most once per sample interval);
  * - `GET /api/v1/history?series=ID[&series=ID…]`: watches them and answers
