@@ -31,14 +31,32 @@ export interface DashboardFeatures {
   version?: string;
 }
 
-/** Mounts the dashboard on `server`; returns what stops its sampler and event streams. */
-export function mountDashboard(
-  server: HttpServer,
-  registry: Registry,
-  features: () => DashboardFeatures,
-  opts: { beforeSample?: () => Promise<void>; metrics?: Recorder; log: (line: string) => void },
-): { close(): Promise<void> } {
-  const history = new History(registry, { beforeSample: opts.beforeSample, onError: (err) => opts.log(`meterkit dashboard: ${err instanceof Error ? err.message : String(err)}`) });
+/** Options of {@link mountDashboard}. */
+export interface MountDashboardOptions {
+  /** Runs before each sample of the history (the process collector's read). */
+  beforeSample?: () => Promise<void>;
+  metrics?: Recorder;
+  log: (line: string) => void;
+  /** Event streams open at once (`createDashboardApi`'s `maxClients`). Default 4. */
+  maxClients?: number;
+  /** Series the history watches at once (`History`'s `maxWatched`). Default 64. */
+  maxWatched?: number;
+}
+
+/**
+ * Mounts the dashboard on `server`; returns what stops its sampler and event streams.
+ * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` on a bad `maxClients` or `maxWatched`.
+ */
+export function mountDashboard(server: HttpServer, registry: Registry, features: () => DashboardFeatures, opts: MountDashboardOptions): { close(): Promise<void> } {
+  const metrics = opts.metrics ?? registry;
+  const history = new History(registry, {
+    maxWatched: opts.maxWatched,
+    beforeSample: opts.beforeSample,
+    // the one collect-timeout setting of the agent bounds the dashboard's reads as well as scrapes
+    sampleTimeout: registry.collectTimeout,
+    metrics,
+    onError: (err) => opts.log(`meterkit dashboard: ${err instanceof Error ? err.message : String(err)}`),
+  });
   const status = (): DashboardStatus => {
     const f = features();
     return {
@@ -53,7 +71,7 @@ export function mountDashboard(
       },
     };
   };
-  const api = createDashboardApi({ registry, history, status, metrics: opts.metrics ?? registry });
+  const api = createDashboardApi({ registry, history, status, maxClients: opts.maxClients, metrics });
   const assets = createAssetsHandler();
   server.route('/', assets);
   server.routeTree(DASHBOARD_ASSETS_BASE, assets);

@@ -57,6 +57,8 @@ export const ErrorCode = Object.freeze({
   RemoteWrite: 'ERR_METERKIT_REMOTE_WRITE',
   InvalidConfig: 'ERR_METERKIT_INVALID_CONFIG',
   DashboardLimit: 'ERR_METERKIT_DASHBOARD_LIMIT',
+  DashboardUnknownSeries: 'ERR_METERKIT_DASHBOARD_UNKNOWN_SERIES',
+  DashboardSampleTimeout: 'ERR_METERKIT_DASHBOARD_SAMPLE_TIMEOUT',
 });
 
 /** Formats a value for an error message: strings quoted, everything else inspected briefly. */

@@ -2,11 +2,13 @@
  * The dashboard's JSON API, mounted under `/api/v1` (the agent's auth and concurrency cap apply):
  * - `GET /api/v1/status`: which features are on, and the flag that turns on each that is off;
  * - `GET /api/v1/families[?q=TEXT][&limit=N]`: families whose name or help contains TEXT
- *   (case-insensitive), `[{name, kind, unit, help, series}]`, at most `limit` (default 200, ≤ 1000);
+ *   (case-insensitive), `[{name, kind, unit, help, series}]`, sorted by name, the first `limit`
+ *   (default 200, ≤ 1000);
  * - `GET /api/v1/series?family=NAME[&limit=N]`: its series now, `[{id, labels, values}]` (the
  *   registry's collectors run first, at most once per sample interval);
  * - `GET /api/v1/history?series=ID[&series=ID…]`: watches them and answers
- *   `{interval, columns, series: {ID: [[t, …values], …]}}`; 429 past the watch limit;
+ *   `{interval, capacity, series: {ID: [[t, …values], …]}}`; 429 past the watch limit, 404 for an
+ *   id that names no current series (it takes no slot);
  * - `GET /api/v1/events?series=ID…`: Server-Sent Events (see events.ts).
  * A series ID is `name{label="value",…}` (labels in the family's order), as `series` returns it.
  */
@@ -27,7 +29,7 @@ export const DASHBOARD_API_BASE = '/api/v1';
 /** A feature of the agent, as `/api/v1/status` reports it. */
 export interface FeatureStatus {
   on: boolean;
-  /** The flag (or config key) that turns it on. */
+  /** How to turn it on: the flag and the config key (the agent writes it; the page shows it as it is). */
   flag: string;
   /** Where its own API is mounted, when on (`/servers`, `/monitor/v1`, `/notify/v1`). */
   api?: string;
@@ -58,6 +60,18 @@ export interface DashboardApi {
   close(): void;
 }
 
+/** The HTTP status of each reason History.watch refuses for. */
+const WATCH_REFUSALS: Readonly<Record<string, number>> = { [ErrorCode.DashboardLimit]: 429, [ErrorCode.DashboardUnknownSeries]: 404 };
+
+/** One family in `GET /api/v1/families`. */
+interface FamilyInfo {
+  name: string;
+  kind: string;
+  unit: string | null;
+  help: string | null;
+  series: number;
+}
+
 function limitOf(params: URLSearchParams, dflt: number): number {
   const l = params.get('limit');
   if (l === null) return dflt;
@@ -83,21 +97,22 @@ export function createDashboardApi(o: DashboardApiOptions): DashboardApi {
       history.watch(ids);
       return true;
     } catch (err) {
-      if (!(err instanceof MeterkitError) || err.code !== ErrorCode.DashboardLimit) throw err;
-      sendJson(res, 429, { error: err.message });
+      const status = !(err instanceof MeterkitError) ? undefined : WATCH_REFUSALS[err.code];
+      if (status === undefined) throw err;
+      sendJson(res, status, { error: (err as Error).message });
       return false;
     }
   };
-  const families = (params: URLSearchParams): unknown[] => {
+  const families = (params: URLSearchParams): FamilyInfo[] => {
     const q = (params.get('q') ?? '').toLowerCase();
     const limit = limitOf(params, 200);
-    const out: unknown[] = [];
+    const out: FamilyInfo[] = [];
     for (const f of registry.families()) {
-      if (out.length >= limit) break;
       if (q !== '' && !f.name.toLowerCase().includes(q) && !(f.description ?? '').toLowerCase().includes(q)) continue;
       out.push({ name: f.name, kind: f.kind, unit: f.unit ?? null, help: f.description ?? null, series: f.seriesCount });
     }
-    return out.sort((a, b) => ((a as { name: string }).name < (b as { name: string }).name ? -1 : 1));
+    // sorted before the cut: `limit` gives the first N names, not N names in registration order
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(0, limit);
   };
   let collected = -Infinity;
   const series = async (params: URLSearchParams): Promise<unknown> => {
@@ -143,7 +158,8 @@ export function createDashboardApi(o: DashboardApiOptions): DashboardApi {
         }
         case '/events': {
           const ids = idsOf(url.searchParams);
-          if (!watch(res, ids)) return;
+          // the client limit first: a refused stream must not watch anything
+          if (events.refuseWhenFull(res) || !watch(res, ids)) return;
           return events.serve(req, res, ids);
         }
         default:

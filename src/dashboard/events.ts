@@ -7,12 +7,14 @@
  * `Retry-After`, counted in `meterkit_dashboard_rejected_clients_total`. A client whose socket
  * buffer is still full from the last message is skipped for this sample (counted in
  * `meterkit_dashboard_skipped_updates_total`): a slow tab never makes the agent buffer.
- * Each stream holds one of the HTTP server's `maxConcurrent` slots while it is open.
+ * An established stream leaves the HTTP server's `maxConcurrent` cap (maxClients bounds the
+ * streams): open tabs never take the slots that scrapes need.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkWhole } from '../core/options.js';
 import type { Counter, Gauge } from '../core/handles.js';
 import type { Recorder } from '../core/recorder.js';
+import { leaveConcurrencyCap } from '../http/server.js';
 import type { History } from './history.js';
 
 /** Counter of event streams refused for being one too many. */
@@ -58,15 +60,22 @@ export class EventHub {
     return this.clients.size;
   }
 
+  /**
+   * Answers 503 (counted) and returns true when `maxClients` streams are open: what a caller
+   * checks before it watches anything for a new stream.
+   */
+  refuseWhenFull(res: ServerResponse): boolean {
+    if (this.clients.size < this.maxClients) return false;
+    this.rejected?.increment(1);
+    res
+      .writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': '5' })
+      .end(`${JSON.stringify({ error: `busy: ${this.clients.size} event streams are open, the most this agent serves (maxClients)` })}\n`);
+    return true;
+  }
+
   /** Serves one stream of `ids` (already watched by the caller), or 503 past `maxClients`. */
   serve(req: IncomingMessage, res: ServerResponse, ids: readonly string[]): void {
-    if (this.clients.size >= this.maxClients) {
-      this.rejected?.increment(1);
-      res
-        .writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': '5' })
-        .end(`${JSON.stringify({ error: `busy: ${this.clients.size} event streams are open, the most this agent serves (maxClients)` })}\n`);
-      return;
-    }
+    if (this.refuseWhenFull(res)) return;
     const c: Client = { res, ids };
     this.clients.add(c);
     this.open?.set(this.clients.size);
@@ -78,6 +87,7 @@ export class EventHub {
       this.open?.set(this.clients.size);
     });
     req.socket.setNoDelay(true);
+    leaveConcurrencyCap(res);
   }
 
   private broadcast(t: number): void {

@@ -7,11 +7,23 @@
  * at 1 s). A series nobody asked for during `idleWatch` ms is dropped, so a closed tab frees
  * its slots. Sampling reads each watched family once per tick (the series are re-found by
  * their label values, so a series removed and revived is followed).
+ *
+ * **A slow `beforeSample`.** A sample waits at most `sampleTimeout` ms for it (the registry's
+ * collect timeout, by the same single-flight policy as a scrape: core/collect.ts). A sample it
+ * outlives is skipped, counted in `meterkit_dashboard_skipped_samples_total` and reported once
+ * per episode; the next sample waits for that same call again (never a second call on top of a
+ * hung one) and, once it has ended, calls it anew.
  */
+import { CollectorSet, DEFAULT_INLINE_TIMEOUT } from '../core/collect.js';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
 import type { FamilyView } from '../core/family.js';
 import { checkDuration, checkWhole } from '../core/options.js';
+import type { Counter } from '../core/handles.js';
+import type { Recorder } from '../core/recorder.js';
 import type { SeriesView } from '../core/series.js';
+
+/** Counter of samples skipped because `beforeSample` outlived `sampleTimeout`. */
+export const SKIPPED_SAMPLES_METRIC = 'meterkit_dashboard_skipped_samples_total';
 
 /** What the sampler reads: the registry's read side (a `Registry` is one). */
 export interface FamilySource {
@@ -39,8 +51,12 @@ export interface HistoryOptions {
   interval?: number;
   /** ms a watched series stays watched without being asked for. Default 600 000. */
   idleWatch?: number;
-  /** Runs before each sample (e.g. the process collector's read). Failures go to `onError`. */
+  /** Runs before each sample (e.g. the process collector's read). Failures go to `onError`, once per episode. */
   beforeSample?: () => Promise<void>;
+  /** ms a sample waits for `beforeSample`; a sample it outlives is skipped. Default 10 000 (a registry's default `collectTimeout`). */
+  sampleTimeout?: number;
+  /** Where {@link SKIPPED_SAMPLES_METRIC} is counted (e.g. the agent's Registry). */
+  metrics?: Recorder;
   onError?: (err: unknown) => void;
   /** Clock, ms since the epoch. */
   now?: () => number;
@@ -56,6 +72,18 @@ export function seriesId(name: string, labelNames: readonly string[], values: re
 export function familyOf(id: string): string {
   const i = id.indexOf('{');
   return i < 0 ? id : id.slice(0, i);
+}
+
+/** Series ids by family name, in the order given. */
+function groupByFamily(ids: Iterable<string>): Map<string, string[]> {
+  const byFamily = new Map<string, string[]>();
+  for (const id of ids) {
+    const f = familyOf(id);
+    const list = byFamily.get(f);
+    if (list === undefined) byFamily.set(f, [id]);
+    else list.push(id);
+  }
+  return byFamily;
 }
 
 /** The quantiles a histogram point carries. */
@@ -133,11 +161,20 @@ export class History {
   private readonly onError: (err: unknown) => void;
   private timer: NodeJS.Timeout | null = null;
   private sampling = false;
+  /** `beforeSample` as a one-collector set: single-flight, bounded by `sampleTimeout`. */
+  private readonly before: CollectorSet | null = null;
+  private readonly sampleTimeout: number;
+  /** Set by the set's sink when the wait of this tick outlived `sampleTimeout`. */
+  private late = false;
+  /** True from a skipped sample to the next one taken: a lasting stall is reported once. */
+  private stalled = false;
+  private skipped = 0;
+  private readonly skippedCounter: Counter | null;
 
   /** @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` on a bad option. */
   constructor(
     private readonly source: FamilySource,
-    private readonly options: HistoryOptions = {},
+    options: HistoryOptions = {},
   ) {
     this.maxWatched = options.maxWatched === undefined ? 64 : checkWhole('maxWatched', options.maxWatched, { min: 1, max: 10_000 });
     this.capacity = options.points === undefined ? 300 : checkWhole('points', options.points, { min: 2, max: 86_400 });
@@ -145,6 +182,20 @@ export class History {
     this.idleWatch = options.idleWatch === undefined ? 600_000 : checkDuration('idleWatch', options.idleWatch);
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? ((err) => process.stderr.write(`meterkit dashboard: sampling failed: ${String(err)}\n`));
+    this.sampleTimeout = options.sampleTimeout === undefined ? DEFAULT_INLINE_TIMEOUT : checkDuration('sampleTimeout', options.sampleTimeout);
+    if (options.beforeSample !== undefined) {
+      const sink = { collectorFailed: () => undefined, inlineTimeout: () => void (this.late = true) };
+      this.before = new CollectorSet(sink, (_name, err) => this.onError(err));
+      this.before.add('beforeSample', options.beforeSample);
+    }
+    const m = options.metrics;
+    m?.describeCounter(SKIPPED_SAMPLES_METRIC, undefined, 'Dashboard history samples skipped: the read before the sample outlived its timeout');
+    this.skippedCounter = m?.registerCounter(SKIPPED_SAMPLES_METRIC) ?? null;
+  }
+
+  /** Samples skipped so far because `beforeSample` outlived `sampleTimeout`. */
+  get skippedSamples(): number {
+    return this.skipped;
   }
 
   /** Starts sampling every `interval` ms (the timer is unref'd). */
@@ -155,14 +206,38 @@ export class History {
   }
 
   /**
-   * Watches `ids` (refreshing their idle clock). All or nothing.
-   * @throws MeterkitError `ERR_METERKIT_DASHBOARD_LIMIT` when that would pass `maxWatched`.
+   * Watches `ids` (refreshing their idle clock). All or nothing. An id not watched yet must name
+   * a series the source holds now, so a made-up id never takes a slot.
+   * @throws MeterkitError `ERR_METERKIT_DASHBOARD_LIMIT` when that would pass `maxWatched`;
+   * `ERR_METERKIT_DASHBOARD_UNKNOWN_SERIES` when an id names no current series.
    */
   watch(ids: readonly string[]): void {
+    this.add(ids, true);
+  }
+
+  /**
+   * Watches `ids` for good: they never go idle (the series the overview shows, so its charts
+   * have the last minutes when the page opens). They count towards `maxWatched`. They need not
+   * exist yet (a collector adds them on its first run).
+   * @throws MeterkitError `ERR_METERKIT_DASHBOARD_LIMIT` as {@link History.watch}.
+   */
+  pin(ids: readonly string[]): void {
+    this.add(ids, false);
+    for (const id of ids) (this.rings.get(id) as Ring).pinned = true;
+  }
+
+  private add(ids: readonly string[], mustExist: boolean): void {
     const now = this.now();
     const fresh = new Set(ids.filter((id) => !this.rings.has(id)));
+    // the cheap bound first: a long list of ids is refused before the registry is read
     if (this.rings.size + fresh.size > this.maxWatched) {
       throw new MeterkitError(ErrorCode.DashboardLimit, `cannot watch ${fresh.size} more series: ${this.rings.size} of at most ${this.maxWatched} are watched (maxWatched)`);
+    }
+    if (mustExist) {
+      const missing = this.missing(fresh);
+      if (missing !== undefined) {
+        throw new MeterkitError(ErrorCode.DashboardUnknownSeries, `no series ${JSON.stringify(missing)}: give an id that /api/v1/series returns now`);
+      }
     }
     for (const id of ids) {
       const r = this.rings.get(id);
@@ -171,14 +246,18 @@ export class History {
     }
   }
 
-  /**
-   * Watches `ids` for good: they never go idle (the series the overview shows, so its charts
-   * have the last minutes when the page opens). They count towards `maxWatched`.
-   * @throws MeterkitError `ERR_METERKIT_DASHBOARD_LIMIT` as {@link History.watch}.
-   */
-  pin(ids: readonly string[]): void {
-    this.watch(ids);
-    for (const id of ids) (this.rings.get(id) as Ring).pinned = true;
+  /** The first of `ids` that names no series of the source now (each family is read once). */
+  private missing(ids: ReadonlySet<string>): string | undefined {
+    for (const [name, wanted] of groupByFamily(ids)) {
+      const fam = this.source.family(name);
+      if (fam === undefined) return wanted[0];
+      const left = new Set(wanted);
+      fam.forEachSeries((s, values) => {
+        if (left.size > 0) left.delete(seriesId(name, s.owner.labelNames, values));
+      });
+      for (const id of left) return id;
+    }
+    return undefined;
   }
 
   /** Refreshes the idle clock of those of `ids` still watched (an open event stream calls it each sample). */
@@ -211,31 +290,42 @@ export class History {
     return () => this.listeners.delete(fn);
   }
 
-  /** Takes one sample now (what the timer calls). Never rejects; a tick under way is not doubled. */
+  /**
+   * Takes one sample now (what the timer calls), or skips it when `beforeSample` outlives
+   * `sampleTimeout`. Never rejects; a tick under way is not doubled.
+   */
   async tick(): Promise<void> {
     if (this.sampling) return;
     this.sampling = true;
     try {
-      if (this.options.beforeSample !== undefined) await this.options.beforeSample().catch(this.onError);
+      if (this.before !== null) {
+        this.late = false;
+        await this.before.collect(this.sampleTimeout);
+        if (this.late) return this.skip();
+      }
+      this.stalled = false;
       this.sample();
     } finally {
       this.sampling = false;
     }
   }
 
+  private skip(): void {
+    this.skipped++;
+    this.skippedCounter?.increment(1);
+    if (this.stalled) return;
+    this.stalled = true;
+    this.onError(
+      new MeterkitError(ErrorCode.DashboardSampleTimeout, `sample skipped: beforeSample did not finish in ${this.sampleTimeout} ms (sampleTimeout); the next sample waits for it again`),
+    );
+  }
+
   private sample(): void {
     const t = this.now();
-    const byFamily = new Map<string, string[]>();
     for (const [id, ring] of this.rings) {
-      if (!ring.pinned && t - ring.asked > this.idleWatch) {
-        this.rings.delete(id);
-        continue;
-      }
-      const f = familyOf(id);
-      const list = byFamily.get(f);
-      if (list === undefined) byFamily.set(f, [id]);
-      else list.push(id);
+      if (!ring.pinned && t - ring.asked > this.idleWatch) this.rings.delete(id);
     }
+    const byFamily = groupByFamily(this.rings.keys());
     for (const [name, ids] of byFamily) {
       const fam = this.source.family(name);
       if (fam === undefined) continue;

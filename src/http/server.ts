@@ -62,13 +62,29 @@ function rawReply(socket: Duplex, status: number, body: string, extra = ''): voi
   socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\nContent-Type: ${TEXT}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`);
 }
 
+/** What frees the `maxConcurrent` slot of each capped request in progress (see {@link leaveConcurrencyCap}). */
+const slots = new WeakMap<ServerResponse, () => void>();
+
+/**
+ * Stops counting `res`'s request towards its server's `maxConcurrent`, for a long-lived
+ * response (an event stream) that a limit of its own bounds: open streams must never take
+ * every slot and starve scrapes. Call it once the response is established; a no-op for a
+ * response that no {@link HttpServer} caps, or that left the cap already.
+ */
+export function leaveConcurrencyCap(res: ServerResponse): void {
+  const release = slots.get(res);
+  slots.delete(res);
+  release?.();
+}
+
 /**
  * The one HTTP(S) server the agent mounts handlers on. Binds 127.0.0.1:9464 unless told
  * otherwise; a handler that throws gets its request a 500, never a crash.
  *
  * **Backpressure.** At most `maxConcurrent` requests on non-public paths run at once; the
  * next gets 503 with `Retry-After` at once, counted as `reason="busy"`. Public paths
- * (`/healthz`) are never capped, so a liveness probe stays fast while scrapes pile up.
+ * (`/healthz`) are never capped, so a liveness probe stays fast while scrapes pile up. A
+ * long-lived response bounded otherwise leaves the cap with {@link leaveConcurrencyCap}.
  * Slow or oversized request headers are cut off with 408 or 431.
  */
 export class HttpServer {
@@ -200,8 +216,14 @@ export class HttpServer {
         return;
       }
       this.inFlight++;
+      let held = true;
+      const release = (): void => {
+        if (held) this.inFlight--;
+        held = false;
+      };
+      slots.set(res, release);
       // 'close' comes once, whether the response finished or the client went away
-      res.once('close', () => this.inFlight--);
+      res.once('close', release);
     }
     Promise.resolve()
       .then(() => handler(req, res))

@@ -53,7 +53,7 @@ describe('dashboard History', () => {
 
   it('refuses a watch past maxWatched (all or nothing), drops idle series, keeps pinned ones', async () => {
     const reg = new Registry();
-    reg.counter('a').increment(1);
+    for (const n of ['a', 'b', 'c']) reg.counter(n).increment(1);
     let t = 0;
     const h = new History(reg, { maxWatched: 2, idleWatch: 10_000, now: () => t });
     h.pin(['a']);
@@ -65,6 +65,23 @@ describe('dashboard History', () => {
     assert.equal(h.points('b'), undefined, 'b went idle');
     assert.deepEqual(h.points('a'), [[20_000, 1]], 'a is pinned');
     h.watch(['c']);
+  });
+
+  it('watches only ids that name a series now (all or nothing); a pinned id need not exist yet', () => {
+    const reg = new Registry();
+    reg.gauge('temp', { room: 'hall' }).set(1);
+    const h = new History(reg, { maxWatched: 4 });
+    const refused = (ids: string[], missing: string): void =>
+      assert.throws(() => h.watch(ids), (e: Error & { code?: string }) => e.code === ErrorCode.DashboardUnknownSeries && e.message.includes(JSON.stringify(missing)));
+    refused(['temp{room="hall"}', 'nope'], 'nope');
+    refused(['temp{room="attic"}'], 'temp{room="attic"}');
+    refused(['temp'], 'temp');
+    assert.equal(h.watched, 0, 'nothing of a refused watch is kept');
+    h.watch(['temp{room="hall"}']);
+    h.pin(['nodejs_gc_duration_seconds{kind="weakcb"}']);
+    assert.equal(h.watched, 2);
+    h.watch(['nodejs_gc_duration_seconds{kind="weakcb"}']);
+    assert.equal(h.watched, 2, 'an id watched already is not looked up again');
   });
 
   it('samples histograms as count, sum, quantiles and cumulative buckets; series ids carry labels', async () => {
