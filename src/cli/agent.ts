@@ -65,6 +65,10 @@ export interface AgentConfig {
   maxConcurrent?: number;
   /** Collect container metrics from a Docker engine (url undefined: DOCKER_HOST or the default socket). */
   docker?: { url?: string; naming?: DockerNaming };
+  /** Dashboard event streams (SSE clients) open at once; more get 503. Default 4. */
+  dashboardMaxClients?: number;
+  /** Series the dashboard watches at once (history kept for each). Default 64. */
+  dashboardMaxWatched?: number;
   /** Where log lines go. Default stderr. */
   log?: (line: string) => void;
   /** Offer OpenMetrics on /metrics (`--openmetrics`). Default false. */
@@ -266,7 +270,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     server.route('/healthz', createHealthHandler());
     const pc = processCollector;
     const features = { process: pc !== null, docker: docker !== null, proxy: proxy !== null, monitor: (monitoring?.monitor ?? null) !== null, notify: notifier !== null, stream: stream !== null, version: config.version };
-    dashboard = mountDashboard(server, registry, () => features, { beforeSample: pc === null ? undefined : () => pc.collect(), log });
+    dashboard = mountDashboard(server, registry, () => features, { beforeSample: pc === null ? undefined : () => pc.collect(), log, maxClients: config.dashboardMaxClients, maxWatched: config.dashboardMaxWatched });
     await server.listen();
   } catch (err) {
     await close();

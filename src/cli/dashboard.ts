@@ -20,6 +20,9 @@ const OVERVIEW_SERIES = [
   ...['major', 'minor', 'incremental', 'weakcb'].map((kind) => `nodejs_gc_duration_seconds{kind="${kind}"}`),
 ];
 
+/** The range of the dashboard's limits (`--dashboard-max-clients`, `--dashboard-max-watched`, their keys). */
+export const DASHBOARD_LIMIT = { min: 1, max: 1000 } as const;
+
 /** Which features the agent runs (what `/api/v1/status` reports). */
 export interface DashboardFeatures {
   process: boolean;
@@ -36,7 +39,7 @@ export function mountDashboard(
   server: HttpServer,
   registry: Registry,
   features: () => DashboardFeatures,
-  opts: { beforeSample?: () => Promise<void>; metrics?: Recorder; log: (line: string) => void },
+  opts: { beforeSample?: () => Promise<void>; metrics?: Recorder; log: (line: string) => void; maxClients?: number; maxWatched?: number },
 ): { close(): Promise<void> } {
   const history = new History(registry, { beforeSample: opts.beforeSample, onError: (err) => opts.log(`meterkit dashboard: ${err instanceof Error ? err.message : String(err)}`) });
   const status = (): DashboardStatus => {
@@ -53,7 +56,8 @@ export function mountDashboard(
       },
     };
   };
-  const api = createDashboardApi({ registry, history, status, metrics: opts.metrics ?? registry });
+  const limits = { maxClients: opts.maxClients, ...(opts.maxWatched === undefined ? {} : { maxWatched: opts.maxWatched }) };
+  const api = createDashboardApi({ registry, history, status, metrics: opts.metrics ?? registry, ...limits });
   const assets = createAssetsHandler();
   server.route('/', assets);
   server.routeTree(DASHBOARD_ASSETS_BASE, assets);

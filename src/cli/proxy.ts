@@ -72,6 +72,7 @@ export function parseProxyFlags(v: Values, readPem: (path: string, what: string)
     return undefined;
   }
   asUsage(() => parseHostPort(bind, '--proxy-bind address'));
+  const { naming, drainTimeout } = parseProxySectionFlags(v);
   const backends = v.backend ?? [];
   if (backends.length === 0) throw new UsageError('a proxy needs at least one --backend host:port');
   // idle timeouts take 0 (none); a connect timeout must be at least 1 ms
@@ -82,8 +83,6 @@ export function parseProxyFlags(v: Values, readPem: (path: string, what: string)
   const cert = v['proxy-tls-cert'];
   const key = v['proxy-tls-key'];
   if ((cert === undefined) !== (key === undefined)) throw new UsageError('--proxy-tls-cert and --proxy-tls-key go together: give both or neither');
-  const naming = v['proxy-naming'] ?? 'meterkit';
-  if (naming !== 'meterkit' && naming !== 'gobetween') throw new UsageError(`unknown --proxy-naming "${naming}": use meterkit or gobetween`);
   const strategy = v.strategy;
   const hc = v.healthcheck;
   const mc = v['max-connections'];
@@ -102,6 +101,13 @@ export function parseProxyFlags(v: Values, readPem: (path: string, what: string)
   };
   // everything else (duplicate backends, TLS material) is checked before anything listens
   asUsage(() => checkServerOptions(server));
+  return { servers: [server], naming, drainTimeout };
+}
+
+/** The flags of the whole proxy, not of its one server (`--proxy-naming`, `--drain-timeout`), with their defaults. */
+export function parseProxySectionFlags(v: Pick<Values, 'proxy-naming' | 'drain-timeout'>): { naming: ProxyNaming; drainTimeout: number } {
+  const naming = v['proxy-naming'] ?? 'meterkit';
+  if (naming !== 'meterkit' && naming !== 'gobetween') throw new UsageError(`unknown --proxy-naming "${naming}": use meterkit or gobetween`);
   const drain = v['drain-timeout'];
-  return { servers: [server], naming, drainTimeout: drain === undefined ? DEFAULT_DRAIN_MS : asUsage(() => parseDuration('--drain-timeout', drain, 0)) };
+  return { naming, drainTimeout: drain === undefined ? DEFAULT_DRAIN_MS : asUsage(() => parseDuration('--drain-timeout', drain, 0)) };
 }

@@ -153,6 +153,8 @@ const FLAG_KEYS: Record<string, string> = {
   '--no-process': 'process.enabled',
   '--docker': 'docker.url',
   '--docker-naming': 'docker.naming',
+  '--dashboard-max-clients': 'dashboard.max_clients',
+  '--dashboard-max-watched': 'dashboard.max_watched',
   '--proxy-bind': 'proxy.servers[].bind',
   '--bind': 'proxy.servers[].bind',
   '--proxy-name': 'proxy.servers[].name',
