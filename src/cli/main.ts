@@ -21,7 +21,7 @@ import { dockerCommand, normalizeDockerFlag, parseNaming } from './docker.js';
 import { parseHostPort } from '../core/address.js';
 import { AUTH_OPTIONS, readAuthFlags } from './secrets.js';
 import { REMOTE_WRITE_HELP, REMOTE_WRITE_OPTIONS, parseRemoteWriteFlags } from './remote-write.js';
-import { UsageError, asUsage, durationFlag, wholeFlag } from './usage.js';
+import { UsageError, asUsage, durationFlag, needsFeature, wholeFlag } from './usage.js';
 import { loadConfigFile } from './config/load.js';
 import { fileToAgent, overrideWithFlags } from './config/to-agent.js';
 import { CONFIG_HELP, configCommand } from './config-command.js';
@@ -235,7 +235,7 @@ function configFromFlags(values: ReturnType<typeof parseAgentValues>, env: NodeJ
   const si = values['stream-interval'];
   if (si !== undefined) config.streamInterval = durationFlag('--stream-interval', si);
   if (values.docker !== undefined) config.docker = { url: values.docker === '' ? undefined : values.docker, naming: parseNaming(values['docker-naming']) };
-  else if (values['docker-naming'] !== undefined) throw new UsageError('--docker-naming needs --docker');
+  else if (values['docker-naming'] !== undefined) throw needsFeature('--docker-naming', 'docker');
   const dmc = values['dashboard-max-clients'];
   if (dmc !== undefined) config.dashboardMaxClients = wholeFlag('--dashboard-max-clients', dmc, DASHBOARD_LIMIT);
   const dmw = values['dashboard-max-watched'];

@@ -6,7 +6,7 @@ import { parseDuration, parseWhole } from '../core/options.js';
 import { parseHostPort } from '../core/address.js';
 import type { ProxyNaming, ProxyServerOptions } from '../proxy/index.js';
 import { checkServerOptions, checkStrategy, parseBackendSpec, parseHealthSpec } from '../proxy/index.js';
-import { UsageError, asUsage } from './usage.js';
+import { UsageError, asUsage, needsFeature } from './usage.js';
 
 /** The proxy part of an agent's config. */
 export interface ProxyConfig {
@@ -68,7 +68,7 @@ export function parseProxyFlags(v: Values, readPem: (path: string, what: string)
   const bind = v['proxy-bind'];
   if (bind === undefined) {
     const given = (Object.keys(PROXY_OPTIONS) as Array<keyof Values>).filter((k) => v[k] !== undefined);
-    if (given.length > 0) throw new UsageError(`--${given[0] as string} needs --proxy-bind (meterkit proxy: --bind): the address proxy clients connect to`);
+    if (given.length > 0) throw needsFeature(`--${given[0] as string}`, 'proxy', 'meterkit proxy: --bind for --proxy-bind');
     return undefined;
   }
   asUsage(() => parseHostPort(bind, '--proxy-bind address'));
