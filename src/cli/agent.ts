@@ -262,7 +262,8 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     const mountMetrics = (openMetrics: boolean | undefined, created: boolean | undefined): void => void server.route('/metrics', createMetricsHandler(primary?.aggregator ?? registry, { openMetrics, created }));
     mountMetrics(config.openMetrics, config.openMetricsCreated);
     if (config.reloadSource !== undefined) {
-      const parts = { proxy, notifier, monitor: monitoring?.monitor ?? null, remountMetrics: mountMetrics };
+      const scrape = { setCollectTimeout: (ms: number | undefined) => registry.setCollectTimeout(ms), setMaxConcurrent: (n: number | undefined) => server.setMaxConcurrent(n) };
+      const parts = { proxy, notifier, monitor: monitoring?.monitor ?? null, remountMetrics: mountMetrics, scrape };
       reload = createReloader({ initial: config, source: config.reloadSource, parts, recorder: registry, log });
       server.route('/-/reload', reloadHandler(reload));
     }

@@ -1,8 +1,8 @@
 /**
  * Config reload (SIGHUP, `POST /-/reload`): the agent re-reads its config file and flags and
  * applies what can change live — proxy servers and backends (with their health checks,
- * strategies and timeouts), notification endpoints, monitor settings, and how /metrics is
- * served (OpenMetrics) — without dropping open proxy connections or queued notifications.
+ * strategies and timeouts), notification endpoints, monitor settings, and how scrapes are
+ * served (OpenMetrics, `collect_timeout`, `max_concurrent`; from the next request on) — without dropping open proxy connections or queued notifications.
  * What only a restart can change (listen addresses, TLS, the stream, the state directory and
  * queue, remote write, the cluster, …) is left as it was and reported as "needs a restart".
  * All or nothing: a file that fails the check changes nothing, every part's new settings are
@@ -18,6 +18,7 @@ import type { Proxy } from '../proxy/index.js';
 import type { AgentConfig } from './agent.js';
 import type { MonitorConfig } from './monitor.js';
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
+import { checkDuration, checkWhole } from '../core/options.js';
 import { resolveEndpointConfig } from '../notify/index.js';
 import { resolveOptions } from '../monitor/options.js';
 import { checkServerOptions } from '../proxy/index.js';
@@ -43,6 +44,16 @@ export interface ReloadParts {
   monitor: Monitor | null;
   /** Mounts /metrics again with new serving options. */
   remountMetrics(openMetrics: boolean, created: boolean): void;
+  /** How scrapes are served: read per request, so a change holds from the next one. */
+  scrape?: ScrapeSettings;
+}
+
+/** The scrape settings a reload changes live (`undefined`: the default). */
+export interface ScrapeSettings {
+  /** `http.collect_timeout`: how long a scrape waits for collectors. */
+  setCollectTimeout(ms: number | undefined): void;
+  /** `http.max_concurrent`: scrapes served at once. */
+  setMaxConcurrent(n: number | undefined): void;
 }
 
 /** Settings that only a restart changes, by the name a log line gives them: kept from the running config. */
@@ -50,8 +61,6 @@ const KEPT: ReadonlyArray<[string, ReadonlyArray<keyof AgentConfig>]> = [
   ['http.listen', ['listen']],
   ['http.auth', ['auth']],
   ['http.tls', ['tls']],
-  ['http.collect_timeout', ['collectTimeout']],
-  ['http.max_concurrent', ['maxConcurrent']],
   ['stream', ['stream', 'streamBuffer', 'streamBufferBytes', 'streamInterval']],
   ['process', ['process']],
   ['dashboard', ['dashboardMaxClients', 'dashboardMaxWatched']],
@@ -130,6 +139,20 @@ function prepare(current: AgentConfig, next: AgentConfig, parts: ReloadParts): {
     steps.push({ commit: () => (set(m), Promise.resolve([])), undo: () => Promise.resolve(set(watched)) });
     applied.monitor = { ...m, nats: watched.nats };
   } else applied.monitor = current.monitor;
+  const scrape = parts.scrape;
+  if (scrape !== undefined && (next.collectTimeout !== current.collectTimeout || next.maxConcurrent !== current.maxConcurrent)) {
+    // the setters' own rules, run before any part changes
+    if (next.collectTimeout !== undefined) checkDuration('collect_timeout', next.collectTimeout);
+    if (next.maxConcurrent !== undefined) checkWhole('max_concurrent', next.maxConcurrent);
+    const set = (c: AgentConfig): void => {
+      scrape.setCollectTimeout(c.collectTimeout);
+      scrape.setMaxConcurrent(c.maxConcurrent);
+    };
+    steps.push({ commit: () => (set(next), Promise.resolve([])), undo: () => Promise.resolve(set(current)) });
+  } else {
+    applied.collectTimeout = current.collectTimeout;
+    applied.maxConcurrent = current.maxConcurrent;
+  }
   if (next.openMetrics !== current.openMetrics || next.openMetricsCreated !== current.openMetricsCreated) {
     const mount = (c: AgentConfig) => Promise.resolve(parts.remountMetrics(c.openMetrics === true, c.openMetricsCreated === true));
     steps.push({ commit: async () => (await mount(next), []), undo: () => mount(current) });

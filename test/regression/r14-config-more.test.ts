@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent as HttpAgent, request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -174,6 +174,54 @@ describe('r14 the dashboard\'s limits are flags and keys', () => {
       assert.equal(second.statusCode, 503);
     } finally {
       for (const s of streams) s.destroy();
+      await agent.close();
+    }
+  });
+});
+
+/** GET `url` through `agent` (keep-alive, one socket); resolves with the status and the local port of the connection. */
+function get(url: string, through: HttpAgent): Promise<{ status: number; port: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: through, signal: AbortSignal.timeout(60_000) }, (res) => {
+      const port = res.socket.localPort ?? 0;
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, port }));
+    });
+    req.on('error', reject).end();
+  });
+}
+
+describe('r14 scrape settings change on reload', () => {
+  it('collect_timeout and max_concurrent hold from the next scrape, and no connection is dropped', async () => {
+    let entered!: () => void;
+    const blocked = new Promise<void>((r) => (entered = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const base: AgentConfig = { listen: '127.0.0.1:0', process: false, maxConcurrent: 1, collectTimeout: 600_000, log: () => {} };
+    const next: AgentConfig = { ...base, maxConcurrent: 2, collectTimeout: 5 };
+    const agent = await startAgent({ ...base, reloadSource: () => next });
+    // a collector that holds the first scrape (and its one slot) until released
+    agent.registry.addCollector('r14_slow', async () => {
+      entered();
+      await gate;
+    });
+    const keep = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const before = await get(`${agent.url}/healthz`, keep);
+      const held = fetch(`${agent.url}/metrics`);
+      await blocked;
+      assert.equal((await fetch(`${agent.url}/metrics`)).status, 503, 'max_concurrent 1 with a scrape under way');
+      const r = await agent.reload();
+      assert.deepEqual(r, { ok: true, restart: [] });
+      // a second slot, and a scrape that waits 5 ms for the held collector instead of 10 minutes
+      const after = await get(`${agent.url}/metrics`, keep);
+      assert.equal(after.status, 200);
+      assert.equal(after.port, before.port, 'the keep-alive connection was dropped by the reload');
+      release();
+      assert.equal((await held).status, 200);
+    } finally {
+      release();
+      keep.destroy();
       await agent.close();
     }
   });
