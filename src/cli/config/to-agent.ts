@@ -6,6 +6,7 @@
  * environment (METERKIT_AUTH_TOKEN, …) count as flags.
  */
 import type { AgentConfig } from '../agent.js';
+import type { ProxyServerOptions } from '../../proxy/index.js';
 import { DEFAULT_DRAIN_MS } from '../proxy.js';
 import { defaultPeerId } from '../monitor.js';
 import { defaultStateDir, stateDirFlag } from '../notify.js';
@@ -152,6 +153,8 @@ export function overrideWithFlags(file: AgentConfig, given: FlagValues, env: Nod
       const taken = names.some(has) || (section === 'report' && keys.includes('auth') && from.auth !== undefined);
       if (taken) for (const k of keys) merged[k] = from[k];
     }
+    // the flags' one server replaces the file's server of its name, or joins the file's servers
+    if (section === 'proxy' && serverGiven) merged.servers = withServer(file.proxy?.servers ?? [], flags.proxy?.servers ?? []);
     set[section] = merged;
   }
   if (out.report !== undefined) {
@@ -161,5 +164,16 @@ export function overrideWithFlags(file: AgentConfig, given: FlagValues, env: Nod
   }
   // flags, files or variables: the command line's credentials replace the file's
   if (flags.auth !== undefined) out.auth = flags.auth;
+  return out;
+}
+
+/** `servers` with each of `given` in place of the one of its name, or added after them. */
+function withServer(servers: readonly ProxyServerOptions[], given: readonly ProxyServerOptions[]): ProxyServerOptions[] {
+  const out = [...servers];
+  for (const g of given) {
+    const i = out.findIndex((s) => s.name === g.name);
+    if (i < 0) out.push(g);
+    else out[i] = g;
+  }
   return out;
 }
