@@ -18,6 +18,7 @@ import type { ReloadParts } from '../../src/cli/reload.js';
 import { UsageError } from '../../src/cli/usage.js';
 import { describeValue } from '../../src/core/errors.js';
 import { Registry } from '../../src/core/registry.js';
+import { ClusterAggregator } from '../../src/cluster/index.js';
 import { capture } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tools.js';
 
@@ -223,6 +224,20 @@ describe('r14 scrape settings change on reload', () => {
       release();
       keep.destroy();
       await agent.close();
+    }
+  });
+});
+
+describe('r14 a cluster primary follows a changed collect_timeout', () => {
+  it('its aggregator reads the registry\'s collect timeout per scrape', async () => {
+    const registry = new Registry({ collectTimeout: 10_000 });
+    const agg = new ClusterAggregator({ registry, cluster: false });
+    try {
+      registry.setCollectTimeout(5);
+      assert.equal(agg.collectTimeout, 5);
+    } finally {
+      await agg.close();
+      await registry.close();
     }
   });
 });
