@@ -65,6 +65,10 @@ export interface AgentConfig {
   maxConcurrent?: number;
   /** Collect container metrics from a Docker engine (url undefined: DOCKER_HOST or the default socket). */
   docker?: { url?: string; naming?: DockerNaming };
+  /** Dashboard event streams (SSE clients) open at once; more get 503. Default 4. */
+  dashboardMaxClients?: number;
+  /** Series the dashboard watches at once (history kept for each). Default 64. */
+  dashboardMaxWatched?: number;
   /** Where log lines go. Default stderr. */
   log?: (line: string) => void;
   /** Offer OpenMetrics on /metrics (`--openmetrics`). Default false. */
@@ -258,7 +262,8 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     const mountMetrics = (openMetrics: boolean | undefined, created: boolean | undefined): void => void server.route('/metrics', createMetricsHandler(primary?.aggregator ?? registry, { openMetrics, created }));
     mountMetrics(config.openMetrics, config.openMetricsCreated);
     if (config.reloadSource !== undefined) {
-      const parts = { proxy, notifier, monitor: monitoring?.monitor ?? null, remountMetrics: mountMetrics };
+      const scrape = { setCollectTimeout: (ms: number | undefined) => registry.setCollectTimeout(ms), setMaxConcurrent: (n: number | undefined) => server.setMaxConcurrent(n) };
+      const parts = { proxy, notifier, monitor: monitoring?.monitor ?? null, remountMetrics: mountMetrics, scrape };
       reload = createReloader({ initial: config, source: config.reloadSource, parts, recorder: registry, log });
       server.route('/-/reload', reloadHandler(reload));
     }
@@ -266,7 +271,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     server.route('/healthz', createHealthHandler());
     const pc = processCollector;
     const features = { process: pc !== null, docker: docker !== null, proxy: proxy !== null, monitor: (monitoring?.monitor ?? null) !== null, notify: notifier !== null, stream: stream !== null, version: config.version };
-    dashboard = mountDashboard(server, registry, () => features, { beforeSample: pc === null ? undefined : () => pc.collect(), log });
+    dashboard = mountDashboard(server, registry, () => features, { beforeSample: pc === null ? undefined : () => pc.collect(), log, maxClients: config.dashboardMaxClients, maxWatched: config.dashboardMaxWatched });
     await server.listen();
   } catch (err) {
     await close();

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { checkWhole } from '../core/options.js';
 import type { Registry } from '../core/registry.js';
 import { ClusterAggregator } from '../cluster/index.js';
-import { UsageError, wholeFlag } from './usage.js';
+import { UsageError, needsFeature, wholeFlag } from './usage.js';
 
 /** The cluster part of an agent's config. */
 export interface ClusterConfig {
@@ -38,7 +38,7 @@ export const CLUSTER_HELP = `Cluster (the agent as a node:cluster primary; see m
 export function parseClusterFlags(values: { cluster?: string; 'cluster-workers'?: string }, cores: number): ClusterConfig | undefined {
   const n = values['cluster-workers'];
   if (values.cluster === undefined) {
-    if (n !== undefined) throw new UsageError('--cluster-workers needs --cluster <file>');
+    if (n !== undefined) throw needsFeature('--cluster-workers', 'cluster');
     return undefined;
   }
   if (values.cluster === '') throw new UsageError('--cluster needs the path of the worker script');

@@ -8,6 +8,7 @@ import type { Registry } from '../core/registry.js';
 import type { DashboardStatus } from '../dashboard/index.js';
 import { DASHBOARD_API_BASE, DASHBOARD_ASSETS_BASE, History, createAssetsHandler, createDashboardApi } from '../dashboard/index.js';
 import type { HttpServer } from '../http/server.js';
+import { howToTurnOn } from './usage.js';
 
 /** What the overview charts: sampled from the start, so the page opens on the last minutes. */
 const OVERVIEW_SERIES = [
@@ -19,6 +20,9 @@ const OVERVIEW_SERIES = [
   'nodejs_eventloop_lag_max_seconds',
   ...['major', 'minor', 'incremental', 'weakcb'].map((kind) => `nodejs_gc_duration_seconds{kind="${kind}"}`),
 ];
+
+/** The range of the dashboard's limits (`--dashboard-max-clients`, `--dashboard-max-watched`, their keys). */
+export const DASHBOARD_LIMIT = { min: 1, max: 1000 } as const;
 
 /** Which features the agent runs (what `/api/v1/status` reports). */
 export interface DashboardFeatures {
@@ -62,12 +66,12 @@ export function mountDashboard(server: HttpServer, registry: Registry, features:
     return {
       version: f.version,
       features: {
-        process: { on: f.process, flag: 'process collection is on unless --no-process is given' },
-        docker: { on: f.docker, flag: '--docker (the engine from DOCKER_HOST or the default socket) or --docker URL' },
-        proxy: { on: f.proxy, flag: '--proxy-bind HOST:PORT --backend HOST:PORT', api: f.proxy ? '/servers' : undefined },
-        monitor: { on: f.monitor, flag: '--monitor', api: f.monitor ? '/monitor/v1' : undefined },
-        notify: { on: f.notify, flag: '--notify URL', api: f.notify ? '/notify/v1' : undefined },
-        stream: { on: f.stream, flag: '--stream HOST:PORT (on by default; --no-stream turns it off)' },
+        process: { on: f.process, flag: howToTurnOn('process') },
+        docker: { on: f.docker, flag: howToTurnOn('docker') },
+        proxy: { on: f.proxy, flag: howToTurnOn('proxy'), api: f.proxy ? '/servers' : undefined },
+        monitor: { on: f.monitor, flag: howToTurnOn('monitor'), api: f.monitor ? '/monitor/v1' : undefined },
+        notify: { on: f.notify, flag: howToTurnOn('notify'), api: f.notify ? '/notify/v1' : undefined },
+        stream: { on: f.stream, flag: howToTurnOn('stream') },
       },
     };
   };

@@ -21,10 +21,11 @@ import { dockerCommand, normalizeDockerFlag, parseNaming } from './docker.js';
 import { parseHostPort } from '../core/address.js';
 import { AUTH_OPTIONS, readAuthFlags } from './secrets.js';
 import { REMOTE_WRITE_HELP, REMOTE_WRITE_OPTIONS, parseRemoteWriteFlags } from './remote-write.js';
-import { UsageError, asUsage, durationFlag, wholeFlag } from './usage.js';
+import { UsageError, asUsage, durationFlag, needsFeature, wholeFlag } from './usage.js';
 import { loadConfigFile } from './config/load.js';
 import { fileToAgent, overrideWithFlags } from './config/to-agent.js';
 import { CONFIG_HELP, configCommand } from './config-command.js';
+import { DASHBOARD_LIMIT } from './dashboard.js';
 
 const HELP = `meterkit — metrics toolkit and agent for Node.js
 
@@ -89,6 +90,9 @@ Options:
                             url is unix:///path/docker.sock or tcp://host:port; default
                             DOCKER_HOST, else unix:///var/run/docker.sock
   --docker-naming <mode>    docker (docker_exporter's names, default) or cadvisor
+  --dashboard-max-clients <n>  Dashboard live-update streams open at once; more get 503
+                            (default 4)
+  --dashboard-max-watched <n>  Series the dashboard watches at once (default 64)
   -h, --help                Show this help
 
 ${MONITOR_HELP}
@@ -150,11 +154,10 @@ export function version(): string {
 }
 
 
-/** Turns `meterkit agent` arguments (and the environment) into an agent config. */
-export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): AgentConfig | 'help' {
-  let values;
+/** The agent's flags as parseArgs reads them. @throws UsageError on an unknown flag or a missing value. */
+function parseAgentValues(args: readonly string[]) {
   try {
-    ({ values } = parseArgs({
+    return parseArgs({
       args: normalizeDockerFlag(args),
       strict: true,
       allowPositionals: false,
@@ -176,6 +179,8 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
         'stream-interval': { type: 'string' },
         docker: { type: 'string' },
         'docker-naming': { type: 'string' },
+        'dashboard-max-clients': { type: 'string' },
+        'dashboard-max-watched': { type: 'string' },
         ...PROXY_OPTIONS,
         ...CLUSTER_OPTIONS,
         ...MONITOR_OPTIONS,
@@ -183,11 +188,23 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
         ...REMOTE_WRITE_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
-    }));
+    }).values;
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/** Turns `meterkit agent` arguments (and the environment) into an agent config. */
+export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): AgentConfig | 'help' {
+  const values = parseAgentValues(args);
   if (values.help) return 'help';
+  const file = values.config;
+  if (file === undefined) return configFromFlags(values, env);
+  return overrideWithFlags(fileToAgent(loadConfigFile(file, env), env), values, env, (v) => configFromFlags(v as typeof values, env));
+}
+
+/** The agent config the flags (parseArgs' values) alone make. */
+function configFromFlags(values: ReturnType<typeof parseAgentValues>, env: NodeJS.ProcessEnv): AgentConfig {
   // addresses are checked here, so a bad one is a usage error (exit 2) naming the flag
   const listen = values.listen;
   if (listen !== undefined) asUsage(() => parseHostPort(listen, '--listen address'));
@@ -218,7 +235,11 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   const si = values['stream-interval'];
   if (si !== undefined) config.streamInterval = durationFlag('--stream-interval', si);
   if (values.docker !== undefined) config.docker = { url: values.docker === '' ? undefined : values.docker, naming: parseNaming(values['docker-naming']) };
-  else if (values['docker-naming'] !== undefined) throw new UsageError('--docker-naming needs --docker');
+  else if (values['docker-naming'] !== undefined) throw needsFeature('--docker-naming', 'docker');
+  const dmc = values['dashboard-max-clients'];
+  if (dmc !== undefined) config.dashboardMaxClients = wholeFlag('--dashboard-max-clients', dmc, DASHBOARD_LIMIT);
+  const dmw = values['dashboard-max-watched'];
+  if (dmw !== undefined) config.dashboardMaxWatched = wholeFlag('--dashboard-max-watched', dmw, DASHBOARD_LIMIT);
   const proxy = parseProxyFlags(values, readPem);
   if (proxy !== undefined) config.proxy = proxy;
   const { monitor, report } = parseMonitorFlags(values, env);
@@ -230,8 +251,7 @@ export function parseAgentArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   if (notify !== undefined) config.notify = notify;
   const remoteWrite = parseRemoteWriteFlags(values, env, readPem);
   if (remoteWrite !== undefined) config.remoteWrite = remoteWrite;
-  const file = values.config;
-  return file === undefined ? config : overrideWithFlags(fileToAgent(loadConfigFile(file, env), env), config, values);
+  return config;
 }
 
 /** `meterkit proxy` arguments as agent arguments: `--bind` is `--proxy-bind`. */

@@ -12,7 +12,7 @@ import { parseNatsServers } from '../monitor/nats.js';
 import { PEER_ID_RULE, isPeerId } from '../monitor/validate.js';
 import type { AuthOptions } from '../http/auth.js';
 import { authFrom, readSecret } from './secrets.js';
-import { UsageError, asUsage } from './usage.js';
+import { UsageError, asUsage, needsFeature } from './usage.js';
 
 /** The monitor part of an agent's config (`--monitor`). */
 export interface MonitorConfig {
@@ -135,12 +135,12 @@ export function parseMonitorFlags(v: Values, env: NodeJS.ProcessEnv = process.en
     };
   } else {
     const given = (['monitor-detector', 'monitor-check-interval', 'monitor-peers'] as const).find((k) => v[k] !== undefined);
-    if (given !== undefined) throw new UsageError(`--${given} needs --monitor (or --monitor-nats)`);
+    if (given !== undefined) throw needsFeature(`--${given}`, 'monitor');
   }
   const to = v['report-to'];
   if (to === undefined) {
     const given = (['peer-id', 'report-interval', 'report-ttl', 'report-auth-token', 'report-auth-token-file', 'report-basic-auth', 'report-basic-auth-file'] as const).find((k) => v[k] !== undefined);
-    if (given !== undefined) throw new UsageError(`--${given} needs --report-to: the monitor to report to`);
+    if (given !== undefined) throw needsFeature(`--${given}`, 'report', 'the monitor to report to');
     return out;
   }
   const transport = to.startsWith('nats:') ? 'nats' : 'http';

@@ -12,7 +12,7 @@ import type { EndpointConfig } from '../notify/index.js';
 import { redactUrl, resolveEndpointConfig } from '../notify/index.js';
 import { REDACTED } from '../json/index.js';
 import { readSecret } from './secrets.js';
-import { UsageError, asUsage } from './usage.js';
+import { UsageError, needsFeature, asUsage } from './usage.js';
 
 /** The notification part of an agent's config. */
 export interface NotifyConfig {
@@ -173,8 +173,8 @@ export function parseNotifyFlags(v: Values, env: NodeJS.ProcessEnv): NotifyConfi
   const queue = v['notify-queue'];
   const worker = v['notify-worker'] === true;
   if (specs.length === 0) {
-    if (queue !== undefined) throw new UsageError('--notify-queue needs at least one --notify URL');
-    if (worker) throw new UsageError('--notify-worker needs at least one --notify URL (the endpoints it delivers to)');
+    if (queue !== undefined) throw needsFeature('--notify-queue', 'notify');
+    if (worker) throw needsFeature('--notify-worker', 'notify', 'the endpoints it delivers to');
     return undefined;
   }
   let nats: string | undefined;

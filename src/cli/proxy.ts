@@ -6,7 +6,7 @@ import { parseDuration, parseWhole } from '../core/options.js';
 import { parseHostPort } from '../core/address.js';
 import type { ProxyNaming, ProxyServerOptions } from '../proxy/index.js';
 import { checkServerOptions, checkStrategy, parseBackendSpec, parseHealthSpec } from '../proxy/index.js';
-import { UsageError, asUsage } from './usage.js';
+import { UsageError, asUsage, needsFeature } from './usage.js';
 
 /** The proxy part of an agent's config. */
 export interface ProxyConfig {
@@ -68,10 +68,11 @@ export function parseProxyFlags(v: Values, readPem: (path: string, what: string)
   const bind = v['proxy-bind'];
   if (bind === undefined) {
     const given = (Object.keys(PROXY_OPTIONS) as Array<keyof Values>).filter((k) => v[k] !== undefined);
-    if (given.length > 0) throw new UsageError(`--${given[0] as string} needs --proxy-bind (meterkit proxy: --bind): the address proxy clients connect to`);
+    if (given.length > 0) throw needsFeature(`--${given[0] as string}`, 'proxy', 'meterkit proxy: --bind for --proxy-bind');
     return undefined;
   }
   asUsage(() => parseHostPort(bind, '--proxy-bind address'));
+  const { naming, drainTimeout } = parseProxySectionFlags(v);
   const backends = v.backend ?? [];
   if (backends.length === 0) throw new UsageError('a proxy needs at least one --backend host:port');
   // idle timeouts take 0 (none); a connect timeout must be at least 1 ms
@@ -82,8 +83,6 @@ export function parseProxyFlags(v: Values, readPem: (path: string, what: string)
   const cert = v['proxy-tls-cert'];
   const key = v['proxy-tls-key'];
   if ((cert === undefined) !== (key === undefined)) throw new UsageError('--proxy-tls-cert and --proxy-tls-key go together: give both or neither');
-  const naming = v['proxy-naming'] ?? 'meterkit';
-  if (naming !== 'meterkit' && naming !== 'gobetween') throw new UsageError(`unknown --proxy-naming "${naming}": use meterkit or gobetween`);
   const strategy = v.strategy;
   const hc = v.healthcheck;
   const mc = v['max-connections'];
@@ -102,6 +101,13 @@ export function parseProxyFlags(v: Values, readPem: (path: string, what: string)
   };
   // everything else (duplicate backends, TLS material) is checked before anything listens
   asUsage(() => checkServerOptions(server));
+  return { servers: [server], naming, drainTimeout };
+}
+
+/** The flags of the whole proxy, not of its one server (`--proxy-naming`, `--drain-timeout`), with their defaults. */
+export function parseProxySectionFlags(v: Pick<Values, 'proxy-naming' | 'drain-timeout'>): { naming: ProxyNaming; drainTimeout: number } {
+  const naming = v['proxy-naming'] ?? 'meterkit';
+  if (naming !== 'meterkit' && naming !== 'gobetween') throw new UsageError(`unknown --proxy-naming "${naming}": use meterkit or gobetween`);
   const drain = v['drain-timeout'];
-  return { servers: [server], naming, drainTimeout: drain === undefined ? DEFAULT_DRAIN_MS : asUsage(() => parseDuration('--drain-timeout', drain, 0)) };
+  return { naming, drainTimeout: drain === undefined ? DEFAULT_DRAIN_MS : asUsage(() => parseDuration('--drain-timeout', drain, 0)) };
 }

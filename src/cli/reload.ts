@@ -1,11 +1,12 @@
 /**
  * Config reload (SIGHUP, `POST /-/reload`): the agent re-reads its config file and flags and
  * applies what can change live — proxy servers and backends (with their health checks,
- * strategies and timeouts), notification endpoints, monitor settings, and how /metrics is
- * served (OpenMetrics) — without dropping open proxy connections or queued notifications.
+ * strategies and timeouts), notification endpoints, monitor settings, and how scrapes are
+ * served (OpenMetrics, `collect_timeout`, `max_concurrent`; from the next request on) — without dropping open proxy connections or queued notifications.
  * What only a restart can change (listen addresses, TLS, the stream, the state directory and
  * queue, remote write, the cluster, …) is left as it was and reported as "needs a restart".
- * A file that fails the check changes nothing. Outcomes are published as Prometheus publishes its own:
+ * All or nothing: a file that fails the check changes nothing, every part's new settings are
+ * checked before any part changes, and a part that refuses them puts back those already changed. Outcomes are published as Prometheus publishes its own:
  * `meterkit_config_last_reload_successful` and `meterkit_config_last_reload_success_timestamp_seconds`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,6 +16,12 @@ import type { Broadcaster } from '../notify/index.js';
 import type { Monitor } from '../monitor/monitor.js';
 import type { Proxy } from '../proxy/index.js';
 import type { AgentConfig } from './agent.js';
+import type { MonitorConfig } from './monitor.js';
+import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
+import { checkDuration, checkWhole } from '../core/options.js';
+import { resolveEndpointConfig } from '../notify/index.js';
+import { resolveOptions } from '../monitor/options.js';
+import { checkServerOptions } from '../proxy/index.js';
 
 /** The gauge that is 1 when the last reload succeeded (Prometheus: prometheus_config_last_reload_successful). */
 export const RELOAD_SUCCESSFUL = 'meterkit_config_last_reload_successful';
@@ -37,6 +44,16 @@ export interface ReloadParts {
   monitor: Monitor | null;
   /** Mounts /metrics again with new serving options. */
   remountMetrics(openMetrics: boolean, created: boolean): void;
+  /** How scrapes are served: read per request, so a change holds from the next one. */
+  scrape?: ScrapeSettings;
+}
+
+/** The scrape settings a reload changes live (`undefined`: the default). */
+export interface ScrapeSettings {
+  /** `http.collect_timeout`: how long a scrape waits for collectors. */
+  setCollectTimeout(ms: number | undefined): void;
+  /** `http.max_concurrent`: scrapes served at once. */
+  setMaxConcurrent(n: number | undefined): void;
 }
 
 /** Settings that only a restart changes, by the name a log line gives them: kept from the running config. */
@@ -44,10 +61,9 @@ const KEPT: ReadonlyArray<[string, ReadonlyArray<keyof AgentConfig>]> = [
   ['http.listen', ['listen']],
   ['http.auth', ['auth']],
   ['http.tls', ['tls']],
-  ['http.collect_timeout', ['collectTimeout']],
-  ['http.max_concurrent', ['maxConcurrent']],
   ['stream', ['stream', 'streamBuffer', 'streamBufferBytes', 'streamInterval']],
   ['process', ['process']],
+  ['dashboard', ['dashboardMaxClients', 'dashboardMaxWatched']],
   ['docker', ['docker']],
   ['report', ['report']],
   // each writer holds a buffer and its own metrics under its name: swapping writers live would
@@ -73,28 +89,102 @@ function same(a: unknown, b: unknown): boolean {
   return text(a) === text(b);
 }
 
+/** One part's change, prepared (checked) and not yet applied. */
+interface Step {
+  /** Applies the change; resolves with what of it needs a restart. */
+  commit(): Promise<readonly string[]>;
+  /** Puts the part back as it was before {@link commit}. */
+  undo(): Promise<void>;
+}
+
+/** Names must be unique within a list (servers, endpoints): the parts' own rule, checked before any applies. */
+function uniqueNames(what: string, names: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw new MeterkitError(ErrorCode.InvalidArgument, `${what} ${describeValue(n)} is given twice: names are unique`);
+    seen.add(n);
+  }
+}
+
 /**
- * Applies `next` over `current` on the running parts; resolves with the config now in force
- * (restart-only settings kept from `current`) and the settings that need a restart.
- * @throws the first step's error when a part refuses its new settings.
+ * Phase one: checks every part's new settings by the part's own rules and returns the steps
+ * that apply them; nothing is applied yet, so a bad setting anywhere changes nothing.
+ */
+function prepare(current: AgentConfig, next: AgentConfig, parts: ReloadParts): { steps: Step[]; applied: AgentConfig } {
+  const steps: Step[] = [];
+  const applied: AgentConfig = { ...next };
+  for (const [, keys] of KEPT) for (const k of keys) (applied as Record<string, unknown>)[k] = current[k];
+  const proxy = parts.proxy;
+  const was = current.proxy;
+  if (proxy !== null && next.proxy !== undefined && was !== undefined) {
+    const to = next.proxy;
+    uniqueNames('proxy server', to.servers.map((s) => checkServerOptions(s).name));
+    steps.push({ commit: () => proxy.reconfigure(to.servers, to.drainTimeout), undo: async () => void (await proxy.reconfigure(was.servers, was.drainTimeout)) });
+    applied.proxy = { ...to, naming: was.naming };
+  } else applied.proxy = current.proxy;
+  const notifier = parts.notifier;
+  const had = current.notify;
+  if (notifier !== null && next.notify !== undefined && had !== undefined) {
+    const endpoints = next.notify.endpoints;
+    uniqueNames('notify endpoint', endpoints.map((e) => resolveEndpointConfig(e).name));
+    steps.push({ commit: async () => (await notifier.reconfigure(endpoints), []), undo: () => notifier.reconfigure(had.endpoints) });
+    applied.notify = { ...had, endpoints };
+  } else applied.notify = current.notify;
+  const monitor = parts.monitor;
+  const watched = current.monitor;
+  if (monitor !== null && next.monitor !== undefined && watched !== undefined) {
+    const m = next.monitor;
+    resolveOptions({ checkInterval: m.checkInterval, detector: m.detector, peers: m.peers });
+    const set = (c: MonitorConfig) => monitor.reconfigure({ checkInterval: c.checkInterval, detector: c.detector, peers: c.peers });
+    steps.push({ commit: () => (set(m), Promise.resolve([])), undo: () => Promise.resolve(set(watched)) });
+    applied.monitor = { ...m, nats: watched.nats };
+  } else applied.monitor = current.monitor;
+  const scrape = parts.scrape;
+  if (scrape !== undefined && (next.collectTimeout !== current.collectTimeout || next.maxConcurrent !== current.maxConcurrent)) {
+    // the setters' own rules, run before any part changes
+    if (next.collectTimeout !== undefined) checkDuration('collect_timeout', next.collectTimeout);
+    if (next.maxConcurrent !== undefined) checkWhole('max_concurrent', next.maxConcurrent);
+    const set = (c: AgentConfig): void => {
+      scrape.setCollectTimeout(c.collectTimeout);
+      scrape.setMaxConcurrent(c.maxConcurrent);
+    };
+    steps.push({ commit: () => (set(next), Promise.resolve([])), undo: () => Promise.resolve(set(current)) });
+  } else {
+    applied.collectTimeout = current.collectTimeout;
+    applied.maxConcurrent = current.maxConcurrent;
+  }
+  if (next.openMetrics !== current.openMetrics || next.openMetricsCreated !== current.openMetricsCreated) {
+    const mount = (c: AgentConfig) => Promise.resolve(parts.remountMetrics(c.openMetrics === true, c.openMetricsCreated === true));
+    steps.push({ commit: async () => (await mount(next), []), undo: () => mount(current) });
+  }
+  return { steps, applied };
+}
+
+/**
+ * Applies `next` over `current` on the running parts, all or nothing: every part's settings are
+ * checked first (phase one), then applied in turn (phase two); when a part refuses its settings
+ * while applying, the parts already changed are put back as they were, and the error is thrown.
+ * Resolves with the config now in force (restart-only settings kept from `current`) and the
+ * settings that need a restart.
+ * @throws the failing step's error (the running config unchanged).
  */
 export async function applyConfig(current: AgentConfig, next: AgentConfig, parts: ReloadParts): Promise<{ config: AgentConfig; restart: string[] }> {
   const restart = RESTART_ONLY.filter(([, get]) => !same(get(current), get(next))).map(([name]) => name);
-  const applied: AgentConfig = { ...next };
-  for (const [, keys] of KEPT) for (const k of keys) (applied as Record<string, unknown>)[k] = current[k];
-  if (parts.proxy !== null && next.proxy !== undefined) {
-    restart.push(...(await parts.proxy.reconfigure(next.proxy.servers, next.proxy.drainTimeout)));
-    applied.proxy = { ...next.proxy, naming: current.proxy?.naming ?? next.proxy.naming };
-  } else applied.proxy = current.proxy;
-  if (parts.notifier !== null && next.notify !== undefined && current.notify !== undefined) {
-    await parts.notifier.reconfigure(next.notify.endpoints);
-    applied.notify = { ...current.notify, endpoints: next.notify.endpoints };
-  } else applied.notify = current.notify;
-  if (parts.monitor !== null && next.monitor !== undefined && current.monitor !== undefined) {
-    parts.monitor.reconfigure({ checkInterval: next.monitor.checkInterval, detector: next.monitor.detector, peers: next.monitor.peers });
-    applied.monitor = { ...next.monitor, nats: current.monitor.nats };
-  } else applied.monitor = current.monitor;
-  if (next.openMetrics !== current.openMetrics || next.openMetricsCreated !== current.openMetricsCreated) parts.remountMetrics(next.openMetrics === true, next.openMetricsCreated === true);
+  const { steps, applied } = prepare(current, next, parts);
+  const done: Step[] = [];
+  try {
+    for (const step of steps) {
+      restart.push(...(await step.commit()));
+      done.push(step);
+    }
+  } catch (err) {
+    const undoFailed: string[] = [];
+    for (const step of done.reverse()) {
+      await step.undo().catch((e: unknown) => void undoFailed.push(e instanceof Error ? e.message : String(e)));
+    }
+    if (undoFailed.length === 0) throw err;
+    throw new MeterkitError(ErrorCode.InvalidConfig, `${err instanceof Error ? err.message : String(err)}; putting back the running config failed too: ${undoFailed.join('; ')}`, { cause: err });
+  }
   return { config: applied, restart };
 }
 
@@ -138,13 +228,17 @@ export interface ReloaderOptions {
   log: (line: string) => void;
 }
 
-/** A reload function: one reload at a time (a second waits for the first), never rejects. */
+/**
+ * A reload function that never rejects: one reload runs at a time, and at most one more waits.
+ * A call while one runs asks for the waiting one (it reads the file after the running one is
+ * done, so it sees every edit made before the call); every call made while that one waits
+ * shares its outcome. A burst of SIGHUPs or POSTs is two reloads, not a queue.
+ */
 export function createReloader(o: ReloaderOptions): () => Promise<ReloadOutcome> {
   const gauges = reloadMetrics(o.recorder);
   // as Prometheus: the config loaded at start counts as a successful load
   gauges.succeeded();
   let current = o.initial;
-  let chain: Promise<unknown> = Promise.resolve();
   const once = async (): Promise<ReloadOutcome> => {
     try {
       const { config, restart } = await applyConfig(current, o.source(), o.parts);
@@ -159,9 +253,21 @@ export function createReloader(o: ReloaderOptions): () => Promise<ReloadOutcome>
       return { ok: false, restart: [], error };
     }
   };
-  return () => {
-    const p = chain.then(once);
-    chain = p;
+  let running: Promise<ReloadOutcome> | null = null;
+  let waiting: Promise<ReloadOutcome> | null = null;
+  const run = (): Promise<ReloadOutcome> => {
+    const p = once().finally(() => {
+      if (running === p) running = null;
+    });
+    running = p;
     return p;
+  };
+  return () => {
+    if (running === null) return run();
+    waiting ??= running.then(() => {
+      waiting = null;
+      return run();
+    });
+    return waiting;
   };
 }

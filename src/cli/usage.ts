@@ -41,3 +41,29 @@ export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['op
     throw new UsageError((err as Error).message, { cause: err });
   }
 }
+
+/** The features a flag or a config key turns on, and how (the flag; the config file's key). */
+export const FEATURE_SWITCHES = {
+  process: { flag: 'on unless --no-process is given', key: 'process.enabled' },
+  docker: { flag: '--docker (the engine from DOCKER_HOST or the default socket) or --docker URL', key: 'docker' },
+  proxy: { flag: '--proxy-bind HOST:PORT --backend HOST:PORT', key: 'proxy.servers' },
+  monitor: { flag: '--monitor (or --monitor-nats URL)', key: 'monitor' },
+  report: { flag: '--report-to URL', key: 'report.to' },
+  notify: { flag: 'at least one --notify URL', key: 'notify.endpoints' },
+  stream: { flag: '--stream HOST:PORT (on by default; --no-stream turns it off)', key: 'stream.enabled' },
+  cluster: { flag: '--cluster FILE', key: 'cluster.file' },
+} as const;
+
+/**
+ * How to turn `feature` on, naming the flag and the config key — the one text that every "turn it
+ * on" hint (usage errors, the dashboard's views of features that are off) gives.
+ */
+export function howToTurnOn(feature: keyof typeof FEATURE_SWITCHES): string {
+  const s = FEATURE_SWITCHES[feature];
+  return `${s.flag}; in a config file: ${s.key}`;
+}
+
+/** The usage error of a flag given without the feature it belongs to: names the flag and the config key that turn it on. */
+export function needsFeature(flag: string, feature: keyof typeof FEATURE_SWITCHES, why = ''): UsageError {
+  return new UsageError(`${flag} needs ${howToTurnOn(feature)}${why === '' ? '' : ` (${why})`}`);
+}

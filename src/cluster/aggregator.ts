@@ -109,8 +109,6 @@ type Answer = { snapshot: ClusterSnapshot } | { reason: FailureReason; message: 
 export class ClusterAggregator {
   /** The primary's own metrics (merged in), where the aggregator counts too. */
   readonly registry: Registry;
-  /** How long a scrape waits (for the primary's collectors and the workers), ms. */
-  readonly collectTimeout: number;
   private readonly timeout: number | undefined;
   private readonly useCluster: boolean;
   private readonly overrides: ModeRules;
@@ -131,9 +129,13 @@ export class ClusterAggregator {
   };
   private readonly onClusterExit = (w: ClusterWorker): void => void this.answering.delete(w.id);
 
+  /** How long a scrape waits (for the primary's collectors and the workers), ms: the registry's, read per scrape (a reload may change it). */
+  get collectTimeout(): number {
+    return this.registry.collectTimeout;
+  }
+
   constructor(options: ClusterAggregatorOptions = {}) {
     this.registry = options.registry ?? new Registry();
-    this.collectTimeout = this.registry.collectTimeout;
     this.timeout = options.timeout === undefined ? undefined : checkDuration('timeout', options.timeout);
     this.useCluster = options.cluster ?? true;
     this.overrides = new ModeRules(options.aggregation);

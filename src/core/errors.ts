@@ -61,10 +61,24 @@ export const ErrorCode = Object.freeze({
   DashboardSampleTimeout: 'ERR_METERKIT_DASHBOARD_SAMPLE_TIMEOUT',
 });
 
-/** Formats a value for an error message: strings quoted, everything else inspected briefly. */
+/** The longest value text an error message quotes; beyond it the text is cut and its length said. */
+export const MAX_VALUE_TEXT = 80;
+
+/**
+ * Formats a value for an error message: strings quoted, everything else inspected briefly. Bounded
+ * (the one place that bounds it): a value longer than {@link MAX_VALUE_TEXT} characters is cut and
+ * followed by `…(N chars)`, so a 1 MB bad value still makes a one-line error.
+ */
 export function describeValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') {
+    if (v.length <= MAX_VALUE_TEXT) return JSON.stringify(v);
+    return `${JSON.stringify(v.slice(0, MAX_VALUE_TEXT))}…(${v.length} chars)`;
+  }
+  if (typeof v === 'bigint') {
+    const t = String(v);
+    return t.length <= MAX_VALUE_TEXT ? t : `${t.slice(0, MAX_VALUE_TEXT)}…(${t.length} chars)`;
+  }
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
   if (Array.isArray(v)) return `an array of length ${v.length}`;

@@ -153,8 +153,21 @@ export class Registry implements Recorder {
   private readonly host: FamilyHost;
   private readonly collectors: CollectorSet;
   private defaults: DefaultLabelSet | null = null;
+  private collectMs: number;
+
   /** How long a scrape waits for collectors (ms): the `collectTimeout` option, default 10 000. */
-  readonly collectTimeout: number;
+  get collectTimeout(): number {
+    return this.collectMs;
+  }
+
+  /**
+   * Changes how long the next scrapes wait for collectors (a config reload); a scrape under way
+   * keeps the time it started with. `undefined`: the default (10 000 ms).
+   * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` on a bad duration (nothing changed then).
+   */
+  setCollectTimeout(ms: number | undefined): void {
+    this.collectMs = ms === undefined ? DEFAULT_INLINE_TIMEOUT : checkDuration('collectTimeout', ms);
+  }
 
   constructor(options: RegistryOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -180,7 +193,7 @@ export class Registry implements Recorder {
         this.registerCounter(OVERFLOW_METRIC, { metric: f.name }).increment();
       },
     };
-    this.collectTimeout =
+    this.collectMs =
       options.collectTimeout === undefined
         ? DEFAULT_INLINE_TIMEOUT
         : checkDuration('collectTimeout', options.collectTimeout);
@@ -496,7 +509,7 @@ export class Registry implements Recorder {
    * `meterkit_collector_errors_total{collector}` and does not stop the others. Never rejects.
    */
   collect(options: { inlineTimeout?: number } = {}): Promise<void> {
-    return this.collectors.collect(options.inlineTimeout ?? this.collectTimeout);
+    return this.collectors.collect(options.inlineTimeout ?? this.collectMs);
   }
 
   /** Stops the idle sweeper. */

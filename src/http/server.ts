@@ -21,6 +21,8 @@ export const REJECTED_REQUESTS_METRIC = 'meterkit_http_rejected_requests_total';
 
 /** Seconds a client refused for being one request too many is told to wait (`Retry-After`). */
 export const RETRY_AFTER_SECONDS = 1;
+/** Requests on capped paths served at once unless told otherwise. */
+const DEFAULT_MAX_CONCURRENT = 16;
 
 /** Why a request was refused: the `reason` label of {@link REJECTED_REQUESTS_METRIC}. */
 export type RejectReason = 'busy' | 'unauthorized' | 'bad_request' | 'headers_too_large' | 'timeout' | 'method';
@@ -94,14 +96,15 @@ export class HttpServer {
   private readonly sockets = new Set<Socket>();
   private readonly publicPaths: ReadonlySet<string>;
   private readonly onError: (err: unknown) => void;
-  private readonly maxConcurrent: number;
+  private maxConcurrent: number;
   private readonly rejected = new Map<RejectReason, Counter>();
   private inFlight = 0;
 
   /** @throws MeterkitError on a bad option, with `ERR_METERKIT_INVALID_TLS` for bad TLS material. */
   constructor(private readonly options: HttpServerOptions = {}) {
     if (options.auth !== undefined) checkAuth(options.auth);
-    this.maxConcurrent = options.maxConcurrent === undefined ? 16 : checkWhole('maxConcurrent', options.maxConcurrent);
+    this.maxConcurrent = DEFAULT_MAX_CONCURRENT;
+    this.setMaxConcurrent(options.maxConcurrent);
     const headersTimeout = options.headersTimeout === undefined ? 10_000 : checkDuration('headersTimeout', options.headersTimeout);
     const requestTimeout = options.requestTimeout === undefined ? Math.max(30_000, headersTimeout) : checkDuration('requestTimeout', options.requestTimeout);
     if (requestTimeout < headersTimeout) {
@@ -254,6 +257,15 @@ export class HttpServer {
     const a = this.address();
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
     return `${this.options.tls ? 'https' : 'http'}://${host}:${a.port}`;
+  }
+
+  /**
+   * Changes how many requests run at once (a config reload): those under way finish, the next
+   * ones are held to the new cap; no connection is closed. `undefined`: the default (16).
+   * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` on a bad number (nothing changed then).
+   */
+  setMaxConcurrent(n: number | undefined): void {
+    this.maxConcurrent = n === undefined ? DEFAULT_MAX_CONCURRENT : checkWhole('maxConcurrent', n);
   }
 
   /** Stops listening and closes every connection. */

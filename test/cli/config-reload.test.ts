@@ -92,9 +92,9 @@ describe('config reload', () => {
   });
 
   it('reports what needs a restart and leaves it as it was', async () => {
-    writeFileSync(path, `${serverYaml([b])}http:\n  max_concurrent: 3\n`);
+    writeFileSync(path, `${serverYaml([b])}http:\n  tls:\n    cert: c.pem\n    key: k.pem\n`);
     const r = await agent.reload();
-    assert.deepEqual(r, { ok: true, restart: ['http.max_concurrent'] });
+    assert.deepEqual(r, { ok: true, restart: ['http.tls'] });
   });
 
   it('needs the agent\'s auth, and POST', async () => {

@@ -107,10 +107,14 @@ describe('agent --config', () => {
     assert.equal(c.maxConcurrent, 4);
     assert.equal(c.stream, undefined);
     assert.deepEqual(c.proxy?.servers.map((s) => s.name), ['web']);
-    const d = parseAgentArgs(['--config', path, '--stream', '127.0.0.1:0', '--proxy-bind', '127.0.0.1:0', '--backend', '127.0.0.1:9002'], {});
+    const d = parseAgentArgs(['--config', path, '--stream', '127.0.0.1:0', '--proxy-bind', '127.0.0.1:0', '--proxy-name', 'web', '--backend', '127.0.0.1:9002'], {});
     assert.ok(d !== 'help');
     assert.equal(d.stream, '127.0.0.1:0');
     assert.deepEqual(d.proxy?.servers.map((s) => s.backends), [['127.0.0.1:9002'].map(() => ({ host: '127.0.0.1', port: 9002, weight: 1, priority: 1 }))]);
+    // a server of another name joins the file's
+    const e = parseAgentArgs(['--config', path, '--proxy-bind', '127.0.0.1:0', '--backend', '127.0.0.1:9002'], {});
+    assert.ok(e !== 'help');
+    assert.deepEqual(e.proxy?.servers.map((s) => s.name), ['web', 'default']);
   });
 
   it('takes credentials from the environment over the file, and from files', () => {
@@ -153,6 +157,8 @@ const FLAG_KEYS: Record<string, string> = {
   '--no-process': 'process.enabled',
   '--docker': 'docker.url',
   '--docker-naming': 'docker.naming',
+  '--dashboard-max-clients': 'dashboard.max_clients',
+  '--dashboard-max-watched': 'dashboard.max_watched',
   '--proxy-bind': 'proxy.servers[].bind',
   '--bind': 'proxy.servers[].bind',
   '--proxy-name': 'proxy.servers[].name',

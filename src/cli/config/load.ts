@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import { ErrorCode, MeterkitError, describeValue } from '../../core/errors.js';
 import type { FileConfig } from './schema.js';
 import { configSchema } from './schema.js';
+import { isSecretPath } from './reference.js';
 
 /** One problem in a config file. */
 export interface ConfigProblem {
@@ -35,9 +36,6 @@ export class ConfigError extends MeterkitError {
     super(ErrorCode.InvalidConfig, shown.join('\n'));
   }
 }
-
-/** Keys whose values are never shown. */
-const SECRET_KEY = /^(token|basic|secret|password)$|^headers$/;
 
 function pathText(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
@@ -64,7 +62,7 @@ function locate(doc: Document, path: ReadonlyArray<PropertyKey>, keyOf = false):
 }
 
 function valueAt(doc: Document, path: ReadonlyArray<PropertyKey>): string | null {
-  if (path.some((k) => typeof k === 'string' && SECRET_KEY.test(k))) return null;
+  if (isSecretPath(path)) return null;
   const n = locate(doc, path);
   if (n === null || !isScalar(n)) return null;
   // the node must be the one at the full path, not an ancestor
@@ -82,17 +80,32 @@ function issueProblems(file: string, doc: Document, lc: LineCounter, issue: z.co
     if (fitting.length > 0) return fitting.flat().flatMap((i) => issueProblems(file, doc, lc, { ...i, path: [...issue.path, ...i.path] } as z.core.$ZodIssue));
   }
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((k) => ({ file, ...at([...issue.path, k], true), path: pathText([...issue.path, k]), message: `unknown key ${JSON.stringify(k)}: see "meterkit config example" for the keys` }));
+    return issue.keys.map((k) => ({ file, ...at([...issue.path, k], true), path: pathText([...issue.path, k]), message: `unknown key ${describeValue(k)}: see "meterkit config example" for the keys` }));
   }
   let message = issue.message;
   if (issue.code === 'invalid_type') {
     const v = valueAt(doc, issue.path);
-    message = `expected ${issue.expected}${v === null ? (doc.getIn(issue.path as unknown[]) === undefined ? ', but it is missing' : '') : `, got ${v}`}`;
+    const given: unknown = doc.getIn(issue.path as unknown[]);
+    const hidden = given === undefined ? ', but it is missing' : isSecretPath(issue.path) ? `, got ${typeof given} (not shown: a secret)` : '';
+    message = `expected ${issue.expected}${v === null ? hidden : `, got ${v}`}`;
   } else if (issue.code === 'invalid_value' || issue.code === 'too_small' || issue.code === 'invalid_format' || issue.code === 'invalid_union' || (issue.code === 'custom' && !/"|\d/.test(message))) {
     const v = valueAt(doc, issue.path);
     if (v !== null) message = `${message} (got ${v})`;
   }
-  return [{ file, ...at(issue.path), path: pathText(issue.path), message }];
+  return [{ file, ...at(issue.path), path: pathText(issue.path), message: isSecretPath(issue.path) ? scrub(message, plain(doc.getIn(issue.path as unknown[]))) : message }];
+}
+
+/** A YAML node's plain value (a scalar's value is already plain). */
+function plain(v: unknown): unknown {
+  return isNode(v) ? (v.toJSON() as unknown) : v;
+}
+
+/** A message about a secret subtree with any of its text values cut out (a rule that quotes what it got). */
+function scrub(message: string, value: unknown): string {
+  let out = message;
+  const strings = (v: unknown): string[] => (typeof v === 'string' ? [v] : v !== null && typeof v === 'object' ? Object.values(v).flatMap(strings) : []);
+  for (const s of strings(value)) if (s.length > 0) out = out.split(s).join('[REDACTED]');
+  return out;
 }
 
 /** The result of checking a file's text: the config, or every problem. */

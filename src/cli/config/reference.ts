@@ -19,6 +19,49 @@ interface JsonSchema {
   items?: JsonSchema;
   anyOf?: JsonSchema[];
   additionalProperties?: JsonSchema | boolean;
+  /** Set by rules.ts `secret()`. */
+  secret?: boolean;
+}
+
+/** The schema as JSON Schema (input side: what a file holds), built once. */
+let json: JsonSchema | undefined;
+function jsonSchema(): JsonSchema {
+  json ??= z.toJSONSchema(configSchema({}), { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return json;
+}
+
+/** Calls `visit` with every key of the schema: its path (`a.b[].c`), its schema, and whether it is required. */
+function walk(s: JsonSchema, path: string, required: boolean, visit: (path: string, s: JsonSchema, required: boolean) => void): void {
+  if (path !== '') visit(path, s, required);
+  const obj = s.type === 'array' ? s.items : s;
+  const suffix = s.type === 'array' ? '[]' : '';
+  const variants = obj?.anyOf ?? (obj === undefined ? [] : [obj]);
+  for (const v of variants) {
+    for (const [k, child] of Object.entries(v.properties ?? {})) {
+      walk(child, path === '' ? k : `${path}${suffix}.${k}`, v.required?.includes(k) === true && (child as { default?: unknown }).default === undefined, visit);
+    }
+  }
+}
+
+/** The key paths the schema marks secret (`http.auth`, `notify.endpoints[].secret`, …). */
+let secretPaths: ReadonlySet<string> | undefined;
+
+/**
+ * Whether a value at `path` (as zod gives it: keys and list indexes) is, or is inside, a subtree
+ * the schema marks secret: then no message quotes it.
+ */
+export function isSecretPath(path: ReadonlyArray<PropertyKey>): boolean {
+  if (secretPaths === undefined) {
+    const found = new Set<string>();
+    walk(jsonSchema(), '', false, (p, s) => void (s.secret === true && found.add(p)));
+    secretPaths = found;
+  }
+  let at = '';
+  for (const k of path) {
+    at = typeof k === 'number' ? `${at}[]` : at === '' ? String(k) : `${at}.${String(k)}`;
+    if (secretPaths.has(at)) return true;
+  }
+  return false;
 }
 
 function typeOf(s: JsonSchema): string {
@@ -31,23 +74,14 @@ function typeOf(s: JsonSchema): string {
   return t ?? 'any';
 }
 
-function rows(s: JsonSchema, path: string, required: boolean, out: string[]): void {
-  if (path !== '') out.push(`| \`${path}\` | ${typeOf(s)} | ${required ? 'yes' : ''} | ${(s.description ?? '').replace(/\|/g, '\\|')} |`);
-  const obj = s.type === 'array' ? s.items : s;
-  const suffix = s.type === 'array' ? '[]' : '';
-  const variants = obj?.anyOf ?? (obj === undefined ? [] : [obj]);
-  for (const v of variants) {
-    for (const [k, child] of Object.entries(v.properties ?? {})) {
-      rows(child, path === '' ? k : `${path}${suffix}.${k}`, v.required?.includes(k) === true && (child as { default?: unknown }).default === undefined, out);
-    }
-  }
-}
 
 /** The reference region's content (markers included). */
 export function configReference(): string {
-  const schema = z.toJSONSchema(configSchema({}), { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const out = [REFERENCE_START, '', '| key | type | required | meaning |', '|---|---|---|---|'];
-  rows(schema, '', false, out);
+  walk(jsonSchema(), '', false, (path, s, required) => {
+    const meaning = `${s.description ?? ''}${s.secret === true ? ' (secret: its values are never shown)' : ''}`;
+    out.push(`| \`${path}\` | ${typeOf(s)} | ${required ? 'yes' : ''} | ${meaning.replace(/\|/g, '\\|')} |`);
+  });
   out.push('', REFERENCE_END);
   return out.join('\n');
 }

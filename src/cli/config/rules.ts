@@ -55,3 +55,12 @@ export function text(description: string) {
 
 /** A secret given in the file, or a file holding it: `<key>` and `<key>_file` (one trailing newline trimmed). */
 export const SECRET_SUFFIX = '_file';
+
+/**
+ * Marks a subtree of the file as secret: the one place that says what is secret. The loader never
+ * quotes a value at or under it (whatever its type: a bare string where credentials are expected
+ * is still the secret), and the reference says so.
+ */
+export function secret<T extends z.ZodType>(schema: T): T {
+  return schema.meta({ secret: true });
+}

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { parseHostPort } from '../../core/address.js';
+import { describeValue } from '../../core/errors.js';
 import { parseNatsServers } from '../../core/nats-url.js';
 import type { EndpointConfig } from '../../notify/index.js';
 import { resolveEndpointConfig } from '../../notify/index.js';
@@ -18,12 +19,13 @@ import { reportTiming } from '../../monitor/reporter.js';
 import { monitorIngestUrl } from '../../monitor/http-sender.js';
 import { PEER_ID_RULE, isPeerId } from '../../monitor/validate.js';
 import { readPem } from '../agent.js';
+import { DASHBOARD_LIMIT } from '../dashboard.js';
 import { secretEnvName } from '../notify.js';
 import { authFrom, readSecret } from '../secrets.js';
 import type { RemoteWriteConfig } from '../remote-write.js';
 import { REMOTE_WRITE_ENV, checkRemoteWrite, remoteWriteAuth, remoteWriteTls } from '../remote-write.js';
 import type { AuthOptions } from '../../http/auth.js';
-import { address, duration, rule, text, whole } from './rules.js';
+import { address, duration, rule, secret, text, whole } from './rules.js';
 
 const tlsFiles = (what: string) =>
   z
@@ -133,9 +135,9 @@ function endpoint(env: NodeJS.ProcessEnv) {
     .strictObject({
       name: text('unique name: the endpoint\'s label and queue key (letters, digits, ._-)'),
       url: text('http: or https: URL the events are POSTed to'),
-      secret: text('Standard Webhooks secret (whsec_…); prefer secret_file or the variable METERKIT_NOTIFY_SECRET_ + the name upper-cased').optional(),
+      secret: secret(text('Standard Webhooks secret (whsec_…); prefer secret_file or the variable METERKIT_NOTIFY_SECRET_ + the name upper-cased').optional()),
       secret_file: text('file holding the secret').optional(),
-      headers: z.record(z.string(), z.string()).optional().describe('extra request headers (values never shown)'),
+      headers: secret(z.record(z.string(), z.string()).optional().describe('extra request headers')),
       timeout: duration('timeout').optional().describe('request timeout (default 5s)'),
       threshold: whole('threshold').optional().describe('failures before the endpoint backs off (default 3)'),
       backoff: duration('backoff').optional().describe('first backoff (default 1s)'),
@@ -180,10 +182,12 @@ function remoteWrite(env: NodeJS.ProcessEnv) {
       name: text('its remote_name label (default 6 hex digits of the URL\'s SHA-256; unique)').optional(),
       interval: duration('interval').optional().describe('time between snapshots (default 15s)'),
       external_labels: z.record(z.string(), z.string()).optional().describe('labels added to every series that lacks them'),
-      headers: z.record(z.string(), z.string()).optional().describe('extra request headers (values never shown)'),
-      auth: credentials('remote_write[].auth', env, (t, b) => remoteWriteAuth(t, b, ['token', 'basic']))
-        .optional()
-        .describe(`a token or user:password (one); none given: ${REMOTE_WRITE_ENV.token} or ${REMOTE_WRITE_ENV.basic}`),
+      headers: secret(z.record(z.string(), z.string()).optional().describe('extra request headers')),
+      auth: secret(
+        credentials('remote_write[].auth', env, (t, b) => remoteWriteAuth(t, b, ['token', 'basic']))
+          .optional()
+          .describe(`a token or user:password (one); none given: ${REMOTE_WRITE_ENV.token} or ${REMOTE_WRITE_ENV.basic}`),
+      ),
       tls: z
         .strictObject({
           ca: text('PEM CA certificates to trust').optional(),
@@ -232,7 +236,7 @@ function uniqueNames(what: string, why = 'names are unique') {
   return (list: ReadonlyArray<{ name?: string | undefined }>, ctx: z.RefinementCtx): void => {
     const names = new Set<string | undefined>();
     list.forEach((item, i) => {
-      if (names.has(item.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate ${what} name ${JSON.stringify(item.name)}: ${why}` });
+      if (names.has(item.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate ${what} name ${describeValue(item.name)}: ${why}` });
       names.add(item.name);
     });
   };
@@ -245,7 +249,7 @@ export function configSchema(env: NodeJS.ProcessEnv) {
       http: z
         .strictObject({
           listen: address('listen address').optional().describe('where to serve HTTP (default 127.0.0.1:9464) — needs a restart'),
-          auth: credentials('http.auth', env).optional().describe('credentials every request needs (not /healthz); METERKIT_AUTH_TOKEN / METERKIT_BASIC_AUTH override'),
+          auth: secret(credentials('http.auth', env).optional().describe('credentials every request needs (not /healthz); METERKIT_AUTH_TOKEN / METERKIT_BASIC_AUTH override')),
           tls: tlsFiles('serve HTTPS with this certificate and key — needs a restart').optional(),
           collect_timeout: duration('collect_timeout').optional().describe('how long a scrape waits for collectors (default 10s)'),
           max_concurrent: whole('max_concurrent').optional().describe('scrapes served at once (default 16)'),
@@ -275,6 +279,13 @@ export function configSchema(env: NodeJS.ProcessEnv) {
         })
         .optional()
         .describe('collect container metrics from a Docker engine (present: on)'),
+      dashboard: z
+        .strictObject({
+          max_clients: whole('max_clients', DASHBOARD_LIMIT).optional().describe('live-update streams open at once; more get 503 (default 4)'),
+          max_watched: whole('max_watched', DASHBOARD_LIMIT).optional().describe('series the dashboard watches at once (default 64)'),
+        })
+        .optional()
+        .describe('the web dashboard at / — needs a restart'),
       proxy: z
         .strictObject({
           naming: z.enum(['meterkit', 'gobetween']).optional().describe('metric names (default meterkit)'),
@@ -305,7 +316,7 @@ export function configSchema(env: NodeJS.ProcessEnv) {
           peer_id: z.string().refine(isPeerId, { message: PEER_ID_RULE }).optional().describe('this peer\'s id (default HOSTNAME:PID)'),
           interval: duration('interval').optional().describe('time between reports (default 5s)'),
           ttl: duration('ttl').optional().describe('how long each report counts as alive (default 15s)'),
-          auth: credentials('report.auth', env).optional().describe('credentials the monitor agent requires (http only)'),
+          auth: secret(credentials('report.auth', env).optional().describe('credentials the monitor agent requires (http only)')),
         })
         .superRefine((r, ctx) => {
           if (!r.to.startsWith('nats:')) rule(ctx, () => monitorIngestUrl(r.to));
@@ -328,7 +339,7 @@ export function configSchema(env: NodeJS.ProcessEnv) {
         .superRefine((n, ctx) => {
           const q = n.queue;
           if (q !== undefined && q !== 'sqlite' && q !== 'memory') {
-            if (!q.startsWith('nats:')) ctx.addIssue({ code: 'custom', path: ['queue'], message: `unknown queue ${JSON.stringify(q)}: use sqlite, memory or nats://HOST:PORT` });
+            if (!q.startsWith('nats:')) ctx.addIssue({ code: 'custom', path: ['queue'], message: `unknown queue ${describeValue(q)}: use sqlite, memory or nats://HOST:PORT` });
             else rule(ctx, () => parseNatsServers(q));
           }
           if (n.worker === true && !(q ?? '').startsWith('nats:')) ctx.addIssue({ code: 'custom', path: ['worker'], message: 'worker: true needs queue: nats://HOST:PORT: only a shared queue has workers' });
