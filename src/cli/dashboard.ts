@@ -8,7 +8,12 @@ import type { Registry } from '../core/registry.js';
 import type { DashboardStatus } from '../dashboard/index.js';
 import { DASHBOARD_API_BASE, DASHBOARD_ASSETS_BASE, History, createAssetsHandler, createDashboardApi } from '../dashboard/index.js';
 import type { HttpServer } from '../http/server.js';
-import { howToTurnOn } from './usage.js';
+import { FEATURE_SWITCHES } from './usage.js';
+
+/** The flag and the config key that turn a feature on, as the page shows them. */
+function turnOn(feature: keyof typeof FEATURE_SWITCHES): { flag: string; key: string } {
+  return { flag: FEATURE_SWITCHES[feature].flag, key: FEATURE_SWITCHES[feature].key };
+}
 
 /** What the overview charts: sampled from the start, so the page opens on the last minutes. */
 const OVERVIEW_SERIES = [
@@ -66,12 +71,12 @@ export function mountDashboard(server: HttpServer, registry: Registry, features:
     return {
       version: f.version,
       features: {
-        process: { on: f.process, flag: howToTurnOn('process') },
-        docker: { on: f.docker, flag: howToTurnOn('docker') },
-        proxy: { on: f.proxy, flag: howToTurnOn('proxy'), api: f.proxy ? '/servers' : undefined },
-        monitor: { on: f.monitor, flag: howToTurnOn('monitor'), api: f.monitor ? '/monitor/v1' : undefined },
-        notify: { on: f.notify, flag: howToTurnOn('notify'), api: f.notify ? '/notify/v1' : undefined },
-        stream: { on: f.stream, flag: howToTurnOn('stream') },
+        process: { on: f.process, ...turnOn('process') },
+        docker: { on: f.docker, ...turnOn('docker') },
+        proxy: { on: f.proxy, ...turnOn('proxy'), api: f.proxy ? '/servers' : undefined },
+        monitor: { on: f.monitor, ...turnOn('monitor'), api: f.monitor ? '/monitor/v1' : undefined },
+        notify: { on: f.notify, ...turnOn('notify'), api: f.notify ? '/notify/v1' : undefined },
+        stream: { on: f.stream, ...turnOn('stream') },
       },
     };
   };

@@ -10,7 +10,7 @@ import type { RemoteWriter } from '../remote-write/index.js';
 import type { ResolvedOptions } from '../remote-write/options.js';
 import { checkUrl, resolveOptions } from '../remote-write/options.js';
 import { authFrom, readSecret } from './secrets.js';
-import { UsageError, asUsage, durationFlag, wholeFlag } from './usage.js';
+import { UsageError, asUsage, durationFlag, needsFeature, wholeFlag } from './usage.js';
 
 /**
  * One receiver: the library's options (RemoteWriteOptions) without what the agent supplies
@@ -129,7 +129,7 @@ export function parseRemoteWriteFlags(v: Values, env: NodeJS.ProcessEnv, readPem
   const urls = v['remote-write'];
   if (urls === undefined) {
     const given = (Object.keys(REMOTE_WRITE_OPTIONS) as Array<keyof Values>).find((k) => v[k] !== undefined);
-    if (given !== undefined) throw new UsageError(`--${given} needs --remote-write <url>`);
+    if (given !== undefined) throw needsFeature(`--${given}`, 'remoteWrite');
     return undefined;
   }
   for (const u of urls) asUsage(() => checkUrl(u));

@@ -52,6 +52,7 @@ export const FEATURE_SWITCHES = {
   notify: { flag: 'at least one --notify URL', key: 'notify.endpoints' },
   stream: { flag: '--stream HOST:PORT (on by default; --no-stream turns it off)', key: 'stream.enabled' },
   cluster: { flag: '--cluster FILE', key: 'cluster.file' },
+  remoteWrite: { flag: '--remote-write URL', key: 'remote_write[].url' },
 } as const;
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The dashboard's JSON API, mounted under `/api/v1` (the agent's auth and concurrency cap apply):
- * - `GET /api/v1/status`: which features are on, and the flag that turns on each that is off;
+ * - `GET /api/v1/status`: which features are on, and the flag and config key that turn on each that is off;
  * - `GET /api/v1/families[?q=TEXT][&limit=N]`: families whose name or help contains TEXT
  *   (case-insensitive), `[{name, kind, unit, help, series}]`, sorted by name, the first `limit`
  *   (default 200, ≤ 1000);
@@ -29,8 +29,10 @@ export const DASHBOARD_API_BASE = '/api/v1';
 /** A feature of the agent, as `/api/v1/status` reports it. */
 export interface FeatureStatus {
   on: boolean;
-  /** How to turn it on: the flag and the config key (the agent writes it; the page shows it as it is). */
+  /** How to turn it on from the command line (the agent writes it; the page shows it as it is). */
   flag: string;
+  /** The config file key that turns it on. */
+  key: string;
   /** Where its own API is mounted, when on (`/servers`, `/monitor/v1`, `/notify/v1`). */
   api?: string;
 }

@@ -4,7 +4,7 @@
  */
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration, checkWhole } from '../core/options.js';
-import { redactUrl } from '../http/redact.js';
+import { redactUrl, redactedHref } from '../http/redact.js';
 import { EVENT_MAX_BYTES } from './event.js';
 import { secretKey } from './signing.js';
 
@@ -133,13 +133,16 @@ export function resolveEndpointConfig(c: EndpointConfig): ResolvedEndpointConfig
 /** The one redaction rule for URL text (user information and query values hidden): src/http/redact.ts. */
 export { redactUrl };
 
-/** The URL without user name and password, as it may be shown. */
+/**
+ * The URL as `/debug/vars` and errors show it: without user name and password, and with the
+ * query values hidden by the one redaction rule (src/http/redact.ts).
+ */
 export function publicUrl(url: URL): string {
-  if (url.username === '' && url.password === '') return url.href;
+  if (url.username === '' && url.password === '') return redactedHref(url);
   const u = new URL(url.href);
   u.username = '';
   u.password = '';
-  return u.href;
+  return redactedHref(u);
 }
 
 /**

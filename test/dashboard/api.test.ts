@@ -121,7 +121,7 @@ describe('dashboard API', () => {
       history,
       maxClients: 1,
       metrics: reg,
-      status: () => ({ features: { process: { on: false, flag: '--process' }, docker: { on: false, flag: '--docker' }, proxy: { on: false, flag: 'p' }, monitor: { on: true, flag: '--monitor', api: '/monitor/v1' }, notify: { on: false, flag: 'n' }, stream: { on: false, flag: 's' } } }),
+      status: () => ({ features: { process: { on: false, flag: '--process', key: 'k' }, docker: { on: false, flag: '--docker', key: 'k' }, proxy: { on: false, flag: 'p', key: 'k' }, monitor: { on: true, flag: '--monitor', key: 'k', api: '/monitor/v1' }, notify: { on: false, flag: 'n', key: 'k' }, stream: { on: false, flag: 's', key: 'k' } } }),
     });
     server = new HttpServer({ port: 0 });
     server.routeTree('/api/v1', api.handler);

@@ -49,9 +49,9 @@ export function fmt(v, unit) {
   return Number.isInteger(v) ? String(v) : v.toPrecision(3);
 }
 
-/** The section shown for a feature that is off: what it is and the flag that turns it on. */
+/** The section shown for a feature that is off: what it is, and the flag and config key that turn it on. */
 export function off(what, feature) {
-  return h('div', { class: 'off', 'data-off': 'true' }, h('p', null, `${what} is off on this agent.`), h('p', null, 'Turn it on with ', h('code', null, feature.flag), '.'));
+  return h('div', { class: 'off', 'data-off': 'true' }, h('p', null, `${what} is off on this agent.`), h('p', null, 'Turn it on with ', h('code', null, feature.flag), ', or in a config file with ', h('code', null, feature.key), '.'));
 }
 
 /**
