@@ -61,6 +61,18 @@ interface Lane {
   deadDropped: number;
 }
 
+/**
+ * Puts `h` into `buffer` in stream-sequence order. Messages usually arrive in order (then this
+ * is a push), but a redelivery can overtake: when a killed worker's pull request was still
+ * open, the server hands an expired message to it, finds no one there and queues it again
+ * behind the next one. Events not yet taken are put back in order here.
+ */
+function inSequence(buffer: Held[], h: Held): void {
+  let i = buffer.length;
+  while (i > 0 && (buffer[i - 1] as Held).msg.seq > h.msg.seq) i--;
+  buffer.splice(i, 0, h);
+}
+
 /** Most bytes of a message that is not an event kept in its dead letter. */
 export const POISON_RAW_MAX = 4096;
 
@@ -286,7 +298,7 @@ export class JetStreamQueue implements NotifyQueue {
     for (const m of msgs) {
       // this runs in a subscription's callback: it must not throw (that would end the connection's reader)
       const h = this.held(m, endpoint);
-      if (h !== undefined) l.buffer.push(h);
+      if (h !== undefined) inSequence(l.buffer, h);
     }
     for (const w of l.waiters) if (l.buffer.length >= w.count) w.wake();
   }
