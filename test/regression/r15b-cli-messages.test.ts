@@ -7,11 +7,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAgentArgs } from '../../src/cli/main.js';
 import { UsageError } from '../../src/cli/usage.js';
-
-const TODO = { todo: 'open #15 review finding: fails until fixed' };
+import { OPEN_15 } from '../helpers/review-todo.js';
 
 describe('r15b review: remote write usage errors', () => {
-  it('name the --remote-write* flag that was wrong', TODO, () => {
+  it('name the --remote-write* flag that was wrong', OPEN_15, () => {
     const cases: Array<[string[], string]> = [
       [['--remote-write-shards', '4', '--remote-write-buffer', '2'], '--remote-write-buffer'],
       [['--remote-write-label', 'le=x'], '--remote-write-label'],

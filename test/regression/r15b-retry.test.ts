@@ -9,14 +9,7 @@ import { Registry } from '../../src/index.js';
 import { RemoteWriter } from '../../src/remote-write/index.js';
 import type { WriteReceiver } from '../helpers/write-receiver.js';
 import { startWriteReceiver } from '../helpers/write-receiver.js';
-
-const TODO = { todo: 'open #15 review finding: fails until fixed' };
-
-function total(reg: Registry, name: string): number {
-  let n = 0;
-  reg.family(name)?.forEachSeries((s) => (n += s.kind === 'histogram' ? s.count : s.value));
-  return n;
-}
+import { OPEN_15, metricTotal } from '../helpers/review-todo.js';
 
 describe('r15b review: remote write retries', () => {
   const receivers: WriteReceiver[] = [];
@@ -26,7 +19,7 @@ describe('r15b review: remote write retries', () => {
     for (const r of receivers) await r.close();
   });
 
-  it('after a Retry-After wait, the next backoff is twice that wait (capped at maxBackoff), not the small backoff it had before', TODO, async () => {
+  it('after a Retry-After wait, the next backoff is twice that wait (capped at maxBackoff), not the small backoff it had before', OPEN_15, async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     // 503 asking for 1 s, then a plain 503, then accepted
@@ -48,7 +41,7 @@ describe('r15b review: remote write retries', () => {
     assert.ok(gap >= 700, `the retry after a plain 503 came ${gap.toFixed(0)} ms after the previous one; Prometheus waits min(2 × 1 s, maxBackoff) = 800 ms: a receiver that asked for a pause is hit again at once`);
   });
 
-  it('metadata refused by the receiver is counted (Prometheus: prometheus_remote_storage_metadata_failed_total), not only reported once', TODO, async () => {
+  it('metadata refused by the receiver is counted (Prometheus: prometheus_remote_storage_metadata_failed_total), not only reported once', OPEN_15, async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     rx.script([], { status: 400, body: 'no' });
@@ -60,10 +53,10 @@ describe('r15b review: remote write retries', () => {
     writers.push(w);
     await w.flush();
     assert.ok(rx.requests.some((r) => r.decoded.metadata.length > 0), 'metadata was sent');
-    assert.ok(total(metrics, 'meterkit_remote_write_metadata_failed_total') > 0, 'a refused metadata batch leaves no trace in the metrics (DESIGN: drops counted, never silent)');
+    assert.ok(metricTotal(metrics, 'meterkit_remote_write_metadata_failed_total') > 0, 'a refused metadata batch leaves no trace in the metrics (DESIGN: drops counted, never silent)');
   });
 
-  it('metadata retried after a 5xx is counted (Prometheus: prometheus_remote_storage_metadata_retried_total)', TODO, async () => {
+  it('metadata retried after a 5xx is counted (Prometheus: prometheus_remote_storage_metadata_retried_total)', OPEN_15, async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     const reg = new Registry();
@@ -76,6 +69,6 @@ describe('r15b review: remote write retries', () => {
     rx.script([{ status: 503 }, { status: 503 }], { status: 204 });
     await w.flush();
     assert.ok(rx.requests.some((r) => r.decoded.metadata.length > 0 && r.status === 503), 'the metadata request (sent first) got a 503');
-    assert.ok(total(metrics, 'meterkit_remote_write_metadata_retried_total') > 0, 'metadata retries are not counted anywhere');
+    assert.ok(metricTotal(metrics, 'meterkit_remote_write_metadata_retried_total') > 0, 'metadata retries are not counted anywhere');
   });
 });
