@@ -72,3 +72,36 @@ describe('r15b review: remote write retries', () => {
     assert.ok(metricTotal(metrics, 'meterkit_remote_write_metadata_retried_total') > 0, 'metadata retries are not counted anywhere');
   });
 });
+
+describe('r15b review: remote write failure reports', () => {
+  const receivers: WriteReceiver[] = [];
+  const writers: RemoteWriter[] = [];
+  after(async () => {
+    for (const w of writers) await w.close();
+    for (const r of receivers) await r.close();
+  });
+
+  it('a receiver that goes down after refusing one batch is reported: a new kind of failure is a new episode', OPEN_15, async () => {
+    const rx = await startWriteReceiver();
+    receivers.push(rx);
+    // one batch refused (400, reported), then the receiver is away (503 on every request)
+    rx.script([{ status: 400, body: 'bad sample' }], { status: 503 });
+    const reg = new Registry();
+    const jobs = reg.counter('jobs_total');
+    jobs.increment(1);
+    let t = 1_700_000_000_000;
+    const errors: Error[] = [];
+    const w = new RemoteWriter({ url: rx.url, source: reg, metrics: new Registry(), sendMetadata: false, now: () => t, minBackoff: 5, maxBackoff: 10, flushDeadline: 50, onError: (e) => errors.push(e) });
+    writers.push(w);
+    await w.flush(); // the 400
+    t += 15_000;
+    jobs.increment(1);
+    await w.snapshot();
+    // let it retry a few times against the 503s
+    while (rx.requests.length < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(
+      errors.some((e) => /503/.test(e.message)),
+      `onError heard only: ${errors.map((e) => e.message).join(' | ')} — the receiver being down (retrying) is never told, as "samples" is still "failing" from the 400`,
+    );
+  });
+});
