@@ -4,6 +4,8 @@
  * `remote_write[].url` and `report.to` of the config as given (src/cli/agent.ts), query and all.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { AgentConfig } from '../../src/cli/agent.js';
 import { startAgent } from '../../src/cli/agent.js';
@@ -20,7 +22,11 @@ async function startLines(config: AgentConfig): Promise<string> {
 
 describe('r14b start-up lines hide URL query values', () => {
   it('remote_write[].url', TODO, async () => {
-    const text = await startLines({ remoteWrite: [{ url: `http://127.0.0.1:9/api/v1/write?token=${TOKEN}`, interval: 60_000, timeout: 300 }] } as AgentConfig);
+    // a receiver that takes everything, so that the writer's last flush ends at once
+    const receiver = createServer((req, res) => void req.resume().on('end', () => res.writeHead(204).end()));
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const port = (receiver.address() as AddressInfo).port;
+    const text = await startLines({ remoteWrite: [{ url: `http://127.0.0.1:${port}/api/v1/write?token=${TOKEN}`, interval: 60_000 }] } as AgentConfig).finally(() => receiver.close());
     assert.match(text, /remote write to/);
     assert.ok(!text.includes(TOKEN), text);
   });
