@@ -58,7 +58,7 @@ export interface RemoteWriteOptions {
   now?: () => number;
   /**
    * Hears of a failure, once per episode: the first after a success, or after a failure of
-   * another kind (refused, unreachable, unavailable). Default: a process warning.
+   * the other kind (refused, or retried: network error, 5xx, 429). Default: a process warning.
    */
   onError?: (err: Error) => void;
 }

@@ -303,9 +303,9 @@ export class RemoteWriter {
         this.failing.delete(what);
         return 'sent';
       }
-      // a kind of its own: a receiver refusing, then unreachable, then answering 5xx is three episodes
-      const kind = v === 'failed' ? 'refused' : a.status === undefined ? 'unreachable' : 'unavailable';
-      this.report(what, kind, this.describe(a, count, what, v === 'retry'));
+      // refused and retried are kinds of their own: a receiver that refuses a batch, then goes
+      // away, is told twice; one away (reset, 503, 429 in turn) is one episode
+      this.report(what, v, this.describe(a, count, what, v === 'retry'));
       if (v === 'failed') return 'failed';
       (what === 'samples' ? this.metrics.retried : this.metrics.metadataRetried).increment(count);
       // as Prometheus: the receiver's Retry-After replaces the backoff only when it asks for a
