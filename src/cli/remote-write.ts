@@ -7,6 +7,7 @@ import { MeterkitError } from '../core/errors.js';
 import type { Registry } from '../core/registry.js';
 import type { AuthOptions } from '../http/auth.js';
 import { redactUrl } from '../http/redact.js';
+import { redactFlagValues } from '../json/index.js';
 import type { ClientTls, RemoteWriteOptions, RemoteWriteSource } from '../remote-write/index.js';
 import type { RemoteWriter } from '../remote-write/index.js';
 import type { ResolvedOptions } from '../remote-write/options.js';
@@ -158,15 +159,7 @@ function checkFlags(url: string, shared: Omit<RemoteWriteConfig, 'url'>): void {
 
 /** The command line with every `--remote-write` URL redacted (src/http/redact.ts), for /debug/vars. */
 export function redactRemoteWriteArgv(argv: readonly string[]): string[] {
-  const out = [...argv];
-  for (let i = 0; i < out.length; i++) {
-    const a = out[i] as string;
-    if (a === '--remote-write' && i + 1 < out.length) {
-      out[i + 1] = redactUrl(out[i + 1] as string);
-      i++;
-    } else if (a.startsWith('--remote-write=')) out[i] = `--remote-write=${redactUrl(a.slice('--remote-write='.length))}`;
-  }
-  return out;
+  return redactFlagValues(argv, '--remote-write', (url) => redactUrl(url));
 }
 
 /** The remote-write receivers the flags ask for; undefined when there is no `--remote-write`. */
