@@ -13,9 +13,10 @@
  * `meterkit_remote_write_samples_dropped_total`, never silently.
  *
  * Retries (Prometheus's rules): a network error, a timeout, a 5xx or a 429 is recoverable:
- * the batch is retried after `minBackoff`, doubling up to `maxBackoff`, or after the answer's
- * `Retry-After` (at most {@link MAX_RETRY_AFTER}). Any other status is final: the batch is
- * counted in `samples_failed_total` and the shard goes on.
+ * the batch is retried after `minBackoff`, or after the answer's `Retry-After` (at most
+ * {@link MAX_RETRY_AFTER}); the next wait is twice the last one, up to `maxBackoff`. Any other
+ * status is final: the batch is counted in `samples_failed_total` and the shard goes on.
+ * Failures reach `onError` once per episode and kind (refused, retried).
  *
  * Encoding: remote write 1.0 (proto.ts), snappy block format, the protocol's headers. The
  * compressor is the pure-JS `snappyjs`, on the event loop: measured against the native `snappy`
