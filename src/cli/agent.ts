@@ -37,7 +37,7 @@ import { backendEvent, containerEvent, publisher } from './notify-sources.js';
 import type { ClusterConfig, ClusterPrimary } from './cluster.js';
 import { startClusterPrimary } from './cluster.js';
 import type { RemoteWriteConfig } from './remote-write.js';
-import { REMOTE_WRITE_SECRET_FLAGS, remoteWriters } from './remote-write.js';
+import { REMOTE_WRITE_SECRET_FLAGS, closeRemoteWriters, redactRemoteWriteArgv, remoteWriteLogLine, remoteWriters } from './remote-write.js';
 import type { RemoteWriter } from '../remote-write/index.js';
 import type { ReloadOutcome } from './reload.js';
 import { createReloader, reloadHandler } from './reload.js';
@@ -150,7 +150,9 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   });
   // built (TLS and options checked) before anything starts, so a bad option leaves nothing behind
   const server = new HttpServer({ host, port, tls, auth: config.auth, maxConcurrent: config.maxConcurrent, metrics: registry, onError: (err) => log(`meterkit: request failed: ${String(err)}`) });
-  const writers = await remoteWriters(config.remoteWrite ?? [], registry, log);
+  // they push what /metrics serves: on a cluster primary, the merge of its workers' metrics
+  const pushed = { families: () => (primary?.aggregator ?? registry).families(), collect: () => (primary?.aggregator ?? registry).collect() };
+  const writers = await remoteWriters(config.remoteWrite ?? [], pushed, registry, log);
   const docker = config.docker ? collectDockerMetrics(registry, { url: config.docker.url, naming: config.docker.naming, log }) : null;
   let notifier: Broadcaster | null = null;
   let publish: Publish | null = null;
@@ -160,7 +162,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   let ticker: NodeJS.Timeout | null = null;
   // a --notify spec may hold a secret or a header value: the published command line hides them
   const vars = createJsonHandler(registry, {
-    cmdline: config.notify || config.remoteWrite ? redactNotifyArgv(redactArgv(process.argv, (f) => isSecretFlag(f) || REMOTE_WRITE_SECRET_FLAGS.includes(f))) : undefined,
+    cmdline: config.notify || config.remoteWrite ? redactRemoteWriteArgv(redactNotifyArgv(redactArgv(process.argv, (f) => isSecretFlag(f) || REMOTE_WRITE_SECRET_FLAGS.includes(f)))) : undefined,
     extra: () => (notifier === null ? {} : { notifications: notifier.vars() }),
   });
   let proxy: Proxy | null = null;
@@ -176,7 +178,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     // the last heartbeat goes before anything else stops; the monitor stops judging
     await monitoring?.close();
     // early: each writer's last snapshot reads every collector before they stop
-    for (const w of writers) await w.close();
+    await closeRemoteWriters(writers);
     await draining;
     if (ticker !== null) clearInterval(ticker);
     await vars.close();
@@ -302,8 +304,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   if (primary !== null) log(`meterkit agent: cluster primary of ${config.cluster?.workers ?? 0} workers running ${config.cluster?.file ?? ''}; /metrics merges their metrics`);
   monitoring?.startReporting();
   for (const [i, w] of writers.entries()) {
-    const c = config.remoteWrite?.[i];
-    log(`meterkit agent: remote write to ${c?.url ?? ''} every ${c?.interval ?? 15_000} ms (remote_name "${w.name}")`);
+    log(remoteWriteLogLine(config.remoteWrite?.[i], w));
     w.start();
   }
   return { registry, url, stream, proxy, monitor: monitoring?.monitor ?? null, reporter, notifier, remoteWriters: writers, cluster: primary, reload: () => reload(), close };

@@ -10,7 +10,7 @@ import { parseDuration, parseWhole } from '../core/options.js';
 import { parseNatsServers } from '../core/nats-url.js';
 import type { EndpointConfig } from '../notify/index.js';
 import { redactUrl, resolveEndpointConfig } from '../notify/index.js';
-import { REDACTED } from '../json/index.js';
+import { REDACTED, redactFlagValues } from '../json/index.js';
 import { readSecret } from './secrets.js';
 import { UsageError, needsFeature, asUsage } from './usage.js';
 
@@ -211,13 +211,5 @@ export function redactNotifySpec(spec: string): string {
 
 /** A command line with every `--notify` spec redacted ({@link redactNotifySpec}). */
 export function redactNotifyArgv(argv: readonly string[]): string[] {
-  const out = [...argv];
-  for (let i = 0; i < out.length; i++) {
-    const a = out[i] as string;
-    if (a === '--notify' && i + 1 < out.length) {
-      out[i + 1] = redactNotifySpec(out[i + 1] as string);
-      i++;
-    } else if (a.startsWith('--notify=')) out[i] = `--notify=${redactNotifySpec(a.slice('--notify='.length))}`;
-  }
-  return out;
+  return redactFlagValues(argv, '--notify', redactNotifySpec);
 }

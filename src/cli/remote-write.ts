@@ -3,9 +3,12 @@
  * (one {@link RemoteWriteConfig} per receiver: what a config file's `remote_write` list holds
  * too), and the writers the agent runs.
  */
+import { MeterkitError } from '../core/errors.js';
 import type { Registry } from '../core/registry.js';
 import type { AuthOptions } from '../http/auth.js';
-import type { ClientTls, RemoteWriteOptions } from '../remote-write/index.js';
+import { redactUrl } from '../http/redact.js';
+import { redactFlagValues } from '../json/index.js';
+import type { ClientTls, RemoteWriteOptions, RemoteWriteSource } from '../remote-write/index.js';
 import type { RemoteWriter } from '../remote-write/index.js';
 import type { ResolvedOptions } from '../remote-write/options.js';
 import { checkUrl, resolveOptions } from '../remote-write/options.js';
@@ -72,12 +75,13 @@ export const REMOTE_WRITE_SECRET_FLAGS: readonly string[] = Object.freeze(['--re
 
 type Values = { [K in keyof typeof REMOTE_WRITE_OPTIONS]?: (typeof REMOTE_WRITE_OPTIONS)[K] extends { multiple: true } ? string[] : (typeof REMOTE_WRITE_OPTIONS)[K] extends { type: 'boolean' } ? boolean : string };
 
-function pairs(flag: string, list: string[] | undefined, sep: string, split: (s: string) => [string, string] | null): Record<string, string> | undefined {
+/** `shown`: the item may be quoted in the message (a header's value may be a key: it is not). */
+function pairs(flag: string, list: string[] | undefined, sep: string, shown: boolean, split: (s: string) => [string, string] | null): Record<string, string> | undefined {
   if (list === undefined) return undefined;
   const out: Record<string, string> = {};
   for (const item of list) {
     const p = split(item);
-    if (p === null) throw new UsageError(`invalid ${flag} ${JSON.stringify(item)}: write it as name${sep}value`);
+    if (p === null) throw new UsageError(`invalid ${flag} ${shown ? JSON.stringify(item) : '(value not shown)'}: write it as name${sep}value`);
     out[p[0]] = p[1];
   }
   return out;
@@ -124,6 +128,40 @@ export function checkRemoteWrite(c: RemoteWriteConfig): ResolvedOptions {
   return resolveOptions({ ...c, source: { families: () => [] } });
 }
 
+/** The options each flag sets, in the order they are checked: a bad one is named by its flag. */
+const FLAG_OPTIONS: ReadonlyArray<readonly [string, keyof Omit<RemoteWriteConfig, 'url'>]> = [
+  ['--remote-write-interval', 'interval'],
+  ['--remote-write-timeout', 'timeout'],
+  ['--remote-write-shards', 'shards'],
+  ['--remote-write-max-samples-per-send', 'maxSamplesPerSend'],
+  ['--remote-write-buffer', 'maxPendingSamples'],
+  ['--remote-write-label', 'externalLabels'],
+  ['--remote-write-header', 'headers'],
+];
+
+/**
+ * Checks the flags' options one flag at a time by the library's rule, so the usage error names
+ * the flag the user typed (`--remote-write-buffer`), not the library's option (`maxPendingSamples`).
+ */
+function checkFlags(url: string, shared: Omit<RemoteWriteConfig, 'url'>): void {
+  const acc: RemoteWriteConfig = { url };
+  for (const [flag, key] of FLAG_OPTIONS) {
+    if (shared[key] === undefined) continue;
+    Object.assign(acc, { [key]: shared[key] });
+    try {
+      checkRemoteWrite(acc);
+    } catch (err) {
+      if (err instanceof MeterkitError) throw new UsageError(`${flag}: ${err.message}`, { cause: err });
+      throw err;
+    }
+  }
+}
+
+/** The command line with every `--remote-write` URL redacted (src/http/redact.ts), for /debug/vars. */
+export function redactRemoteWriteArgv(argv: readonly string[]): string[] {
+  return redactFlagValues(argv, '--remote-write', (url) => redactUrl(url));
+}
+
 /** The remote-write receivers the flags ask for; undefined when there is no `--remote-write`. */
 export function parseRemoteWriteFlags(v: Values, env: NodeJS.ProcessEnv, readPem: (path: string, what: string) => Buffer): RemoteWriteConfig[] | undefined {
   const urls = v['remote-write'];
@@ -139,21 +177,22 @@ export function parseRemoteWriteFlags(v: Values, env: NodeJS.ProcessEnv, readPem
   const timeout = v['remote-write-timeout'];
   if (timeout !== undefined) shared.timeout = durationFlag('--remote-write-timeout', timeout);
   const shards = v['remote-write-shards'];
-  if (shards !== undefined) shared.shards = wholeFlag('--remote-write-shards', shards, { max: 200 });
+  if (shards !== undefined) shared.shards = wholeFlag('--remote-write-shards', shards);
   const per = v['remote-write-max-samples-per-send'];
   if (per !== undefined) shared.maxSamplesPerSend = wholeFlag('--remote-write-max-samples-per-send', per);
   const buffer = v['remote-write-buffer'];
   if (buffer !== undefined) shared.maxPendingSamples = wholeFlag('--remote-write-buffer', buffer);
-  const labels = pairs('--remote-write-label', v['remote-write-label'], '=', (s) => {
+  const labels = pairs('--remote-write-label', v['remote-write-label'], '=', true, (s) => {
     const i = s.indexOf('=');
     return i <= 0 ? null : [s.slice(0, i), s.slice(i + 1)];
   });
   if (labels !== undefined) shared.externalLabels = labels;
-  const headers = pairs('--remote-write-header', v['remote-write-header'], ': ', (s) => {
+  const headers = pairs('--remote-write-header', v['remote-write-header'], ': ', false, (s) => {
     const i = s.indexOf(':');
     return i <= 0 ? null : [s.slice(0, i).trim(), s.slice(i + 1).trim()];
   });
   if (headers !== undefined) shared.headers = headers;
+  checkFlags(urls[0] as string, shared);
   const token = readSecret({ flag: '--remote-write-bearer-token', value: v['remote-write-bearer-token'], fileFlag: '--remote-write-bearer-token-file', file: v['remote-write-bearer-token-file'], envName: REMOTE_WRITE_ENV.token, env });
   const basic = readSecret({ flag: '--remote-write-basic-auth', value: v['remote-write-basic-auth'], fileFlag: '--remote-write-basic-auth-file', file: v['remote-write-basic-auth-file'], envName: REMOTE_WRITE_ENV.basic, env });
   const auth = remoteWriteAuth(token, basic, ['--remote-write-bearer-token', '--remote-write-basic-auth']);
@@ -173,12 +212,23 @@ export function parseRemoteWriteFlags(v: Values, env: NodeJS.ProcessEnv, readPem
 }
 
 /**
- * The writers of an agent: built (options checked) before anything starts. The sender is
- * loaded only when a receiver is configured: it brings the native snappy binding, and an
- * agent that pushes nothing must start even where that binding cannot load.
+ * The writers of an agent: built (options checked) before anything starts. They read `source`
+ * (what /metrics serves: the cluster's merge on a primary) and record their own metrics in
+ * `registry`. The sender is loaded only when a receiver is configured: an agent that pushes
+ * nothing does not load the compressor (snappyjs) and the encoder at all.
  */
-export async function remoteWriters(configs: readonly RemoteWriteConfig[], registry: Registry, log: (line: string) => void): Promise<RemoteWriter[]> {
+export async function remoteWriters(configs: readonly RemoteWriteConfig[], source: RemoteWriteSource, registry: Registry, log: (line: string) => void): Promise<RemoteWriter[]> {
   if (configs.length === 0) return [];
   const { RemoteWriter } = await import('../remote-write/index.js');
-  return configs.map((c) => new RemoteWriter({ ...c, source: registry, metrics: registry, onError: (err) => log(`meterkit remote write: ${err.message}`) }));
+  return configs.map((c) => new RemoteWriter({ ...c, source, metrics: registry, onError: (err) => log(`meterkit remote write: ${err.message}`) }));
+}
+
+/** Closes the writers together: each has its own flushDeadline, so shutdown waits one, not one per receiver. */
+export async function closeRemoteWriters(writers: readonly RemoteWriter[]): Promise<void> {
+  await Promise.all(writers.map((w) => w.close()));
+}
+
+/** The agent's startup line of a writer; the URL redacted (query values may be credentials). */
+export function remoteWriteLogLine(c: RemoteWriteConfig | undefined, w: RemoteWriter): string {
+  return `meterkit agent: remote write to ${redactUrl(c?.url ?? '')} every ${c?.interval ?? 15_000} ms (remote_name "${w.name}")`;
 }

@@ -10,4 +10,4 @@ export type { JsonHandler, JsonHandlerOptions } from './handler.js';
 export { createJsonHandler } from './handler.js';
 export type { GoMemStats } from './memstats.js';
 export { GcStats, readMemStats } from './memstats.js';
-export { DEFAULT_SECRET_FLAGS, REDACTED, isSecretFlag, redactArgv } from './redact.js';
+export { DEFAULT_SECRET_FLAGS, REDACTED, isSecretFlag, redactArgv, redactFlagValues } from './redact.js';

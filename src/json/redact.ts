@@ -26,6 +26,22 @@ export function isSecretFlag(flag: string): boolean {
 }
 
 /**
+ * A command line with the value of every `flag` (as `flag value` or `flag=value`) passed
+ * through `redact`: for flags whose values are partly secret (a URL's query, a spec's secret).
+ */
+export function redactFlagValues(argv: readonly string[], flag: string, redact: (value: string) => string): string[] {
+  const out = [...argv];
+  for (let i = 0; i < out.length; i++) {
+    const a = out[i] as string;
+    if (a === flag && i + 1 < out.length) {
+      out[i + 1] = redact(out[i + 1] as string);
+      i++;
+    } else if (a.startsWith(`${flag}=`)) out[i] = `${flag}=${redact(a.slice(flag.length + 1))}`;
+  }
+  return out;
+}
+
+/**
  * A copy of `argv` with the value of every secret flag replaced by {@link REDACTED}, in both
  * forms: `--flag value` (the next element, whatever it looks like: a token may start with
  * `-`) and `--flag=value`. `secretFlags` lists the secret flags exactly (`['--db-pass']`), or

@@ -4,7 +4,7 @@
  * manager's shards, batches, bounded buffer and capped backoff.
  */
 export { RemoteWriter, USER_AGENT } from './writer.js';
-export { MAX_RETRY_AFTER, checkUrl, resolveOptions } from './options.js';
+export { MAX_RETRY_AFTER, MAX_SAMPLES_PER_SEND, MAX_SHARDS, checkUrl, resolveOptions } from './options.js';
 export type { RemoteWriteOptions } from './options.js';
 export type { ClientTls } from './client.js';
 export { REMOTE_WRITE_METRICS, DURATION_BUCKETS } from './metrics.js';

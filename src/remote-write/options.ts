@@ -34,11 +34,11 @@ export interface RemoteWriteOptions {
   auth?: AuthOptions;
   /** TLS settings for an https: URL. */
   tls?: ClientTls;
-  /** Time one request may take, connecting to the last byte of the answer. Default 30 000 (Prometheus's remote_timeout). */
+  /** Time one request may take, connecting to the status line of the answer. Default 30 000 (Prometheus's remote_timeout). */
   timeout?: number;
-  /** Parallel senders; a series always goes through the same one. Default 1. */
+  /** Parallel senders, at most {@link MAX_SHARDS}; a series always goes through the same one. Default 1. */
   shards?: number;
-  /** Most samples in one request. Default 2000 (Prometheus's max_samples_per_send). */
+  /** Most samples in one request, at most {@link MAX_SAMPLES_PER_SEND}. Default 2000 (Prometheus's max_samples_per_send). */
   maxSamplesPerSend?: number;
   /** Samples buffered across all shards; beyond it the oldest are dropped and counted. Default 1 000 000. */
   maxPendingSamples?: number;
@@ -56,9 +56,21 @@ export interface RemoteWriteOptions {
   metrics?: RemoteWriteMetricsTarget;
   /** The clock that stamps snapshots, ms since the epoch (a fake one in tests). Default `Date.now`. */
   now?: () => number;
-  /** Hears of a failure, once per episode (the first after a success). Default: a process warning. */
+  /**
+   * Hears of a failure, once per episode: the first after a success, or after a failure of
+   * the other kind (refused, or retried: network error, 5xx, 429). Default: a process warning.
+   */
   onError?: (err: Error) => void;
 }
+
+/** The most shards a writer runs (Prometheus's default max_shards). */
+export const MAX_SHARDS = 200;
+
+/**
+ * The most samples in one request: each shard preallocates its batch (24 bytes a sample), and
+ * receivers refuse large bodies (VictoriaMetrics: 32 MiB uncompressed by default).
+ */
+export const MAX_SAMPLES_PER_SEND = 100_000;
 
 /** The longest `Retry-After` a writer waits (a receiver asking for more gets this). */
 export const MAX_RETRY_AFTER = 60_000;
@@ -115,7 +127,7 @@ export function checkUrl(url: string | URL): URL {
 /** Checks every option; applies the defaults. @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` */
 export function resolveOptions(o: RemoteWriteOptions): ResolvedOptions {
   const url = checkUrl(o.url);
-  const shards = o.shards === undefined ? 1 : checkWhole('remote write shards', o.shards, { max: 200 });
+  const shards = o.shards === undefined ? 1 : checkWhole('remote write shards', o.shards, { max: MAX_SHARDS });
   const maxPendingSamples = o.maxPendingSamples === undefined ? 1_000_000 : checkWhole('remote write maxPendingSamples', o.maxPendingSamples, { min: shards });
   const minBackoff = o.minBackoff === undefined ? 30 : checkDuration('remote write minBackoff', o.minBackoff);
   const maxBackoff = o.maxBackoff === undefined ? Math.max(5000, minBackoff) : checkDuration('remote write maxBackoff', o.maxBackoff);
@@ -142,7 +154,7 @@ export function resolveOptions(o: RemoteWriteOptions): ResolvedOptions {
     headers,
     timeout: o.timeout === undefined ? 30_000 : checkDuration('remote write timeout', o.timeout),
     shards,
-    maxSamplesPerSend: o.maxSamplesPerSend === undefined ? 2000 : checkWhole('remote write maxSamplesPerSend', o.maxSamplesPerSend),
+    maxSamplesPerSend: o.maxSamplesPerSend === undefined ? 2000 : checkWhole('remote write maxSamplesPerSend', o.maxSamplesPerSend, { max: MAX_SAMPLES_PER_SEND }),
     maxPendingSamples,
     minBackoff,
     maxBackoff,

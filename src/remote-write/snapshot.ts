@@ -9,18 +9,18 @@
  *   `<name>{quantile}`, `<name>_sum`, `<name>_count`.
  *
  * Each output series' labels (external labels merged in; the series' own win, as in
- * Prometheus, unless empty: an empty label is no label) are encoded once and cached on the
- * series object, with their hash for sharding.
+ * Prometheus, unless empty: an empty label is no label) are encoded once, with their hash for
+ * sharding, and found again by the series object or, when the object is new, by its labels.
  *
  * Staleness (remote write 1.0: senders MUST send stale markers): an output series read in the
- * previous snapshot and absent from this one (its series was removed or expired) gets one
+ * previous snapshot and whose labels are absent from this one (its series was removed or
+ * expired, and not registered again) gets one
  * sample of {@link STALE_NAN} stamped with this snapshot's time, as Prometheus writes after a
  * scrape in which a series is gone; queries stop returning it from that point on.
  */
 import { counterBase } from '../core/exposed-names.js';
 import type { FamilyView } from '../core/family.js';
 import type { SeriesView } from '../core/series.js';
-import { REPORTED_QUANTILES } from '../core/sketch.js';
 import type { Metadata } from './proto.js';
 import { encodeLabels } from './proto.js';
 
@@ -46,6 +46,18 @@ export interface SeriesRef {
   seen: number;
 }
 
+/**
+ * The output series of one source series, found again by its labels: a series removed and
+ * registered again (a new object, the same labels) or a merged cluster view (new objects every
+ * scrape) gets the same refs back, so it keeps its `last` time and gets no stale marker.
+ */
+interface Group {
+  /** The family's name, label names and values: what the output labels are made of. */
+  readonly key: string;
+  /** The histogram layout the refs were made for (bounds or quantiles); '' for a counter or gauge. */
+  readonly shape: string;
+  readonly refs: SeriesRef[];
+}
 /**
  * Prometheus's StaleNaN: the NaN with bits 0x7ff0000000000002 (value.StaleNaN), which the
  * receiver stores as a staleness marker. Only its exact bits mean "stale": typed arrays carry
@@ -79,10 +91,13 @@ export function metadataOf(f: FamilyView): Metadata {
 
 /** Reads snapshots of a source, caching each series' encoded labels. */
 export class SnapshotReader {
-  private readonly cache = new WeakMap<SeriesView, SeriesRef[]>();
+  /** The fast path: a registry's series objects live on between snapshots. */
+  private readonly cache = new WeakMap<SeriesView, Group>();
+  /** Every group read by the last snapshot, by key: found again when the object is new. */
+  private readonly byKey = new Map<string, Group>();
   private readonly external: ReadonlyArray<readonly [string, string]>;
-  /** The refs read by the previous snapshot, one array per source series. */
-  private previous: SeriesRef[][] = [];
+  /** The groups read by the previous snapshot. */
+  private previous: Group[] = [];
   private generation = 0;
 
   constructor(externalLabels: Readonly<Record<string, string>>) {
@@ -90,36 +105,58 @@ export class SnapshotReader {
   }
 
   /**
-   * Emits every sample of `source` stamped `now` (ms), then a stale marker for each series of
-   * the previous snapshot not read in this one; resolves with the number of samples read.
+   * Emits every sample of `source` stamped `now` (ms), then a stale marker for each output
+   * series of the previous snapshot whose labels were not read in this one; resolves with the
+   * number of samples read.
    */
   async read(source: RemoteWriteSource, now: number, emit: Emit): Promise<number> {
     let n = 0;
     const gen = ++this.generation;
-    const current: SeriesRef[][] = [];
+    const current: Group[] = [];
     for (const f of source.families()) {
       if (f.seriesCount === 0) continue;
       const cursor = f.cursor();
       const visit = (s: SeriesView, values: readonly string[]): void => {
-        const refs = this.refs(f, s, values);
-        // all refs of one series come and go together: the first one carries the mark
-        (refs[0] as SeriesRef).seen = gen;
-        current.push(refs);
-        n += this.series(f, s, refs, now, emit);
+        const g = this.group(f, s, values);
+        for (const r of g.refs) r.seen = gen;
+        current.push(g);
+        n += this.series(f, s, g.refs, now, emit);
       };
       while (cursor.next(SLICE, visit)) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    for (const refs of this.previous) {
-      if ((refs[0] as SeriesRef).seen === gen) continue;
-      for (const ref of refs) emit(ref, STALE_NAN, now);
+    // per output series, not per group: a histogram whose buckets changed keeps its _sum and _count
+    for (const g of this.previous) {
+      for (const ref of g.refs) if (ref.seen !== gen) emit(ref, STALE_NAN, now);
+      if (g.refs[0]?.seen !== gen && this.byKey.get(g.key) === g) this.byKey.delete(g.key);
     }
     this.previous = current;
     return n;
   }
 
-  private refs(f: FamilyView, s: SeriesView, values: readonly string[]): SeriesRef[] {
-    let refs = this.cache.get(s);
-    if (refs !== undefined) return refs;
+  private group(f: FamilyView, s: SeriesView, values: readonly string[]): Group {
+    const cached = this.cache.get(s);
+    if (cached !== undefined) return cached;
+    const names = s.owner.labelNames;
+    // length-prefixed: no separator a label value could hold makes two keys equal
+    let key = `${f.name.length}:${f.name}`;
+    for (let i = 0; i < names.length; i++) {
+      const v = values[i] ?? '';
+      key += `${(names[i] as string).length}:${names[i] as string}${v.length}:${v}`;
+    }
+    const shape = s.kind !== 'histogram' ? '' : isSummary(f) ? `q${s.layout.reportedQuantiles.join(',')}` : `b${s.layout.bounds.join(',')}`;
+    let g = this.byKey.get(key);
+    if (g === undefined || g.shape !== shape) {
+      const old = g;
+      g = { key, shape, refs: this.refs(f, s, values, shape) };
+      // an output series the old shape had too is the same series: it keeps its ref
+      if (old !== undefined) g.refs.forEach((r, i) => (g as Group).refs[i] = old.refs.find((o) => Buffer.compare(o.labels, r.labels) === 0) ?? r);
+      this.byKey.set(key, g);
+    }
+    this.cache.set(s, g);
+    return g;
+  }
+
+  private refs(f: FamilyView, s: SeriesView, values: readonly string[], shape: string): SeriesRef[] {
     const names = s.owner.labelNames;
     const own: Array<[string, string]> = names.map((name, i) => [name, values[i] ?? '']);
     // an own label with an empty value is absent (encodeLabels leaves it out): the external one applies
@@ -129,19 +166,16 @@ export class SnapshotReader {
       const labels = encodeLabels([['__name__', name], ...base, ...(extra === undefined ? [] : [extra])]);
       return { labels, hash: fnv1a(labels), last: -1, seen: 0 };
     };
-    if (s.kind === 'counter') refs = [make(`${counterBase(f.name)}_total`)];
-    else if (s.kind === 'gauge') refs = [make(f.name)];
+    if (s.kind === 'counter') return [make(`${counterBase(f.name)}_total`)];
+    if (s.kind === 'gauge') return [make(f.name)];
+    const refs: SeriesRef[] = [];
+    // le and quantile values as text 0.0.4 writes them (`0.5`, `1`, `+Inf`)
+    if (shape.startsWith('q')) for (const q of s.layout.reportedQuantiles) refs.push(make(f.name, ['quantile', String(q)]));
     else {
-      refs = [];
-      // le and quantile values as text 0.0.4 writes them (`0.5`, `1`, `+Inf`)
-      if (isSummary(f)) for (const q of REPORTED_QUANTILES) refs.push(make(f.name, ['quantile', String(q)]));
-      else {
-        for (const b of s.layout.bounds) refs.push(make(`${f.name}_bucket`, ['le', String(b)]));
-        refs.push(make(`${f.name}_bucket`, ['le', '+Inf']));
-      }
-      refs.push(make(`${f.name}_sum`), make(`${f.name}_count`));
+      for (const b of s.layout.bounds) refs.push(make(`${f.name}_bucket`, ['le', String(b)]));
+      refs.push(make(`${f.name}_bucket`, ['le', '+Inf']));
     }
-    this.cache.set(s, refs);
+    refs.push(make(`${f.name}_sum`), make(`${f.name}_count`));
     return refs;
   }
 
@@ -155,8 +189,12 @@ export class SnapshotReader {
       return 1;
     }
     let i = 0;
-    if (isSummary(f) && s.sketch !== null) {
-      for (const q of REPORTED_QUANTILES) emit(refs[i++] as SeriesRef, s.sketch.quantile(q), now);
+    if (isSummary(f)) {
+      const sketch = s.sketch;
+      for (const q of s.layout.reportedQuantiles) {
+        const r = refs[i++] as SeriesRef;
+        if (sketch !== null) emit(r, sketch.quantile(q), now);
+      }
     } else {
       let cum = 0;
       const counts = s.bucketCounts;

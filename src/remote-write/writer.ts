@@ -13,9 +13,10 @@
  * `meterkit_remote_write_samples_dropped_total`, never silently.
  *
  * Retries (Prometheus's rules): a network error, a timeout, a 5xx or a 429 is recoverable:
- * the batch is retried after `minBackoff`, doubling up to `maxBackoff`, or after the answer's
- * `Retry-After` (at most {@link MAX_RETRY_AFTER}). Any other status is final: the batch is
- * counted in `samples_failed_total` and the shard goes on.
+ * the batch is retried after `minBackoff`, or after the answer's `Retry-After` (at most
+ * {@link MAX_RETRY_AFTER}); the next wait is twice the last one, up to `maxBackoff`. Any other
+ * status is final: the batch is counted in `samples_failed_total` and the shard goes on.
+ * Failures reach `onError` once per episode and kind (refused, retried).
  *
  * Encoding: remote write 1.0 (proto.ts), snappy block format, the protocol's headers. The
  * compressor is the pure-JS `snappyjs`, on the event loop: measured against the native `snappy`
@@ -87,7 +88,8 @@ export class RemoteWriter {
   private readonly shards: Shard[];
   private readonly abort = new AbortController();
   private readonly onError: (err: Error) => void;
-  private readonly failing = new Set<string>();
+  /** The kind of failure of each episode under way, by what failed (samples, metadata, snapshot, clock). */
+  private readonly failing = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private snapshotting: Promise<void> | null = null;
   private metadataSending: Promise<void> | null = null;
@@ -197,13 +199,22 @@ export class RemoteWriter {
       await this.source.collect?.();
       const now = Math.round(this.now());
       let dropped = 0;
+      let older = 0;
       const shards = this.shards;
       await this.reader.read(this.source, now, (ref, value, ts) => {
-        if (ts <= ref.last) return;
+        if (ts <= ref.last) {
+          // equal: unchanged (a gauge's setAt time), not lost; older: the clock went back
+          if (ts < ref.last) older++;
+          return;
+        }
         ref.last = ts;
         if ((shards[ref.hash % shards.length] as Shard).ring.push(ref, value, ts)) dropped++;
       });
-      if (dropped > 0) this.metrics.dropped.increment(dropped);
+      this.metrics.takenUpTo(now);
+      if (dropped + older > 0) this.metrics.dropped.increment(dropped + older);
+      if (older > 0) {
+        this.report('clock', 'back', new MeterkitError(ErrorCode.RemoteWrite, `remote write ${this.o.name}: ${older} samples dropped: they are older than the same series' last sample (the clock went back?); each series is sent again once the clock passes its last sample`));
+      } else this.failing.delete('clock');
       this.metrics.pending.set(this.pending);
       if (this.o.sendMetadata && now - this.lastMetadata >= this.o.metadataInterval) {
         this.lastMetadata = now;
@@ -214,7 +225,7 @@ export class RemoteWriter {
       for (const s of shards) this.kick(s);
       this.failing.delete('snapshot');
     } catch (err) {
-      this.report('snapshot', new MeterkitError(ErrorCode.RemoteWrite, `remote write ${this.o.name}: reading a snapshot failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      this.report('snapshot', 'read', new MeterkitError(ErrorCode.RemoteWrite, `remote write ${this.o.name}: reading a snapshot failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
     }
   }
 
@@ -254,16 +265,27 @@ export class RemoteWriter {
 
   private async sendMetadata(): Promise<void> {
     const seen = new Map<string, Metadata>();
-    for (const f of this.source.families()) {
-      const m = metadataOf(f);
-      if (!seen.has(m.family)) seen.set(m.family, m);
+    try {
+      for (const f of this.source.families()) {
+        const m = metadataOf(f);
+        if (!seen.has(m.family)) seen.set(m.family, m);
+      }
+    } catch (err) {
+      // a background loop never throws: this runs apart from the snapshot, whose catch is gone
+      this.report('metadata', 'read', new MeterkitError(ErrorCode.RemoteWrite, `remote write ${this.o.name}: reading metadata failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      return;
     }
     const all = [...seen.values()];
     for (let i = 0; i < all.length && !this.abort.signal.aborted; i += this.o.maxSamplesPerSend) {
       const chunk = all.slice(i, i + this.o.maxSamplesPerSend);
       const w = new ProtoWriter(1024);
       for (const m of chunk) w.metadata(m);
-      if ((await this.deliver(compress(w.bytes()), chunk.length, 'metadata')) === 'sent') this.metrics.metadata.increment(chunk.length);
+      const body = compress(w.bytes());
+      const outcome = await this.deliver(body, chunk.length, 'metadata');
+      if (outcome === 'sent') {
+        this.metrics.metadata.increment(chunk.length);
+        this.metrics.metadataBytes.increment(body.length);
+      } else if (outcome === 'failed') this.metrics.metadataFailed.increment(chunk.length);
     }
   }
 
@@ -282,14 +304,18 @@ export class RemoteWriter {
         this.failing.delete(what);
         return 'sent';
       }
-      this.report(what, this.describe(a, count, what, v === 'retry'));
+      // refused and retried are kinds of their own: a receiver that refuses a batch, then goes
+      // away, is told twice; one away (reset, 503, 429 in turn) is one episode
+      this.report(what, v, this.describe(a, count, what, v === 'retry'));
       if (v === 'failed') return 'failed';
-      if (what === 'samples') this.metrics.retried.increment(count);
+      (what === 'samples' ? this.metrics.retried : this.metrics.metadataRetried).increment(count);
       // as Prometheus: the receiver's Retry-After replaces the backoff only when it asks for a
-      // wait (0 or a date already past would mean retrying at once, in a loop)
+      // wait (0 or a date already past would mean retrying at once, in a loop); the next
+      // backoff doubles what was slept, so a receiver that asked for a pause gets one again
       const asked = parseRetryAfter(a.retryAfter, this.now());
-      await pause(asked === undefined || asked <= 0 ? backoff : Math.min(asked, MAX_RETRY_AFTER), signal);
-      backoff = Math.min(backoff * 2, this.o.maxBackoff);
+      const slept = asked === undefined || asked <= 0 ? backoff : Math.min(asked, MAX_RETRY_AFTER);
+      await pause(slept, signal);
+      backoff = Math.min(slept * 2, this.o.maxBackoff);
     }
   }
 
@@ -299,10 +325,10 @@ export class RemoteWriter {
     return new MeterkitError(ErrorCode.RemoteWrite, `remote write ${this.o.name} to ${this.o.urlLabel}: sending ${count} ${what} failed (${why}); ${next}`, a.error === undefined ? undefined : { cause: a.error });
   }
 
-  /** Reports the first failure of an episode of `what`. */
-  private report(what: string, err: Error): void {
-    if (this.failing.has(what)) return;
-    this.failing.add(what);
+  /** Reports the first failure of an episode of `what`: a failure of another `kind` begins a new one. */
+  private report(what: string, kind: string, err: Error): void {
+    if (this.failing.get(what) === kind) return;
+    this.failing.set(what, kind);
     try {
       this.onError(err);
     } catch (hookErr) {

@@ -3,7 +3,7 @@
  * (src/cli/agent.ts: `for (const w of writers) await w.close()`), so with N receivers away its
  * shutdown takes N × flushDeadline (10 s each by default: 3 receivers outlast a 30 s
  * termination grace period), and the later writers take their last snapshot only after the
- * earlier ones gave up. Fails until fixed (todo).
+ * earlier ones gave up. Fixed; kept as a regression test.
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -11,7 +11,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { startAgent } from '../../src/cli/agent.js';
-import { OPEN_15 } from '../helpers/review-todo.js';
 
 describe('r15b review: agent shutdown with remote writers', () => {
   const servers: Server[] = [];
@@ -30,7 +29,7 @@ describe('r15b review: agent shutdown with remote writers', () => {
     return `http://127.0.0.1:${(s.address() as AddressInfo).port}/api/v1/write`;
   }
 
-  it('closes its writers together: shutdown is bounded by one flushDeadline, not one per receiver', OPEN_15, async () => {
+  it('closes its writers together: shutdown is bounded by one flushDeadline, not one per receiver', async () => {
     const deadline = 600;
     const urls = [await hanging(), await hanging(), await hanging()];
     const agent = await startAgent({ listen: '127.0.0.1:0', process: false, remoteWrite: urls.map((url) => ({ url, flushDeadline: deadline, sendMetadata: false })), log: () => undefined });

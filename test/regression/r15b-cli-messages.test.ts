@@ -1,16 +1,15 @@
 /**
  * #15 review, round 2: a bad --remote-write* value is a usage error naming the flag the user
  * typed (src/cli/usage.ts: "the message naming the flag, value and rule"); these name the
- * library's option or "default labels" instead. Fails until fixed (todo).
+ * library's option or "default labels" instead. Fixed; kept as a regression test.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAgentArgs } from '../../src/cli/main.js';
 import { UsageError } from '../../src/cli/usage.js';
-import { OPEN_15 } from '../helpers/review-todo.js';
 
 describe('r15b review: remote write usage errors', () => {
-  it('name the --remote-write* flag that was wrong', OPEN_15, () => {
+  it('name the --remote-write* flag that was wrong', () => {
     const cases: Array<[string[], string]> = [
       [['--remote-write-shards', '4', '--remote-write-buffer', '2'], '--remote-write-buffer'],
       [['--remote-write-label', 'le=x'], '--remote-write-label'],

@@ -12,7 +12,6 @@ import { killAgents, spawnAgent } from '../helpers/agents.js';
 import type { WriteReceiver } from '../helpers/write-receiver.js';
 import { startWriteReceiver } from '../helpers/write-receiver.js';
 import { waitFor } from '../helpers/tools.js';
-import { OPEN_15 } from '../helpers/review-todo.js';
 
 const WORKER = fileURLToPath(new URL('../helpers/cluster-worker.js', import.meta.url));
 
@@ -23,7 +22,7 @@ describe('r15b review: remote write from a cluster primary', () => {
     for (const r of receivers) await r.close();
   });
 
-  it("pushes the workers' series that /metrics shows", OPEN_15, async () => {
+  it("pushes the workers' series that /metrics shows", async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     const agent = await spawnAgent(['--cluster', WORKER, '--cluster-workers', '1', '--remote-write', rx.url, '--remote-write-interval', '500ms']);

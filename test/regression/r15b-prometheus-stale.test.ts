@@ -4,7 +4,7 @@
  * gets its live sample and then a StaleNaN with the same labels and timestamp. When the two
  * land in one request Prometheus keeps the first; when the marker lands in a later request
  * (batch boundary: stale markers are queued after every live sample) Prometheus refuses that
- * request with 400 (duplicate sample for timestamp) and stores none of it. Fails until fixed (todo).
+ * request with 400 (duplicate sample for timestamp) and stores none of it. Fixed; kept as a regression test.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { REMOTE_WRITE_METRICS, RemoteWriter } from '../../src/remote-write/index
 import type { Receiver } from '../helpers/remote-write-receivers.js';
 import { startReceiver } from '../helpers/remote-write-receivers.js';
 import { needs } from '../helpers/tools.js';
-import { OPEN_15, metricTotal } from '../helpers/review-todo.js';
+import { metricTotal } from '../helpers/review-todo.js';
 
 describe('r15b review: a re-registered series and a real Prometheus', needs('prometheus'), () => {
   let receiver: Receiver | undefined;
@@ -23,7 +23,7 @@ describe('r15b review: a re-registered series and a real Prometheus', needs('pro
     await receiver?.remove();
   });
 
-  it('the snapshot after remove() + re-register is stored whole: no request of it is refused', OPEN_15, async () => {
+  it('the snapshot after remove() + re-register is stored whole: no request of it is refused', async () => {
     receiver = await startReceiver('prometheus');
     const reg = new Registry();
     reg.counter('r15b_jobs_total', { queue: 'a' }).increment(1);

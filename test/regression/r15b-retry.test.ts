@@ -1,7 +1,7 @@
 /**
  * #15 review, round 2: retries and the writer's own metrics, against Prometheus's queue
  * manager (storage/remote/queue_manager.go). Each test fails on the code it was written
- * against and is marked todo until fixed.
+ * against; kept as regression tests once fixed.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { Registry } from '../../src/index.js';
 import { RemoteWriter } from '../../src/remote-write/index.js';
 import type { WriteReceiver } from '../helpers/write-receiver.js';
 import { startWriteReceiver } from '../helpers/write-receiver.js';
-import { OPEN_15, metricTotal } from '../helpers/review-todo.js';
+import { metricTotal } from '../helpers/review-todo.js';
 
 describe('r15b review: remote write retries', () => {
   const receivers: WriteReceiver[] = [];
@@ -19,7 +19,7 @@ describe('r15b review: remote write retries', () => {
     for (const r of receivers) await r.close();
   });
 
-  it('after a Retry-After wait, the next backoff is twice that wait (capped at maxBackoff), not the small backoff it had before', OPEN_15, async () => {
+  it('after a Retry-After wait, the next backoff is twice that wait (capped at maxBackoff), not the small backoff it had before', async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     // 503 asking for 1 s, then a plain 503, then accepted
@@ -41,7 +41,7 @@ describe('r15b review: remote write retries', () => {
     assert.ok(gap >= 700, `the retry after a plain 503 came ${gap.toFixed(0)} ms after the previous one; Prometheus waits min(2 × 1 s, maxBackoff) = 800 ms: a receiver that asked for a pause is hit again at once`);
   });
 
-  it('metadata refused by the receiver is counted (Prometheus: prometheus_remote_storage_metadata_failed_total), not only reported once', OPEN_15, async () => {
+  it('metadata refused by the receiver is counted (Prometheus: prometheus_remote_storage_metadata_failed_total), not only reported once', async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     rx.script([], { status: 400, body: 'no' });
@@ -56,7 +56,7 @@ describe('r15b review: remote write retries', () => {
     assert.ok(metricTotal(metrics, 'meterkit_remote_write_metadata_failed_total') > 0, 'a refused metadata batch leaves no trace in the metrics (DESIGN: drops counted, never silent)');
   });
 
-  it('metadata retried after a 5xx is counted (Prometheus: prometheus_remote_storage_metadata_retried_total)', OPEN_15, async () => {
+  it('metadata retried after a 5xx is counted (Prometheus: prometheus_remote_storage_metadata_retried_total)', async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     const reg = new Registry();
@@ -81,7 +81,7 @@ describe('r15b review: remote write failure reports', () => {
     for (const r of receivers) await r.close();
   });
 
-  it('a receiver that goes down after refusing one batch is reported: a new kind of failure is a new episode', OPEN_15, async () => {
+  it('a receiver that goes down after refusing one batch is reported: a new kind of failure is a new episode', async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     // one batch refused (400, reported), then the receiver is away (503 on every request)

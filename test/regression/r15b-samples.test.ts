@@ -1,6 +1,6 @@
 /**
  * #15 review, round 2: what the remote writer sends. Each test fails on the code it was written
- * against and is marked todo until fixed.
+ * against; kept as regression tests once fixed.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,6 @@ import { Registry } from '../../src/index.js';
 import { RemoteWriter } from '../../src/remote-write/index.js';
 import type { WriteReceiver } from '../helpers/write-receiver.js';
 import { startWriteReceiver } from '../helpers/write-receiver.js';
-import { OPEN_15 } from '../helpers/review-todo.js';
 
 describe('r15b review: remote write samples', () => {
   const receivers: WriteReceiver[] = [];
@@ -18,7 +17,7 @@ describe('r15b review: remote write samples', () => {
     for (const r of receivers) await r.close();
   });
 
-  it('a series removed and registered again within one interval gets no stale marker after its live sample (the receiver would store the series as stale, or refuse the duplicate timestamp)', OPEN_15, async () => {
+  it('a series removed and registered again within one interval gets no stale marker after its live sample (the receiver would store the series as stale, or refuse the duplicate timestamp)', async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     const reg = new Registry();
@@ -40,7 +39,7 @@ describe('r15b review: remote write samples', () => {
     );
   });
 
-  it('a summary sends the quantiles its layout reports (reportedQuantiles, prom-client percentiles), as /metrics shows them', OPEN_15, async () => {
+  it('a summary sends the quantiles its layout reports (reportedQuantiles, prom-client percentiles), as /metrics shows them', async () => {
     const rx = await startWriteReceiver();
     receivers.push(rx);
     const reg = new Registry();

@@ -24,6 +24,7 @@ import { secretEnvName } from '../notify.js';
 import { authFrom, readSecret } from '../secrets.js';
 import type { RemoteWriteConfig } from '../remote-write.js';
 import { REMOTE_WRITE_ENV, checkRemoteWrite, remoteWriteAuth, remoteWriteTls } from '../remote-write.js';
+import { MAX_SHARDS } from '../../remote-write/options.js';
 import type { AuthOptions } from '../../http/auth.js';
 import { address, duration, rule, secret, text, whole } from './rules.js';
 
@@ -198,7 +199,7 @@ function remoteWrite(env: NodeJS.ProcessEnv) {
         .optional()
         .describe('TLS for an https: URL'),
       timeout: duration('timeout').optional().describe('time one request may take (default 30s)'),
-      shards: whole('shards', { max: 200 }).optional().describe('parallel senders (default 1)'),
+      shards: whole('shards', { max: MAX_SHARDS }).optional().describe('parallel senders (default 1)'),
       max_samples_per_send: whole('max_samples_per_send').optional().describe('samples per request (default 2000)'),
       buffer: whole('buffer').optional().describe('samples buffered while the receiver is away; beyond it the oldest are dropped and counted (default 1000000)'),
     })
