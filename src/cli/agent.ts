@@ -28,6 +28,7 @@ import { hostname } from 'node:os';
 import type { Broadcaster } from '../notify/index.js';
 import { openBroadcaster } from '../notify/index.js';
 import { isSecretFlag, redactArgv } from '../json/index.js';
+import { redactUrl } from '../http/redact.js';
 import type { NotifyConfig } from './notify.js';
 import { redactNotifyArgv } from './notify.js';
 import { NOTIFY_HTTP_BASE, createNotifyApi } from './notify-api.js';
@@ -300,7 +301,7 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   }
   if (monitoring?.monitor) log(`meterkit agent: peer monitor at ${url}/monitor/v1 (POST metrics, GET peers; meterkit peers --url ${url})${config.monitor?.nats ? `, and from NATS ${config.monitor.nats}` : ''}`);
   const reporter = monitoring?.reporter ?? null;
-  if (reporter !== null) log(`meterkit agent: reporting as ${JSON.stringify(reporter.peer)} to ${config.report?.to ?? ''} every ${reporter.interval} ms (ttl ${reporter.ttl} ms)`);
+  if (reporter !== null) log(`meterkit agent: reporting as ${JSON.stringify(reporter.peer)} to ${redactUrl(config.report?.to ?? '')} every ${reporter.interval} ms (ttl ${reporter.ttl} ms)`);
   if (primary !== null) log(`meterkit agent: cluster primary of ${config.cluster?.workers ?? 0} workers running ${config.cluster?.file ?? ''}; /metrics merges their metrics`);
   monitoring?.startReporting();
   for (const [i, w] of writers.entries()) {
