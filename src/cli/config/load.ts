@@ -114,6 +114,18 @@ function scrub(message: string, value: unknown): string {
   return out;
 }
 
+/** The key path of the last of `chain` (a document's nodes from the root down, as `visit` gives them). */
+function keyPath(chain: readonly unknown[]): PropertyKey[] {
+  const out: PropertyKey[] = [];
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const parent = chain[i];
+    const child = chain[i + 1];
+    if (isPair(parent) && child === parent.value && isScalar(parent.key)) out.push(String(parent.key.value));
+    else if (isSeq(parent)) out.push(parent.items.indexOf(child));
+  }
+  return out;
+}
+
 /** Aliases may expand a document to at most this many nodes (yaml's guard against an alias bomb). */
 export const MAX_ALIAS_COUNT = 100;
 
@@ -122,18 +134,23 @@ export const MAX_ALIAS_COUNT = 100;
  * it) or at the alias that expands the document too far (an alias bomb): yaml throws on both.
  */
 function aliasProblems(file: string, doc: Document, lc: LineCounter): { ok: true; raw: unknown } | { ok: false; problems: ConfigProblem[] } {
-  const aliases: Alias[] = [];
-  visit(doc, { Alias: (_k, n) => void aliases.push(n) });
-  const at = (n: Alias): { line: number; col: number } => (n.range ? lc.linePos(n.range[0]) : { line: 1, col: 1 });
-  const problems: ConfigProblem[] = aliases
-    .filter((a) => a.resolve(doc) === undefined)
-    .map((a) => ({ file, ...at(a), path: '', message: `YAML: alias *${a.source} has no anchor &${a.source} before it` }));
-  if (problems.length > 0) return { ok: false, problems };
   try {
     return { ok: true, raw: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
   } catch (err) {
     if (!(err instanceof ReferenceError)) throw err;
-    // the amplifier: the first alias of an anchor that itself holds aliases
+    // only now look for the culprit: resolving every alias visits the document once per alias
+    const aliases: Alias[] = [];
+    const paths = new Map<Alias, string>();
+    visit(doc, {
+      Alias: (_k, n, chain) => {
+        aliases.push(n);
+        paths.set(n, pathText(keyPath([...chain, n])));
+      },
+    });
+    const at = (n: Alias | undefined): { line: number; col: number } => (n?.range ? lc.linePos(n.range[0]) : { line: 1, col: 1 });
+    const unresolved = aliases.filter((a) => a.resolve(doc) === undefined);
+    if (unresolved.length > 0) return { ok: false, problems: unresolved.map((a) => ({ file, ...at(a), path: paths.get(a) ?? '', message: `YAML: alias *${a.source} has no anchor &${a.source} before it` })) };
+    // an alias bomb: shown at the first alias of an anchor that itself holds aliases (the amplifier)
     const holdsAlias = (a: Alias): boolean => {
       const target = a.resolve(doc);
       let found = false;
@@ -141,8 +158,7 @@ function aliasProblems(file: string, doc: Document, lc: LineCounter): { ok: true
       return found;
     };
     const culprit = aliases.find(holdsAlias) ?? aliases[0];
-    const pos = culprit === undefined ? { line: 1, col: 1 } : at(culprit);
-    return { ok: false, problems: [{ file, ...pos, path: '', message: `YAML: ${err.message}: aliases may expand to at most ${MAX_ALIAS_COUNT} nodes` }] };
+    return { ok: false, problems: [{ file, ...at(culprit), path: (culprit && paths.get(culprit)) ?? '', message: `YAML: ${err.message}: aliases may expand to at most ${MAX_ALIAS_COUNT} nodes` }] };
   }
 }
 
