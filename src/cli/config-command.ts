@@ -43,7 +43,13 @@ export function configCommand(args: readonly string[], out: Out, err: Out, env: 
       failed = true;
       continue;
     }
-    const r = checkConfigText(file, text, env);
+    let r: ReturnType<typeof checkConfigText>;
+    try {
+      r = checkConfigText(file, text, env);
+    } catch (e) {
+      // a check that throws is a bug, but it must not keep the other files from being checked
+      r = { ok: false, problems: [{ file, line: 0, col: 0, path: '', message: `the check failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` }] };
+    }
     if (r.ok) out(`${file}: ok\n`);
     else {
       failed = true;

@@ -28,6 +28,8 @@ const OVERVIEW_SERIES = [
 
 /** The range of the dashboard's limits (`--dashboard-max-clients`, `--dashboard-max-watched`, their keys). */
 export const DASHBOARD_LIMIT = { min: 1, max: 1000 } as const;
+/** The range of `dashboard.max_watched`: the overview's pinned series and at least one more. */
+export const DASHBOARD_WATCHED_LIMIT = { min: OVERVIEW_SERIES.length + 1, max: DASHBOARD_LIMIT.max } as const;
 
 /** Which features the agent runs (what `/api/v1/status` reports). */
 export interface DashboardFeatures {

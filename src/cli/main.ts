@@ -25,7 +25,7 @@ import { UsageError, asUsage, durationFlag, needsFeature, wholeFlag } from './us
 import { loadConfigFile } from './config/load.js';
 import { fileToAgent, overrideWithFlags } from './config/to-agent.js';
 import { CONFIG_HELP, configCommand } from './config-command.js';
-import { DASHBOARD_LIMIT } from './dashboard.js';
+import { DASHBOARD_LIMIT, DASHBOARD_WATCHED_LIMIT } from './dashboard.js';
 
 const HELP = `meterkit — metrics toolkit and agent for Node.js
 
@@ -92,7 +92,8 @@ Options:
   --docker-naming <mode>    docker (docker_exporter's names, default) or cadvisor
   --dashboard-max-clients <n>  Dashboard live-update streams open at once; more get 503
                             (default 4)
-  --dashboard-max-watched <n>  Series the dashboard watches at once (default 64)
+  --dashboard-max-watched <n>  Series the dashboard watches at once (default 64; at
+                            least ${DASHBOARD_WATCHED_LIMIT.min}: the overview's series count)
   -h, --help                Show this help
 
 ${MONITOR_HELP}
@@ -213,7 +214,7 @@ function configFromFlags(values: ReturnType<typeof parseAgentValues>, env: NodeJ
   if (auth !== undefined) config.auth = auth;
   const cert = values['tls-cert'];
   const key = values['tls-key'];
-  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together (beside a file: with http.tls.key and http.tls.cert): give both or neither');
   if (cert !== undefined && key !== undefined) config.tls = { cert, key };
   const ct = values['collect-timeout'];
   if (ct !== undefined) config.collectTimeout = durationFlag('--collect-timeout', ct);
@@ -239,7 +240,7 @@ function configFromFlags(values: ReturnType<typeof parseAgentValues>, env: NodeJ
   const dmc = values['dashboard-max-clients'];
   if (dmc !== undefined) config.dashboardMaxClients = wholeFlag('--dashboard-max-clients', dmc, DASHBOARD_LIMIT);
   const dmw = values['dashboard-max-watched'];
-  if (dmw !== undefined) config.dashboardMaxWatched = wholeFlag('--dashboard-max-watched', dmw, DASHBOARD_LIMIT);
+  if (dmw !== undefined) config.dashboardMaxWatched = wholeFlag('--dashboard-max-watched', dmw, DASHBOARD_WATCHED_LIMIT);
   const proxy = parseProxyFlags(values, readPem);
   if (proxy !== undefined) config.proxy = proxy;
   const { monitor, report } = parseMonitorFlags(values, env);

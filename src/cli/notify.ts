@@ -177,20 +177,31 @@ export function parseNotifyFlags(v: Values, env: NodeJS.ProcessEnv): NotifyConfi
     if (worker) throw needsFeature('--notify-worker', 'notify', 'the endpoints it delivers to');
     return undefined;
   }
-  let nats: string | undefined;
-  if (queue !== undefined && queue.startsWith('nats:')) nats = asUsage(() => parseNatsServers(queue)).join(',');
-  else if (queue !== undefined && queue !== 'sqlite' && queue !== 'memory') throw new UsageError(`unknown --notify-queue "${queue}": use sqlite, memory or nats://HOST:PORT`);
-  if (worker && nats === undefined) throw new UsageError('--notify-worker needs --notify-queue nats://HOST:PORT: only a shared queue has workers');
+  const { nats, ...q } = parseNotifyQueue(queue, worker);
   const endpoints = specs.map((s) => parseNotifySpec(s, env));
   const names = new Set<string>();
   for (const e of endpoints) {
     if (names.has(e.name)) throw new UsageError(`--notify: two endpoints are named "${e.name}": give each a name=…`);
     names.add(e.name);
   }
-  const kind = nats !== undefined ? 'nats' : ((queue ?? 'sqlite') as 'sqlite' | 'memory');
-  const config: NotifyConfig = { endpoints, queue: kind, stateDir: stateDirFlag(v['state-dir'], env), role: nats === undefined ? 'both' : worker ? 'worker' : 'producer' };
+  const config: NotifyConfig = { endpoints, ...q, stateDir: stateDirFlag(v['state-dir'], env) };
   if (nats !== undefined) config.nats = nats;
   return config;
+}
+
+/**
+ * The queue and role of `--notify-queue` and `--notify-worker` (or the file's keys beside them).
+ * @throws UsageError on an unknown queue, or a worker without a shared (NATS) queue.
+ */
+export function parseNotifyQueue(queue: string | undefined, worker: boolean): Pick<NotifyConfig, 'queue' | 'nats' | 'role'> {
+  let nats: string | undefined;
+  if (queue !== undefined && queue.startsWith('nats:')) nats = asUsage(() => parseNatsServers(queue)).join(',');
+  else if (queue !== undefined && queue !== 'sqlite' && queue !== 'memory') throw new UsageError(`unknown --notify-queue "${queue}": use sqlite, memory or nats://HOST:PORT`);
+  if (worker && nats === undefined) throw new UsageError('--notify-worker needs --notify-queue nats://HOST:PORT: only a shared queue has workers');
+  const kind = nats !== undefined ? 'nats' : ((queue ?? 'sqlite') as 'sqlite' | 'memory');
+  const out: Pick<NotifyConfig, 'queue' | 'nats' | 'role'> = { queue: kind, role: nats === undefined ? 'both' : worker ? 'worker' : 'producer' };
+  if (nats !== undefined) out.nats = nats;
+  return out;
 }
 
 /** A `--notify` spec with its secret, header values and URL password replaced by `[REDACTED]`. */

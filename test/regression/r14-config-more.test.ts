@@ -152,9 +152,9 @@ function openStream(url: string): Promise<IncomingMessage> {
 
 describe('r14 the dashboard\'s limits are flags and keys', () => {
   it('--dashboard-max-clients and --dashboard-max-watched, and dashboard.max_clients / max_watched', () => {
-    const c = agentArgs(['--no-stream', '--dashboard-max-clients', '2', '--dashboard-max-watched', '10']);
+    const c = agentArgs(['--no-stream', '--dashboard-max-clients', '2', '--dashboard-max-watched', '12']);
     assert.equal(c.dashboardMaxClients, 2);
-    assert.equal(c.dashboardMaxWatched, 10);
+    assert.equal(c.dashboardMaxWatched, 12);
     const f = file('d.yaml', 'stream:\n  enabled: false\ndashboard:\n  max_clients: 3\n  max_watched: 20\n');
     const d = agentArgs(['--config', f, '--dashboard-max-watched', '30']);
     assert.equal(d.dashboardMaxClients, 3);

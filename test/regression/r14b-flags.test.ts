@@ -12,7 +12,6 @@ import type { AgentConfig } from '../../src/cli/agent.js';
 import { parseAgentArgs } from '../../src/cli/main.js';
 import { tempDir } from '../helpers/tools.js';
 
-const TODO = { todo: 'open #14 review finding: fails until fixed' };
 const tmp = tempDir('r14b-flags');
 after(() => tmp.remove());
 
@@ -25,20 +24,35 @@ function withFile(text: string, args: string[]): AgentConfig {
 }
 
 describe('r14b a flag beside the file key it depends on', () => {
-  it('--openmetrics-created beside a file\'s http.openmetrics: true', TODO, () => {
+  it('--openmetrics-created beside a file\'s http.openmetrics: true', () => {
     const c = withFile('http:\n  openmetrics: true\n', ['--openmetrics-created']);
     assert.equal(c.openMetrics, true);
     assert.equal(c.openMetricsCreated, true);
   });
 
-  it('--notify-queue beside a file\'s notify.endpoints changes the queue only', TODO, () => {
+  it('--notify-queue beside a file\'s notify.endpoints changes the queue only', () => {
     const c = withFile(`notify:\n  queue: memory\n  state_dir: ${tmp.dir}\n  endpoints:\n    - name: hook\n      url: http://127.0.0.1:9/\n`, ['--notify-queue', 'sqlite']);
     assert.equal(c.notify?.queue, 'sqlite');
     assert.deepEqual(c.notify?.endpoints.map((e) => e.name), ['hook']);
   });
 
-  it('--tls-key beside a file\'s http.tls replaces the key only', TODO, () => {
+  it('--tls-key beside a file\'s http.tls replaces the key only', () => {
     const c = withFile('http:\n  tls: {cert: a.pem, key: b.pem}\n', ['--tls-key', 'c.pem']);
     assert.deepEqual(c.tls, { cert: 'a.pem', key: 'c.pem' });
+  });
+
+  it('--tls-cert alone, with no tls in the file, is still refused', () => {
+    assert.throws(() => withFile('http:\n  openmetrics: true\n', ['--tls-cert', 'c.pem']), /--tls-cert and --tls-key go together/);
+  });
+
+  it('--notify-queue memory beside a file\'s worker: true is refused (a worker needs NATS)', () => {
+    const text = `notify:\n  queue: nats://127.0.0.1:4222\n  worker: true\n  state_dir: ${tmp.dir}\n  endpoints:\n    - name: hook\n      url: http://127.0.0.1:9/\n`;
+    assert.throws(() => withFile(text, ['--notify-queue', 'memory']), /--notify-worker needs --notify-queue nats/);
+  });
+
+  it('--notify-worker beside a file\'s NATS queue makes a worker', () => {
+    const c = withFile(`notify:\n  queue: nats://127.0.0.1:4222\n  state_dir: ${tmp.dir}\n  endpoints:\n    - name: hook\n      url: http://127.0.0.1:9/\n`, ['--notify-worker']);
+    assert.equal(c.notify?.role, 'worker');
+    assert.equal(c.notify?.nats, 'nats://127.0.0.1:4222');
   });
 });

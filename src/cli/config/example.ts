@@ -1,3 +1,5 @@
+import { DASHBOARD_WATCHED_LIMIT } from '../dashboard.js';
+
 /** `meterkit config example`: every key of the config file, commented; it passes `meterkit config check`. */
 export const CONFIG_EXAMPLE = `# meterkit agent --config meterkit.yaml
 # Every key is optional; a section that is present turns its feature on (docker, proxy,
@@ -26,6 +28,10 @@ stream:
 
 process:
   enabled: true
+
+dashboard:                        # the web page at /; needs a restart to change
+  max_clients: 4                  # live-update streams open at once; more get 503
+  max_watched: 64                 # series watched at once, the overview's included (at least ${DASHBOARD_WATCHED_LIMIT.min})
 
 docker:
   url: unix:///var/run/docker.sock

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Node } from 'yaml';
-import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document } from 'yaml';
+import { LineCounter, isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import type { Alias, Document } from 'yaml';
 import type { z } from 'zod';
 import { ErrorCode, MeterkitError, describeValue } from '../../core/errors.js';
 import type { FileConfig } from './schema.js';
@@ -61,12 +61,17 @@ function locate(doc: Document, path: ReadonlyArray<PropertyKey>, keyOf = false):
   return found;
 }
 
-function valueAt(doc: Document, path: ReadonlyArray<PropertyKey>): string | null {
+/** The value at `path` as a message may quote it; a list or mapping described (`a list of 2`) unless `scalarOnly`. */
+function valueAt(doc: Document, path: ReadonlyArray<PropertyKey>, scalarOnly = false): string | null {
   if (isSecretPath(path)) return null;
   const n = locate(doc, path);
-  if (n === null || !isScalar(n)) return null;
   // the node must be the one at the full path, not an ancestor
-  return doc.getIn(path as unknown[], true) === n ? describeValue(n.value) : null;
+  if (n === null || doc.getIn(path as unknown[], true) !== n) return null;
+  if (isScalar(n)) return describeValue(n.value);
+  if (scalarOnly) return null;
+  if (isSeq(n)) return `a list of ${n.items.length}`;
+  if (isMap(n)) return `a mapping of ${n.items.length} key${n.items.length === 1 ? '' : 's'}`;
+  return isAlias(n) ? `an alias *${n.source}` : null;
 }
 
 function issueProblems(file: string, doc: Document, lc: LineCounter, issue: z.core.$ZodIssue): ConfigProblem[] {
@@ -89,7 +94,8 @@ function issueProblems(file: string, doc: Document, lc: LineCounter, issue: z.co
     const hidden = given === undefined ? ', but it is missing' : isSecretPath(issue.path) ? `, got ${typeof given} (not shown: a secret)` : '';
     message = `expected ${issue.expected}${v === null ? hidden : `, got ${v}`}`;
   } else if (issue.code === 'invalid_value' || issue.code === 'too_small' || issue.code === 'invalid_format' || issue.code === 'invalid_union' || (issue.code === 'custom' && !/"|\d/.test(message))) {
-    const v = valueAt(doc, issue.path);
+    // a union's value may be a list or mapping of the wrong kind; a rule on a mapping quotes its own parts
+    const v = valueAt(doc, issue.path, issue.code !== 'invalid_union');
     if (v !== null) message = `${message} (got ${v})`;
   }
   return [{ file, ...at(issue.path), path: pathText(issue.path), message: isSecretPath(issue.path) ? scrub(message, plain(doc.getIn(issue.path as unknown[]))) : message }];
@@ -108,6 +114,54 @@ function scrub(message: string, value: unknown): string {
   return out;
 }
 
+/** The key path of the last of `chain` (a document's nodes from the root down, as `visit` gives them). */
+function keyPath(chain: readonly unknown[]): PropertyKey[] {
+  const out: PropertyKey[] = [];
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const parent = chain[i];
+    const child = chain[i + 1];
+    if (isPair(parent) && child === parent.value && isScalar(parent.key)) out.push(String(parent.key.value));
+    else if (isSeq(parent)) out.push(parent.items.indexOf(child));
+  }
+  return out;
+}
+
+/** Aliases may expand a document to at most this many nodes (yaml's guard against an alias bomb). */
+export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The document as plain data, or a problem at each alias that does not resolve (no anchor before
+ * it) or at the alias that expands the document too far (an alias bomb): yaml throws on both.
+ */
+function aliasProblems(file: string, doc: Document, lc: LineCounter): { ok: true; raw: unknown } | { ok: false; problems: ConfigProblem[] } {
+  try {
+    return { ok: true, raw: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    // only now look for the culprit: resolving every alias visits the document once per alias
+    const aliases: Alias[] = [];
+    const paths = new Map<Alias, string>();
+    visit(doc, {
+      Alias: (_k, n, chain) => {
+        aliases.push(n);
+        paths.set(n, pathText(keyPath([...chain, n])));
+      },
+    });
+    const at = (n: Alias | undefined): { line: number; col: number } => (n?.range ? lc.linePos(n.range[0]) : { line: 1, col: 1 });
+    const unresolved = aliases.filter((a) => a.resolve(doc) === undefined);
+    if (unresolved.length > 0) return { ok: false, problems: unresolved.map((a) => ({ file, ...at(a), path: paths.get(a) ?? '', message: `YAML: alias *${a.source} has no anchor &${a.source} before it` })) };
+    // an alias bomb: shown at the first alias of an anchor that itself holds aliases (the amplifier)
+    const holdsAlias = (a: Alias): boolean => {
+      const target = a.resolve(doc);
+      let found = false;
+      if (isCollection(target)) visit(target, { Alias: () => ((found = true), visit.BREAK) });
+      return found;
+    };
+    const culprit = aliases.find(holdsAlias) ?? aliases[0];
+    return { ok: false, problems: [{ file, ...at(culprit), path: (culprit && paths.get(culprit)) ?? '', message: `YAML: ${err.message}: aliases may expand to at most ${MAX_ALIAS_COUNT} nodes` }] };
+  }
+}
+
 /** The result of checking a file's text: the config, or every problem. */
 export type CheckResult = { ok: true; config: FileConfig } | { ok: false; problems: ConfigProblem[] };
 
@@ -121,7 +175,9 @@ export function checkConfigText(file: string, text: string, env: NodeJS.ProcessE
     problems.push({ file, line, col, path: '', message: `YAML: ${e.message.split('\n')[0] ?? e.code}` });
   }
   if (problems.length > 0) return { ok: false, problems };
-  const raw: unknown = doc.toJS() ?? {};
+  const aliased = aliasProblems(file, doc, lc);
+  if (!aliased.ok) return aliased;
+  const raw = aliased.raw ?? {};
   const parsed = configSchema(env).safeParse(raw);
   if (parsed.success) return { ok: true, config: parsed.data };
   for (const issue of parsed.error.issues) problems.push(...issueProblems(file, doc, lc, issue));

@@ -27,7 +27,7 @@ export function rule<T>(ctx: z.RefinementCtx, check: () => T): T {
 /** A duration: ms as a number, or text with a unit (`1500`, `1500ms`, `2s`, `5m`, `1h`); the key names it in messages. */
 export function duration(what: string, min = 1) {
   return z
-    .union([z.number(), z.string()])
+    .union([z.number(), z.string()], { error: `expected a duration: ms as a number, or text such as 500ms, 2s, 5m, 1h` })
     .transform((v, ctx) => rule(ctx, () => (typeof v === 'number' ? checkDuration(what, v, min) : parseDuration(what, v, min))))
     .describe(`duration (ms, or 500ms, 2s, 5m, 1h)${min === 0 ? '; 0: none' : ''}`);
 }

@@ -7,8 +7,10 @@
  */
 import { z } from 'zod';
 import { parseHostPort } from '../../core/address.js';
-import { describeValue } from '../../core/errors.js';
+import { ErrorCode, MeterkitError, describeValue } from '../../core/errors.js';
 import { parseNatsServers } from '../../core/nats-url.js';
+import { resolveDockerUrl } from '../../collectors/docker/index.js';
+import { redactUrl } from '../../http/redact.js';
 import type { EndpointConfig } from '../../notify/index.js';
 import { resolveEndpointConfig } from '../../notify/index.js';
 import type { HealthCheckOptions, ProxyServerOptions } from '../../proxy/index.js';
@@ -19,7 +21,7 @@ import { reportTiming } from '../../monitor/reporter.js';
 import { monitorIngestUrl } from '../../monitor/http-sender.js';
 import { PEER_ID_RULE, isPeerId } from '../../monitor/validate.js';
 import { readPem } from '../agent.js';
-import { DASHBOARD_LIMIT } from '../dashboard.js';
+import { DASHBOARD_LIMIT, DASHBOARD_WATCHED_LIMIT } from '../dashboard.js';
 import { secretEnvName } from '../notify.js';
 import { authFrom, readSecret } from '../secrets.js';
 import type { RemoteWriteConfig } from '../remote-write.js';
@@ -66,7 +68,7 @@ const backend = z
       weight: whole('weight', { max: 1_000_000 }).optional().describe('share of connections under the weight strategy (default 1)'),
       priority: whole('priority', { min: 0, max: 1_000_000 }).optional().describe('lower is preferred (default 1)'),
     }),
-  ])
+  ], { error: 'expected a backend: "host:port[,weight=N][,priority=N]" or {address, weight, priority}' })
   .transform((b, ctx) =>
     rule(ctx, () => {
       if (typeof b === 'string') return parseBackendSpec(b);
@@ -74,6 +76,25 @@ const backend = z
       return checkBackend({ host, port, weight: b.weight, priority: b.priority });
     }),
   );
+
+/**
+ * A Docker engine URL by the collector's own rule (resolveDockerUrl); one with credentials or a
+ * query is refused without quoting them (the engine API takes neither).
+ */
+function checkDockerUrl(url: string): void {
+  const shown = redactUrl(url);
+  if (shown !== url) throw new MeterkitError(ErrorCode.InvalidArgument, `invalid Docker URL ${describeValue(shown)}: use unix:///path/to/docker.sock or tcp://host:port, with no credentials or query`);
+  resolveDockerUrl(url, {});
+}
+
+/** A probe's `expect_regex` as a RegExp; a bad one is a coded problem naming the key, not a SyntaxError. */
+function probeRegex(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (err) {
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid expect_regex ${describeValue(source)}: ${(err as Error).message}`, { cause: err });
+  }
+}
 
 const healthcheck = z
   .strictObject({
@@ -91,7 +112,13 @@ const healthcheck = z
   .transform((h, ctx) =>
     rule(ctx, (): HealthCheckOptions => {
       const timing = { interval: h.interval, timeout: h.timeout, fails: h.fails, passes: h.passes };
-      if (h.kind === 'probe') return checkHealthCheck({ kind: 'probe', send: h.send ?? '', expect: h.expect_regex === undefined ? (h.expect ?? '') : new RegExp(h.expect_regex), ...timing });
+      if (h.kind === 'probe') {
+        if (h.expect !== undefined && h.expect_regex !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['expect_regex'], message: 'expect_regex and expect contradict each other: give one' });
+          return z.NEVER;
+        }
+        return checkHealthCheck({ kind: 'probe', send: h.send ?? '', expect: h.expect_regex === undefined ? (h.expect ?? '') : probeRegex(h.expect_regex), ...timing });
+      }
       if (h.kind === 'exec') return checkHealthCheck({ kind: 'exec', command: h.command ?? '', args: h.args, ...timing });
       return checkHealthCheck({ kind: 'ping', ...timing });
     }),
@@ -243,6 +270,22 @@ function uniqueNames(what: string, why = 'names are unique') {
   };
 }
 
+/**
+ * Two servers cannot listen on one fixed address (the second would fail at start with EADDRINUSE);
+ * port 0 (any free port) never clashes. The issue is on the second of a pair.
+ */
+function uniqueBinds(list: ReadonlyArray<{ bind: string; name: string }>, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, string>();
+  list.forEach((s, i) => {
+    const { host, port } = parseHostPort(s.bind, 'bind address');
+    if (port === 0) return;
+    const key = `${host.toLowerCase()}:${port}`;
+    const other = seen.get(key);
+    if (other !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'bind'], message: `bind address ${describeValue(s.bind)} is already server ${describeValue(other)}'s: each server needs its own host:port (port 0 excepted)` });
+    else seen.set(key, s.name);
+  });
+}
+
 /** The whole file; `env` supplies the secrets' variables. */
 export function configSchema(env: NodeJS.ProcessEnv) {
   return z
@@ -275,7 +318,9 @@ export function configSchema(env: NodeJS.ProcessEnv) {
         .describe('the process collector'),
       docker: z
         .strictObject({
-          url: text('unix:///path/docker.sock or tcp://host:port (default DOCKER_HOST, else unix:///var/run/docker.sock)').optional(),
+          url: text('unix:///path/docker.sock or tcp://host:port (default DOCKER_HOST, else unix:///var/run/docker.sock)')
+            .superRefine((v, ctx) => void rule(ctx, () => checkDockerUrl(v)))
+            .optional(),
           naming: z.enum(['docker', 'cadvisor']).optional().describe("metric names: docker (docker_exporter's, default) or cadvisor"),
         })
         .optional()
@@ -283,7 +328,7 @@ export function configSchema(env: NodeJS.ProcessEnv) {
       dashboard: z
         .strictObject({
           max_clients: whole('max_clients', DASHBOARD_LIMIT).optional().describe('live-update streams open at once; more get 503 (default 4)'),
-          max_watched: whole('max_watched', DASHBOARD_LIMIT).optional().describe('series the dashboard watches at once (default 64)'),
+          max_watched: whole('max_watched', DASHBOARD_WATCHED_LIMIT).optional().describe(`series the dashboard watches at once, the overview's ${DASHBOARD_WATCHED_LIMIT.min - 1} included (default 64)`),
         })
         .optional()
         .describe('the web dashboard at / — needs a restart'),
@@ -295,6 +340,7 @@ export function configSchema(env: NodeJS.ProcessEnv) {
             .array(proxyServer)
             .min(1, { message: 'give at least one server' })
             .superRefine(uniqueNames('server'))
+            .superRefine(uniqueBinds)
             .describe('the TCP load balancer servers'),
         })
         .optional()

@@ -9,7 +9,7 @@ import type { AgentConfig } from '../agent.js';
 import type { ProxyServerOptions } from '../../proxy/index.js';
 import { DEFAULT_DRAIN_MS } from '../proxy.js';
 import { defaultPeerId } from '../monitor.js';
-import { defaultStateDir, stateDirFlag } from '../notify.js';
+import { defaultStateDir, parseNotifyQueue, stateDirFlag } from '../notify.js';
 import { PROXY_OPTIONS, parseProxySectionFlags } from '../proxy.js';
 import { asUsage } from '../usage.js';
 import { reportTiming } from '../../monitor/reporter.js';
@@ -63,7 +63,8 @@ const FLAGS_OF: ReadonlyArray<[ReadonlyArray<keyof AgentConfig>, readonly string
   [['process'], ['no-process']],
   [['collectTimeout'], ['collect-timeout']],
   [['maxConcurrent'], ['max-concurrent']],
-  [['openMetrics', 'openMetricsCreated'], ['openmetrics', 'openmetrics-created']],
+  [['openMetrics'], ['openmetrics']],
+  [['openMetricsCreated'], ['openmetrics-created']],
   [['stream'], ['stream', 'no-stream']],
   [['streamBuffer'], ['stream-buffer']],
   [['streamBufferBytes'], ['stream-buffer-bytes']],
@@ -121,6 +122,16 @@ export function overrideWithFlags(file: AgentConfig, given: FlagValues, env: Nod
   if (file.monitor !== undefined && !has('monitor') && !has('monitor-nats')) implied.monitor = true;
   if (file.report !== undefined && !has('report-to')) implied['report-to'] = file.report.to;
   if (file.docker !== undefined && !has('docker')) implied.docker = file.docker.url ?? '';
+  // a flag's companion may be the file's key: given to the flags' own pairing checks, so that they
+  // judge the merge (--tls-key beside the file's tls.cert, --openmetrics-created beside openmetrics: true)
+  if (file.tls !== undefined) for (const k of ['cert', 'key'] as const) if (!has(`tls-${k}`)) implied[`tls-${k}`] = file.tls[k];
+  if (file.openMetrics === true && !has('openmetrics')) implied.openmetrics = true;
+  const notifyQueueGiven = has('notify-queue') || has('notify-worker');
+  // the queue flags beside the file's endpoints: parsed with the file's queue keys (a worker needs NATS)
+  if (file.notify !== undefined && !has('notify')) {
+    delete implied['notify-queue'];
+    delete implied['notify-worker'];
+  }
   const serverGiven = SERVER_FLAGS.some(has);
   // the whole proxy's keys beside a file's servers: parsed alone (a server needs --proxy-bind)
   if (file.proxy !== undefined && !serverGiven) {
@@ -129,7 +140,11 @@ export function overrideWithFlags(file: AgentConfig, given: FlagValues, env: Nod
   }
   const flags = parse(implied);
   if (file.proxy !== undefined && !serverGiven) flags.proxy = { servers: [], ...parseProxySectionFlags(given) };
-  if (file.notify !== undefined && flags.notify === undefined) flags.notify = { ...file.notify, stateDir: stateDirFlag(given['state-dir'] as string | undefined, env) };
+  if (file.notify !== undefined && flags.notify === undefined) {
+    const n = file.notify;
+    const queue = notifyQueueGiven ? parseNotifyQueue((given['notify-queue'] as string | undefined) ?? (n.queue === 'nats' ? n.nats : n.queue), (given['notify-worker'] as boolean | undefined) ?? n.role === 'worker') : {};
+    flags.notify = { ...n, ...queue, stateDir: stateDirFlag(given['state-dir'] as string | undefined, env) };
+  }
   const out: AgentConfig = { ...file };
   const set = out as Record<string, unknown>;
   for (const [keys, names] of FLAGS_OF) {
