@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { ErrorCode, MeterkitError, describeValue } from '../../core/errors.js';
 import { checkDuration, checkWhole } from '../../core/options.js';
+import { redactUrl } from '../../http/redact.js';
 
 /** Highest Engine API version this client speaks; it asks for min(this, the engine's). */
 export const MAX_API_VERSION = '1.43';
@@ -60,7 +61,7 @@ export function resolveDockerUrl(url?: string, env: NodeJS.ProcessEnv = process.
   }
   const m = /^(?:tcp|http):\/\/([^:/]+|\[[^\]]+\]):(\d+)\/?$/.exec(chosen);
   if (!m) {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid Docker URL ${describeValue(chosen)}: use unix:///path/to/docker.sock or tcp://host:port`);
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid Docker URL ${describeValue(redactUrl(chosen))}: use unix:///path/to/docker.sock or tcp://host:port (no user name, password or query)`);
   }
   return { url: chosen, endpoint: { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]) } };
 }
