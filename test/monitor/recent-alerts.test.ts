@@ -29,15 +29,10 @@ describe('RecentAlerts', () => {
 describe('Monitor.recentAlerts and GET /monitor/v1/alerts', () => {
   const clock = { t: 1_700_000_000_000 };
   const monitor = new Monitor({ now: () => clock.t, onError: () => undefined });
-  const server = new HttpServer({ port: 0, auth: { token: 'tok' } });
-  before(async () => {
-    server.routeTree(MONITOR_HTTP_BASE, createMonitorApi(monitor));
-    await server.listen();
-  });
-  after(async () => {
-    await monitor.close();
-    await server.close();
-  });
+  // behind a token: the alerts are served with the agent's auth, as the peers are
+  const server = new HttpServer({ port: 0, auth: { token: 'tok' } }).routeTree(MONITOR_HTTP_BASE, createMonitorApi(monitor));
+  before(() => server.listen());
+  after(() => Promise.all([monitor.close(), server.close()]));
 
   it('records every flap with no listener, keeps them across a reconfigure, and serves them', async () => {
     // three outages of one peer, each over before anybody could have polled
