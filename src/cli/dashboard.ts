@@ -63,8 +63,9 @@ export function mountDashboard(server: HttpServer, registry: Registry, features:
   const history = new History(registry, {
     maxWatched: opts.maxWatched,
     beforeSample: opts.beforeSample,
-    // the one collect-timeout setting of the agent bounds the dashboard's reads as well as scrapes
-    sampleTimeout: registry.collectTimeout,
+    // the one collect-timeout setting of the agent bounds the dashboard's reads as well as
+    // scrapes, read at each sample: a reload changes it (Registry.setCollectTimeout)
+    sampleTimeout: () => registry.collectTimeout,
     metrics,
     onError: (err) => opts.log(`meterkit dashboard: ${err instanceof Error ? err.message : String(err)}`),
   });

@@ -5,6 +5,9 @@
  *   `{"accepted": n, "ids": [...]}` once the events are committed to the queue; 400 naming the
  *   first bad event, 413 over the body limit, 415 without JSON, 503 (Retry-After) when an
  *   endpoint's list is full or the queue fails;
+ * - `GET /notify/v1/endpoints`: each endpoint's `/debug/vars` entry (name, redacted url, config,
+ *   `Metrics`), without running the registry's collectors or rendering the rest of `/debug/vars`
+ *   (what the dashboard's Notifications view polls);
  * - `GET /notify/v1/dead-letters[?endpoint=NAME][&limit=N]`: the dead letters, oldest first,
  *   at most {@link DEAD_LETTERS_LIMIT_MAX} (default 1000), written as compact JSON a slice at a
  *   time (`sendJsonArray`: turns of the event loop between slices, waiting for a slow client);
@@ -85,6 +88,10 @@ export function createNotifyApi(broadcaster: Broadcaster, options: NotifyApiOpti
         if (!allowMethods(req, res, ['POST'])) return;
         return await ingest(req, res);
       }
+      if (path === `${NOTIFY_HTTP_BASE}/endpoints`) {
+        if (!allowMethods(req, res)) return;
+        return sendJson(res, 200, broadcaster.vars().endpoints);
+      }
       if (path === `${NOTIFY_HTTP_BASE}/dead-letters`) {
         if (!allowMethods(req, res)) return;
         return await sendJsonArray(res, await broadcaster.deadLetters(checked(query(req, true))));
@@ -94,7 +101,7 @@ export function createNotifyApi(broadcaster: Broadcaster, options: NotifyApiOpti
         return sendJson(res, 200, { replayed: await broadcaster.replay(checked(query(req, false))) });
       }
       const events = ingesting ? `${NOTIFY_HTTP_BASE}/events, ` : '';
-      throw new BadRequest(404, `no such resource: ${path} (serves ${events}${NOTIFY_HTTP_BASE}/dead-letters and ${NOTIFY_HTTP_BASE}/dead-letters/replay${ingesting ? '' : '; a --notify-worker takes no events: post them to a producer'})`);
+      throw new BadRequest(404, `no such resource: ${path} (serves ${events}${NOTIFY_HTTP_BASE}/endpoints, ${NOTIFY_HTTP_BASE}/dead-letters and ${NOTIFY_HTTP_BASE}/dead-letters/replay${ingesting ? '' : '; a --notify-worker takes no events: post them to a producer'})`);
     } catch (err) {
       if (err instanceof BadRequest) return sendError(res, err);
       throw err;

@@ -4,6 +4,7 @@
  * credentials, path, query or fragment. Pure, so any feature folder may import it.
  */
 import { ErrorCode, MeterkitError, describeValue } from './errors.js';
+import { redactUrl } from './redact.js';
 
 const DEFAULT_PORT = 4222;
 
@@ -21,14 +22,16 @@ export function parseNatsServers(text: string): string[] {
 
 function parseNatsUrl(text: string): string {
   const rule = 'use nats://host:port, e.g. nats://127.0.0.1:4222 (port 1–65535, default 4222; no credentials, path or query)';
+  // never echo a password or a query value into a message or a log: the one redaction rule,
+  // for text that parses and text that does not
+  const shown = redactUrl(text, '***');
   let url: URL;
   try {
     url = new URL(text);
   } catch (err) {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid NATS URL ${describeValue(text)}: ${err instanceof Error ? err.message : String(err)}; ${rule}`, { cause: err });
+    // the cause keeps only the parser's message: its `input` property would hold the raw text
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid NATS URL ${describeValue(shown)}: ${err instanceof Error ? err.message : String(err)}; ${rule}`);
   }
-  // never echo a password into a message or a log
-  const shown = url.username !== '' || url.password !== '' ? `${url.protocol}//***@${url.host}` : text;
   if (url.protocol !== 'nats:' || url.hostname === '' || url.port === '0' || url.username !== '' || url.password !== '' || (url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
     throw new MeterkitError(ErrorCode.InvalidArgument, `invalid NATS URL ${describeValue(shown)}: ${rule}`);
   }

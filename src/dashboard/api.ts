@@ -9,7 +9,8 @@
  * - `GET /api/v1/history?series=ID[&series=ID…]`: watches them and answers
  *   `{interval, capacity, series: {ID: [[t, …values], …]}}`; 429 past the watch limit, 404 for an
  *   id that names no current series (it takes no slot);
- * - `GET /api/v1/events?series=ID…`: Server-Sent Events (see events.ts).
+ * - `GET /api/v1/events?series=ID…`: Server-Sent Events (see events.ts); `HEAD` gets the
+ *   stream's headers only (no stream, no slot, nothing watched).
  * A series ID is `name{label="value",…}` (labels in the family's order), as `series` returns it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -160,6 +161,7 @@ export function createDashboardApi(o: DashboardApiOptions): DashboardApi {
         }
         case '/events': {
           const ids = idsOf(url.searchParams);
+          if (req.method === 'HEAD') return events.head(res);
           // the client limit first: a refused stream must not watch anything
           if (events.refuseWhenFull(res) || !watch(res, ids)) return;
           return events.serve(req, res, ids);

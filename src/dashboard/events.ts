@@ -24,6 +24,9 @@ export const SKIPPED_UPDATES_METRIC = 'meterkit_dashboard_skipped_updates_total'
 /** Gauge of open event streams. */
 export const CLIENTS_METRIC = 'meterkit_dashboard_clients';
 
+/** The headers of an event stream: what `serve` sends, and `head` alone. */
+const STREAM_HEADERS = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' } as const;
+
 interface Client {
   res: ServerResponse;
   ids: readonly string[];
@@ -79,7 +82,7 @@ export class EventHub {
     const c: Client = { res, ids };
     this.clients.add(c);
     this.open?.set(this.clients.size);
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    res.writeHead(200, STREAM_HEADERS);
     // the interval tells EventSource how long to wait before reconnecting
     res.write(`retry: ${Math.max(1000, this.history.interval)}\n\n`);
     res.once('close', () => {
@@ -88,6 +91,15 @@ export class EventHub {
     });
     req.socket.setNoDelay(true);
     leaveConcurrencyCap(res);
+  }
+
+  /**
+   * Answers a HEAD request: a stream's headers and nothing else. A HEAD response has no body, so
+   * served as a stream it would never end and would hold a slot (and keep its series watched)
+   * for as long as a prober (`curl -I`, a health check) kept the connection.
+   */
+  head(res: ServerResponse): void {
+    res.writeHead(200, STREAM_HEADERS).end();
   }
 
   private broadcast(t: number): void {

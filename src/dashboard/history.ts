@@ -53,8 +53,13 @@ export interface HistoryOptions {
   idleWatch?: number;
   /** Runs before each sample (e.g. the process collector's read). Failures go to `onError`, once per episode. */
   beforeSample?: () => Promise<void>;
-  /** ms a sample waits for `beforeSample`; a sample it outlives is skipped. Default 10 000 (a registry's default `collectTimeout`). */
-  sampleTimeout?: number;
+  /**
+   * ms a sample waits for `beforeSample`; a sample it outlives is skipped. Default 10 000 (a
+   * registry's default `collectTimeout`). A function is read at each sample, so a setting that
+   * changes at run time (a reloaded `collect_timeout`) bounds the next sample; it must return
+   * what `checkDuration` accepts (a Registry's `collectTimeout` always does).
+   */
+  sampleTimeout?: number | (() => number);
   /** Where {@link SKIPPED_SAMPLES_METRIC} is counted (e.g. the agent's Registry). */
   metrics?: Recorder;
   onError?: (err: unknown) => void;
@@ -163,7 +168,7 @@ export class History {
   private sampling = false;
   /** `beforeSample` as a one-collector set: single-flight, bounded by `sampleTimeout`. */
   private readonly before: CollectorSet | null = null;
-  private readonly sampleTimeout: number;
+  private readonly sampleTimeout: () => number;
   /** Set by the set's sink when the wait of this tick outlived `sampleTimeout`. */
   private late = false;
   /** True from a skipped sample to the next one taken: a lasting stall is reported once. */
@@ -182,7 +187,12 @@ export class History {
     this.idleWatch = options.idleWatch === undefined ? 600_000 : checkDuration('idleWatch', options.idleWatch);
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? ((err) => process.stderr.write(`meterkit dashboard: sampling failed: ${String(err)}\n`));
-    this.sampleTimeout = options.sampleTimeout === undefined ? DEFAULT_INLINE_TIMEOUT : checkDuration('sampleTimeout', options.sampleTimeout);
+    const timeout = options.sampleTimeout ?? DEFAULT_INLINE_TIMEOUT;
+    if (typeof timeout === 'function') this.sampleTimeout = timeout;
+    else {
+      const ms = checkDuration('sampleTimeout', timeout);
+      this.sampleTimeout = () => ms;
+    }
     if (options.beforeSample !== undefined) {
       const sink = { collectorFailed: () => undefined, inlineTimeout: () => void (this.late = true) };
       this.before = new CollectorSet(sink, (_name, err) => this.onError(err));
@@ -300,8 +310,9 @@ export class History {
     try {
       if (this.before !== null) {
         this.late = false;
-        await this.before.collect(this.sampleTimeout);
-        if (this.late) return this.skip();
+        const timeout = this.sampleTimeout();
+        await this.before.collect(timeout);
+        if (this.late) return this.skip(timeout);
       }
       this.stalled = false;
       this.sample();
@@ -310,13 +321,13 @@ export class History {
     }
   }
 
-  private skip(): void {
+  private skip(timeout: number): void {
     this.skipped++;
     this.skippedCounter?.increment(1);
     if (this.stalled) return;
     this.stalled = true;
     this.onError(
-      new MeterkitError(ErrorCode.DashboardSampleTimeout, `sample skipped: beforeSample did not finish in ${this.sampleTimeout} ms (sampleTimeout); the next sample waits for it again`),
+      new MeterkitError(ErrorCode.DashboardSampleTimeout, `sample skipped: beforeSample did not finish in ${timeout} ms (sampleTimeout); the next sample waits for it again`),
     );
   }
 

@@ -91,3 +91,29 @@ export class AlertQueue implements AsyncIterableIterator<Alert, undefined> {
     return this;
   }
 }
+
+/** Alerts {@link RecentAlerts} keeps by default: what the dashboard's alert timeline shows. */
+export const RECENT_ALERTS = 100;
+
+/**
+ * The last `cap` alerts raised, kept whether anybody listens or not (a ring: the oldest is
+ * overwritten), so a page opened or reloaded now still shows the flaps of the last minutes.
+ */
+export class RecentAlerts {
+  private readonly buf: Alert[] = [];
+  private next = 0;
+
+  constructor(private readonly cap = RECENT_ALERTS) {}
+
+  add(a: Alert): void {
+    if (this.buf.length < this.cap) this.buf.push(a);
+    else this.buf[this.next] = a;
+    this.next = (this.next + 1) % this.cap;
+  }
+
+  /** Newest first. */
+  list(): Alert[] {
+    const oldestFirst = this.buf.length < this.cap ? this.buf : [...this.buf.slice(this.next), ...this.buf.slice(0, this.next)];
+    return oldestFirst.slice().reverse();
+  }
+}

@@ -3,6 +3,7 @@
  */
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration } from '../core/options.js';
+import { redactUrl, redactedHref } from '../core/redact.js';
 import type { AuthOptions } from '../http/auth.js';
 import { authorizationHeader } from '../http/auth.js';
 import type { Sender } from './reporter.js';
@@ -18,20 +19,17 @@ export interface HttpSenderOptions {
   timeout?: number;
 }
 
-/** A URL as messages show it: scheme, host and path; never credentials, a query or a fragment. */
+/** A URL as messages show it: by the one redaction rule (core/redact.ts; credentials and query values hidden). */
 export function shownUrl(u: URL): string {
-  return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
-}
-
-/** URL text that did not parse, as messages show it: what could be credentials, a query or a fragment masked. */
-function maskedText(text: string): string {
-  return text.replace(/\/\/[^/]*@/, '//***@').replace(/[?#].*$/s, '?…');
+  const href = redactedHref(u, '***');
+  // a bare host is shown as it was typed, without the `/` the parser adds
+  return u.pathname === '/' && u.search === '' && u.hash === '' ? href.slice(0, -1) : href;
 }
 
 /**
  * The one rule for the URL of a monitor agent (the reporter's `--report-to`, `meterkit peers
  * --url`): http or https, and no credentials in it (they belong in auth options, as they would
- * end up in logs and process lists). Every message shows the URL masked (see {@link shownUrl}).
+ * end up in logs and process lists). Every message shows the URL redacted (see {@link shownUrl}).
  * `what` names it in messages (a flag, an option).
  * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT`
  */
@@ -40,11 +38,12 @@ export function checkMonitorUrl(text: string, what = 'monitor url'): URL {
   try {
     u = new URL(text);
   } catch (err) {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what} ${describeValue(typeof text === 'string' ? maskedText(text) : text)}: use http://HOST:PORT or https://HOST:PORT`, { cause: err });
+    // no `cause`: the parser's error keeps the raw text (its `input`), credentials and all
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what} ${describeValue(typeof text === 'string' ? redactUrl(text, '***') : text)}: ${err instanceof Error ? err.message : String(err)}; use http://HOST:PORT or https://HOST:PORT`);
   }
   if (u.username !== '' || u.password !== '') {
     // the message must not repeat the secret
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what} ${describeValue(`${u.protocol}//***@${u.host}`)} (credentials not shown): give credentials as auth options (--report-auth-token, --report-basic-auth; --auth-token, --basic-auth for meterkit peers), not in the URL`);
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what} ${describeValue(shownUrl(u))} (credentials not shown): give credentials as auth options (--report-auth-token, --report-basic-auth; --auth-token, --basic-auth for meterkit peers), not in the URL`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
     throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what} ${describeValue(shownUrl(u))}: the scheme must be http or https`);

@@ -6,7 +6,9 @@
  *   that is not UTF-8 JSON), 413 over the body limit, 415 without `Content-Type:
  *   application/json` or with a charset other than utf-8;
  * - `GET /monitor/v1/peers`: `status()`, an array of {@link PeerStatus};
- * - `GET /monitor/v1/metrics/:name`: `lastMetrics(name)`, an array of {@link Metric}.
+ * - `GET /monitor/v1/metrics/:name`: `lastMetrics(name)`, an array of {@link Metric};
+ * - `GET /monitor/v1/alerts`: `recentAlerts()`, the last 100 {@link Alert}s raised, newest first
+ *   (404 for a source without it).
  *
  * The two GETs answer compact JSON written in slices of 2 000 rows (`JSON_SLICE`) with a turn of
  * the event loop between them (`sendJsonArray`); the peers' rows are computed as they are
@@ -24,7 +26,7 @@ import type { Recorder } from '../core/recorder.js';
 import { BadRequest, readJson, sendError, sendJson, sendJsonArray } from '../http/body.js';
 import { allowMethods } from '../http/health.js';
 import type { Handler } from '../http/server.js';
-import type { Metric, PeerStatus } from './types.js';
+import type { Alert, Metric, PeerStatus } from './types.js';
 import { MONITOR_HTTP } from './types.js';
 import { checkMetricName } from './validate.js';
 
@@ -35,6 +37,8 @@ export interface MonitorSource {
   lastMetrics(name: string): Metric[];
   /** `status()`'s rows computed as they are written (a Monitor has it); `status()` when absent. */
   statusRows?(): Iterable<PeerStatus>;
+  /** The last alerts raised, newest first (a Monitor has it); `GET /monitor/v1/alerts` is 404 without it. */
+  recentAlerts?(): Alert[];
 }
 
 /** Bytes of a `POST /monitor/v1/metrics` body accepted by default (about 5 000 metrics). */
@@ -95,6 +99,10 @@ export function createMonitorApi(monitor: MonitorSource, options: MonitorApiOpti
         if (!allowMethods(req, res)) return;
         return await sendJsonArray(res, monitor.statusRows?.() ?? monitor.status());
       }
+      if (path === MONITOR_HTTP.alerts && monitor.recentAlerts !== undefined) {
+        if (!allowMethods(req, res)) return;
+        return sendJson(res, 200, monitor.recentAlerts());
+      }
       if (path.startsWith(MONITOR_HTTP.metricsByName)) {
         // every character a metric name may hold is URL-safe, so the raw segment is the name
         const name = path.slice(MONITOR_HTTP.metricsByName.length);
@@ -107,7 +115,7 @@ export function createMonitorApi(monitor: MonitorSource, options: MonitorApiOpti
         if (!allowMethods(req, res)) return;
         return await sendJsonArray(res, monitor.lastMetrics(name));
       }
-      throw new BadRequest(404, `no such resource: ${path} (the monitor serves ${MONITOR_HTTP.metrics}, ${MONITOR_HTTP.peers} and ${MONITOR_HTTP.metricsByName}NAME)`);
+      throw new BadRequest(404, `no such resource: ${path} (the monitor serves ${MONITOR_HTTP.metrics}, ${MONITOR_HTTP.peers}, ${MONITOR_HTTP.alerts} and ${MONITOR_HTTP.metricsByName}NAME)`);
     } catch (err) {
       if (err instanceof BadRequest) {
         if (path === MONITOR_HTTP.metrics) rejected.get(REASONS[err.status] ?? 'invalid')?.increment(1);

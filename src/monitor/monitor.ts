@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ErrorCode, MeterkitError } from '../core/errors.js';
-import { AlertQueue } from './alerts.js';
+import { AlertQueue, RecentAlerts } from './alerts.js';
 import type { MonitorClock } from './clock.js';
 import { deadlineOf, judge, phiOf, stateAt } from './detector.js';
 import type { ResolvedDetector } from './detector.js';
@@ -48,6 +48,7 @@ export class Monitor extends EventEmitter {
   private readonly known = new PeerTable();
   private readonly cols: Columns;
   private readonly queues = new Set<AlertQueue>();
+  private readonly recent = new RecentAlerts();
   /**
    * (peer, metric) pairs forgotten in an outage (a `down` raised, no `up` yet), keyed
    * `peer \0 metric`, with when the outage began, oldest first: when the pair reports again its window starts in the outage,
@@ -421,6 +422,7 @@ export class Monitor extends EventEmitter {
   /** Hands alerts to the listeners and the iterators' queues, once the monitor's state is settled. */
   private deliver(alerts: readonly Alert[]): void {
     for (const a of alerts) {
+      this.recent.add(a);
       try {
         this.emit('alert', a);
       } catch (err) {
@@ -438,6 +440,11 @@ export class Monitor extends EventEmitter {
       // onError itself failed: the warning carries both, so neither reason is lost
       process.emitWarning(new MeterkitError(ErrorCode.MonitorHook, `the monitor's onError threw: ${String(inner)} (while reporting: ${err.message})`, { cause: err }));
     }
+  }
+
+  /** The last alerts raised (at most `RECENT_ALERTS`, 100), kept across reconfigures, newest first: `GET /monitor/v1/alerts`. */
+  recentAlerts(): Alert[] {
+    return this.recent.list();
   }
 
   /**

@@ -120,4 +120,6 @@ export const MONITOR_HTTP = Object.freeze({
   peers: '/monitor/v1/peers',
   /** GET `/monitor/v1/metrics/:name`: lastMetrics(name) as a JSON array of Metric. */
   metricsByName: '/monitor/v1/metrics/',
+  /** GET the last 100 alerts raised, newest first, as a JSON array of Alert. */
+  alerts: '/monitor/v1/alerts',
 });

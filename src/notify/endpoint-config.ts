@@ -4,7 +4,7 @@
  */
 import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration, checkWhole } from '../core/options.js';
-import { redactUrl, redactedHref } from '../http/redact.js';
+import { redactUrl, redactedHref } from '../core/redact.js';
 import { EVENT_MAX_BYTES } from './event.js';
 import { secretKey } from './signing.js';
 
@@ -92,7 +92,8 @@ export function resolveEndpointConfig(c: EndpointConfig): ResolvedEndpointConfig
     url = new URL(c.url);
   } catch (err) {
     const shown = typeof c.url === 'string' ? redactUrl(c.url) : c.url;
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what('url')} ${describeValue(shown)}: it must be an absolute http: or https: URL`, { cause: err });
+    // no `cause`: the parser's error keeps the raw text (its `input`), a token in the query and all
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what('url')} ${describeValue(shown)}: ${err instanceof Error ? err.message : String(err)}; it must be an absolute http: or https: URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(what('url'), publicUrl(url), 'it must be an http: or https: URL');
   const headers: Record<string, string> = {};

@@ -1,13 +1,17 @@
 /**
- * A smoke check of a page in Debian's headless `firefox-esr` over WebDriver BiDi (playwright-core
- * cannot drive a stock Firefox). Run as a child process with `node --experimental-websocket`
- * (Node 20 has no global WebSocket without it):
- *   node --experimental-websocket firefox-bidi.js URL SCREENSHOT.png
- * Prints one JSON line: `{ready, updates, charts, ink, error?}`, once the page's `main[data-ready]`
- * is set, a chart drew and two live updates came, or after 30 s.
+ * Drives a page in Debian's headless `firefox-esr` over WebDriver BiDi (playwright-core cannot
+ * drive a stock Firefox). Run as a child process with `node --experimental-websocket` (Node 20
+ * has no global WebSocket without it):
+ *   node --experimental-websocket firefox-bidi.js BASE_URL SPEC.json
+ * SPEC.json: `[{view, shot, probe}]`. For each entry, in one Firefox session, the page is
+ * opened at `BASE_URL/#view`; once `main[data-ready=view]` is set, `probe` (a JavaScript
+ * expression that returns a JSON string of an object; it may act on the page, e.g. type or
+ * click, as a user would) is evaluated every 250 ms until its object has `done: true` or 30 s
+ * have passed; then a screenshot is written to `shot`. Prints one JSON line:
+ * `{views: {VIEW: lastProbeObject}, error?}`.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,22 +49,40 @@ function connectBidi(url: string): Promise<Bidi> {
   });
 }
 
-const INK = `(() => {
-  const out = { ready: document.querySelector('main')?.dataset.ready ?? null, updates: Number(document.getElementById('live')?.dataset.updates ?? 0), charts: 0, ink: 0 };
-  for (const c of document.querySelectorAll('[data-chart] canvas')) {
-    out.charts++;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 11) < 24 && Math.abs(d[i + 1] - 92) < 24 && Math.abs(d[i + 2] - 173) < 24 && d[i + 3] > 128) out.ink++;
+/** One view to open and what to check there. */
+export interface ViewProbe {
+  view: string;
+  shot: string;
+  probe: string;
+}
+
+/** The page's `main[data-ready]`: the view that finished opening. */
+const READY = `document.querySelector('main')?.dataset.ready ?? null`;
+
+async function evaluate(bidi: Bidi, context: string, expression: string): Promise<unknown> {
+  const r = (await bidi.send('script.evaluate', { expression, target: { context }, awaitPromise: false })) as { type: string; result?: { value?: unknown }; exceptionDetails?: { text?: string } };
+  if (r.type === 'exception') throw new Error(`the page threw evaluating ${expression.slice(0, 80)}…: ${r.exceptionDetails?.text ?? JSON.stringify(r)}`);
+  return r.result?.value;
+}
+
+/** Evaluates `expression` every 250 ms until `ok` holds of its value or 30 s pass; returns the last value. */
+async function poll<T>(bidi: Bidi, context: string, expression: string, ok: (v: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const v = (await evaluate(bidi, context, expression)) as T;
+    if (ok(v) || Date.now() >= deadline) return v;
+    await new Promise((r) => setTimeout(r, 250));
   }
-  return JSON.stringify(out);
-})()`;
+}
 
 async function main(): Promise<void> {
-  const [url, shot] = process.argv.slice(2) as [string, string];
+  const [base, specFile] = process.argv.slice(2) as [string, string];
+  const spec = JSON.parse(readFileSync(specFile, 'utf8')) as ViewProbe[];
   const profile = mkdtempSync(join(tmpdir(), 'meterkit-firefox-'));
   const ff = spawn('firefox-esr', ['--headless', '--no-remote', '--profile', profile, '--remote-debugging-port', '0', '--window-size', '1280,800'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
-  const result: Record<string, unknown> = { ready: null, updates: 0, charts: 0, ink: 0 };
+  const views: Record<string, unknown> = {};
+  const result: { views: Record<string, unknown>; error?: string } = { views };
   try {
     const ws = await new Promise<string>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`firefox-esr did not open WebDriver BiDi in 30 s: ${log}`)), 30_000);
@@ -81,16 +103,19 @@ async function main(): Promise<void> {
     const tree = (await bidi.send('browsingContext.getTree', {})) as { contexts: Array<{ context: string }> };
     const context = tree.contexts[0]?.context as string;
     await bidi.send('browsingContext.setViewport', { context, viewport: { width: 1280, height: 800 } });
-    await bidi.send('browsingContext.navigate', { context, url, wait: 'complete' });
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      const r = (await bidi.send('script.evaluate', { expression: INK, target: { context }, awaitPromise: false })) as { result: { value: string } };
-      Object.assign(result, JSON.parse(r.result.value) as object);
-      if (result.ready !== null && (result.ink as number) > 20 && (result.updates as number) >= 2) break;
-      await new Promise((r2) => setTimeout(r2, 250));
+    for (const { view, shot, probe } of spec) {
+      // a fresh load per view: no state of the previous view's probe is left on the page
+      await bidi.send('browsingContext.navigate', { context, url: 'about:blank', wait: 'complete' });
+      await bidi.send('browsingContext.navigate', { context, url: `${base}/#${view}`, wait: 'complete' });
+      const ready = await poll<string | null>(bidi, context, READY, (v) => v === view);
+      views[view] = { ready };
+      if (ready === view) {
+        const last = await poll<string>(bidi, context, probe, (v) => (JSON.parse(v) as { done?: boolean }).done === true);
+        views[view] = { ready, ...(JSON.parse(last) as object) };
+      }
+      const png = (await bidi.send('browsingContext.captureScreenshot', { context })) as { data: string };
+      writeFileSync(shot, Buffer.from(png.data, 'base64'));
     }
-    const png = (await bidi.send('browsingContext.captureScreenshot', { context })) as { data: string };
-    writeFileSync(shot, Buffer.from(png.data, 'base64'));
     bidi.close();
   } catch (err) {
     result.error = (err as Error).message;

@@ -148,11 +148,11 @@ describe('monitor fixes: Reporter.close() is bounded and aborts the HTTP send (#
 });
 
 describe('monitor fixes: one URL rule, URLs masked in every message (#2)', () => {
-  it('httpSender\'s failure names the monitor without the URL\'s query', async () => {
+  it('httpSender\'s failure names the monitor without the URL\'s query values (the one rule: core/redact.ts)', async () => {
     const send = httpSender({ url: 'http://127.0.0.1:1/monitor/v1/metrics?token=hunter2-do-not-print', timeout: 5000 });
     await assert.rejects(send([{ name: 'ping', peer: 'p', ttl: 1000 }]), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'ERR_METERKIT_MONITOR_REPORT');
-      assert.match(err.message, /^POST http:\/\/127\.0\.0\.1:1\/monitor\/v1\/metrics failed/);
+      assert.match(err.message, /^POST http:\/\/127\.0\.0\.1:1\/monitor\/v1\/metrics\?token=\*\*\* failed/);
       assert.ok(!err.message.includes('hunter2'), err.message);
       return true;
     });

@@ -11,7 +11,6 @@ import { after, before, describe, it } from 'node:test';
 import type { Agent } from '../../src/cli/agent.js';
 import { startAgent } from '../../src/cli/agent.js';
 
-const TODO = { todo: 'open #14 review finding: fails until fixed' };
 
 describe('r14b HEAD /api/v1/events', () => {
   let agent: Agent;
@@ -24,7 +23,7 @@ describe('r14b HEAD /api/v1/events', () => {
     await agent?.close();
   });
 
-  it('answers at once, and takes no event-stream slot', TODO, async () => {
+  it('answers at once, and takes no event-stream slot', async () => {
     const u = new URL(agent.url);
     const path = `/api/v1/events?series=${encodeURIComponent('process_resident_memory_bytes')}`;
     const status = await new Promise<number | string>((resolve) => {

@@ -122,22 +122,24 @@ async function peers(view, live, status) {
   if (!status.features.monitor.on) return view.el.append(off('The peer monitor', status.features.monitor));
   const table = h('div', { class: 'scroll' });
   const timeline = h('ol', { class: 'timeline', reversed: true, 'aria-label': 'alert timeline' });
-  view.el.append(h('h2', null, 'Peers'), table, h('h2', null, 'Alert timeline (since this page opened)'), timeline);
-  const seen = new Map();
+  view.el.append(h('h2', null, 'Peers'), table, h('h2', null, "Alert timeline (the monitor's last 100 alerts)"), timeline);
   every(view, 1000, async () => {
-    const rows = await api('/monitor/v1/peers');
+    // the monitor's own record of its alerts: complete between polls, and there when the page opens
+    const [rows, alerts] = await Promise.all([api('/monitor/v1/peers'), api('/monitor/v1/alerts')]);
     const now = Date.now();
-    for (const r of rows) {
-      const k = `${r.peer}\u0000${r.metric}`;
-      const was = seen.get(k);
-      if (was !== r.state) {
-        if (was !== undefined || r.state !== 'up') {
-          timeline.prepend(h('li', { 'data-alert': r.state }, `${new Date(now).toLocaleTimeString()} peer ${r.peer} metric ${r.metric}: ${was ?? 'new'} → `, h('span', { class: r.state === 'up' ? 'up' : 'down' }, r.state)));
-          while (timeline.children.length > 200) timeline.lastChild.remove();
-        }
-        seen.set(k, r.state);
-      }
-    }
+    timeline.replaceChildren(
+      ...(alerts.length === 0
+        ? [h('li', { class: 'muted' }, 'no alerts yet')]
+        : alerts.map((a) =>
+            h(
+              'li',
+              { 'data-alert': a.kind },
+              `${new Date(a.time).toLocaleTimeString()} peer ${a.peer} metric ${a.metric} `,
+              h('span', { class: a.kind === 'up' ? 'up' : 'down' }, a.kind),
+              a.kind === 'up' && a.downSince !== undefined ? ` after ${fmt((a.time - a.downSince) / 1000, 'seconds')} down` : '',
+            ),
+          )),
+    );
     table.replaceChildren(
       h(
         'table',
@@ -173,8 +175,8 @@ async function notifications(view, live, status) {
     said.textContent = `replayed ${r.replayed} event(s)${name === undefined ? '' : ` to ${name}`}`;
   };
   every(view, 2000, async () => {
-    const vars = await api('/debug/vars');
-    const list = vars.notifications?.endpoints ?? [];
+    // the endpoints' own vars: /debug/vars would run every collector and serialize the registry
+    const list = await api('/notify/v1/endpoints');
     endpoints.replaceChildren(
       h(
         'table',
