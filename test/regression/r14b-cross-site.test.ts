@@ -12,7 +12,6 @@ import type { Agent, AgentConfig } from '../../src/cli/agent.js';
 import { startAgent } from '../../src/cli/agent.js';
 import { tempDir } from '../helpers/tools.js';
 
-const TODO = { todo: 'open #14 review finding: fails until fixed' };
 
 describe('r14b cross-site POSTs to the agent', () => {
   const tmp = tempDir('r14b-xsite');
@@ -34,14 +33,14 @@ describe('r14b cross-site POSTs to the agent', () => {
   // what a form on http://evil.example posting to the agent sends
   const crossSite = { origin: 'http://evil.example', 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' };
 
-  it('POST /-/reload from another site is refused and reloads nothing', TODO, async () => {
+  it('POST /-/reload from another site is refused and reloads nothing', async () => {
     const r = await fetch(`${agent.url}/-/reload`, { method: 'POST', headers: crossSite, body: 'x=1' });
     await r.text();
     assert.equal(reloads, 0, 'a cross-site form reloaded the config');
     assert.equal(r.status, 403);
   });
 
-  it('POST /notify/v1/dead-letters/replay from another site is refused', TODO, async () => {
+  it('POST /notify/v1/dead-letters/replay from another site is refused', async () => {
     const r = await fetch(`${agent.url}/notify/v1/dead-letters/replay`, { method: 'POST', headers: crossSite, body: 'x=1' });
     await r.text();
     assert.equal(r.status, 403);
