@@ -70,6 +70,8 @@ export class ProxyServer {
   private readonly listener: Server;
   private address: AddressInfo | null = null;
   private closing = false;
+  /** True while {@link ProxyServer.listen} waits for the bind. */
+  private binding = false;
   private readonly drained = new Set<() => void>();
   /** Clients closed before reaching a backend, by reason. */
   readonly rejected: Record<RejectReason, number> = { no_backend: 0, max_connections: 0 };
@@ -188,7 +190,13 @@ export class ProxyServer {
   private revive(b: Backend): Backend {
     b.removed = false;
     this.backendList.push(b);
-    this.checker?.watch(b);
+    if (this.checker !== null) this.checker.watch(b);
+    else if (!b.live) {
+      // down when checks it had were dropped meanwhile: with no checks every backend takes connections
+      b.streak = 0;
+      b.live = true;
+      this.events.liveChanged(this, b);
+    }
     return b;
   }
 
@@ -200,7 +208,13 @@ export class ProxyServer {
   /** Listens. @throws MeterkitError `ERR_METERKIT_LISTEN` when the address is taken, `ERR_METERKIT_PROXY_CLOSED` once closed. */
   async listen(): Promise<AddressInfo> {
     if (this.closing) throw new MeterkitError(ErrorCode.ProxyClosed, `proxy server "${this.name}" is closed: it does not listen again`);
-    const address = await listenOn(this.listener, this.settings.host, this.settings.port);
+    this.binding = true;
+    let address: AddressInfo;
+    try {
+      address = await listenOn(this.listener, this.settings.host, this.settings.port);
+    } finally {
+      this.binding = false;
+    }
     if (this.closing) {
       // closed while the bind was under way: the close() then found nothing to stop
       this.listener.close();
@@ -364,7 +378,9 @@ export class ProxyServer {
   async close(graceMs = 0): Promise<void> {
     if (!this.closing) {
       this.closing = true;
-      this.listener.close();
+      // a close() during the bind would cancel it without a word (listen() would never
+      // settle): listen() closes the listener itself once bound
+      if (!this.binding) this.listener.close();
     }
     await this.checker?.close();
     if (this.connections.size > 0 && graceMs > 0) {
