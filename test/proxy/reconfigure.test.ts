@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
 import { Proxy } from '../../src/proxy/index.js';
+import type { HealthCheckOptions } from '../../src/proxy/index.js';
 import type { TestBackend } from '../helpers/backends.js';
 import { closed as closedSocket, dial, readAll, startBackend, until } from '../helpers/backends.js';
 
@@ -9,6 +10,16 @@ const backends: TestBackend[] = [];
 after(async () => {
   for (const b of backends) await b.stop();
 });
+
+/** Runs `body` with a new Proxy, closed after it whatever happens. */
+async function withProxy(body: (proxy: Proxy) => Promise<void>): Promise<void> {
+  const proxy = new Proxy();
+  try {
+    await body(proxy);
+  } finally {
+    await proxy.close();
+  }
+}
 
 it('adds, removes and re-weights without touching open connections', async () => {
   const a = await startBackend('A', 'hold');
@@ -66,8 +77,7 @@ it('revive brings a draining backend back as the same object, its connection and
   const a = await startBackend('A', 'hold');
   const b = await startBackend('B', 'id');
   backends.push(a, b);
-  const proxy = new Proxy();
-  try {
+  await withProxy(async (proxy) => {
     const web = await proxy.addServer({ name: 'web', bind: '127.0.0.1:0', backends: [a.address] });
     const held = await dial(web.boundAddress().port);
     held.write('hello');
@@ -91,40 +101,36 @@ it('revive brings a draining backend back as the same object, its connection and
     // still in the list and counted: its end did not unpublish it
     assert.deepEqual(web.backends().map((x) => x.key), [a.address]);
     assert.ok((back?.tx ?? 0) >= 5, `tx ${String(back?.tx)} kept the bytes of the connection from before`);
-  } finally {
-    await proxy.close();
-  }
+  });
 });
 
 it('a revived backend that was down while checked is live once the checks are dropped', async () => {
   const down = await startBackend('D', 'hold');
   backends.push(down);
-  const proxy = new Proxy();
-  try {
-    const check = { kind: 'ping', interval: 60_000, timeout: 500 } as const;
-    const web = await proxy.addServer({ name: 'web', bind: '127.0.0.1:0', backends: [down.address], healthcheck: check });
-    const held = await dial(web.boundAddress().port);
+  const web = (list: string[], healthcheck?: HealthCheckOptions) => ({ name: 'web', bind: '127.0.0.1:0', backends: list, healthcheck });
+  await withProxy(async (proxy) => {
+    const server = await proxy.addServer(web([down.address]));
+    const held = await dial(server.boundAddress().port);
     held.write('x');
     await down.receivedAtLeast(1);
-    const d = web.backends()[0];
-    // removed while draining; its checks said down (set by hand: a real check would need it gone while a connection stays)
-    await proxy.reconfigure([{ name: 'web', bind: '127.0.0.1:0', backends: [], healthcheck: check }]);
-    if (d !== undefined) d.live = false;
-    await proxy.reconfigure([{ name: 'web', bind: '127.0.0.1:0', backends: [] }]);
-    await proxy.reconfigure([{ name: 'web', bind: '127.0.0.1:0', backends: [down.address] }], 0, { revive: true });
-    assert.equal(web.backends()[0], d);
+    const d = server.backends()[0];
+    // a check that always fails marks it down while its connection stays open
+    const failing: HealthCheckOptions = { kind: 'exec', command: process.execPath, args: ['-e', 'process.exit(1)'], interval: 60_000, timeout: 5000 };
+    await proxy.reconfigure([web([down.address], failing)]);
+    await until(() => d?.live === false, 'the failing check marked it down');
+    await proxy.reconfigure([web([], failing)]);
+    await proxy.reconfigure([web([])]);
+    await proxy.reconfigure([web([down.address])], 0, { revive: true });
+    assert.equal(server.backends()[0], d);
     assert.equal(d?.live, true);
     held.destroy();
-  } finally {
-    await proxy.close();
-  }
+  });
 });
 
 it('new health-check settings keep each backend\'s state and streak; the new checker takes over', async () => {
   const up = await startBackend('U', 'id');
   backends.push(up);
-  const proxy = new Proxy();
-  try {
+  await withProxy(async (proxy) => {
     const check = (passes: number) => ({ kind: 'ping', interval: 60_000, timeout: 500, fails: 3, passes }) as const;
     const web = await proxy.addServer({ name: 'web', bind: '127.0.0.1:0', backends: [up.address], healthcheck: check(1) });
     const u = web.backends()[0];
@@ -134,9 +140,7 @@ it('new health-check settings keep each backend\'s state and streak; the new che
     await until(() => (u?.streak ?? 0) === 2, 'the new checker ran and kept the streak');
     assert.equal(u?.live, true);
     assert.equal(web.settings.healthcheck?.passes, 2);
-  } finally {
-    await proxy.close();
-  }
+  });
 });
 
 it('a closed proxy starts and changes no servers (coded error)', async () => {
