@@ -171,10 +171,15 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
   let monitoring: MonitorParts | null = null;
   let primary: ClusterPrimary | null = null;
   let dashboard: { close(): Promise<void> } | null = null;
+  // the drain timeout in force: a reload may change it
+  let drainTimeout = config.proxy?.drainTimeout ?? 0;
+  let closing = false;
   const close = async (): Promise<void> => {
+    // a reload from now on changes nothing (the proxy refuses one already under way)
+    closing = true;
     // first, at once: stop accepting proxy clients; open connections get the drain timeout while
     // the rest closes and /metrics still answers (awaited below)
-    const draining = proxy?.close(config.proxy?.drainTimeout ?? 0);
+    const draining = proxy?.close(drainTimeout);
     await dashboard?.close();
     // the last heartbeat goes before anything else stops; the monitor stops judging
     await monitoring?.close();
@@ -267,7 +272,8 @@ export async function startAgent(config: AgentConfig = {}): Promise<Agent> {
     if (config.reloadSource !== undefined) {
       const scrape = { setCollectTimeout: (ms: number | undefined) => registry.setCollectTimeout(ms), setMaxConcurrent: (n: number | undefined) => server.setMaxConcurrent(n) };
       const parts = { proxy, notifier, monitor: monitoring?.monitor ?? null, remountMetrics: mountMetrics, scrape };
-      reload = createReloader({ initial: config, source: config.reloadSource, parts, recorder: registry, log });
+      const onApplied = (c: AgentConfig): void => void (drainTimeout = c.proxy?.drainTimeout ?? 0);
+      reload = createReloader({ initial: config, source: config.reloadSource, parts, recorder: registry, log, onApplied, closing: () => closing });
       server.route('/-/reload', reloadHandler(reload));
     }
     server.route('/debug/vars', vars);

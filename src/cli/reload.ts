@@ -21,7 +21,6 @@ import { ErrorCode, MeterkitError, describeValue } from '../core/errors.js';
 import { checkDuration, checkWhole } from '../core/options.js';
 import { resolveEndpointConfig } from '../notify/index.js';
 import { resolveOptions } from '../monitor/options.js';
-import { checkServerOptions } from '../proxy/index.js';
 
 /** The gauge that is 1 when the last reload succeeded (Prometheus: prometheus_config_last_reload_successful). */
 export const RELOAD_SUCCESSFUL = 'meterkit_config_last_reload_successful';
@@ -118,8 +117,13 @@ function prepare(current: AgentConfig, next: AgentConfig, parts: ReloadParts): {
   const was = current.proxy;
   if (proxy !== null && next.proxy !== undefined && was !== undefined) {
     const to = next.proxy;
-    uniqueNames('proxy server', to.servers.map((s) => checkServerOptions(s).name));
-    steps.push({ commit: () => proxy.reconfigure(to.servers, to.drainTimeout), undo: async () => void (await proxy.reconfigure(was.servers, was.drainTimeout)) });
+    // every server's own rules (the draining rule included), before any part changes
+    proxy.check(to.servers);
+    steps.push({
+      commit: () => proxy.reconfigure(to.servers, to.drainTimeout),
+      // a backend the commit removed may still have open connections: it comes back as it was
+      undo: async () => void (await proxy.reconfigure(was.servers, was.drainTimeout, { revive: true })),
+    });
     applied.proxy = { ...to, naming: was.naming };
   } else applied.proxy = current.proxy;
   const notifier = parts.notifier;
@@ -226,6 +230,10 @@ export interface ReloaderOptions {
   /** Where the reload gauges go. */
   recorder: Recorder;
   log: (line: string) => void;
+  /** Hears the config in force after each successful reload (the agent's close() drains with it). */
+  onApplied?: (config: AgentConfig) => void;
+  /** True once the agent is closing: a reload then changes nothing and says so. */
+  closing?: () => boolean;
 }
 
 /**
@@ -240,9 +248,15 @@ export function createReloader(o: ReloaderOptions): () => Promise<ReloadOutcome>
   gauges.succeeded();
   let current = o.initial;
   const once = async (): Promise<ReloadOutcome> => {
+    if (o.closing?.() === true) {
+      const error = 'the agent is closing: the config was not reloaded';
+      o.log(`meterkit agent: ${error}`);
+      return { ok: false, restart: [], error };
+    }
     try {
       const { config, restart } = await applyConfig(current, o.source(), o.parts);
       current = config;
+      o.onApplied?.(config);
       gauges.succeeded();
       o.log(`meterkit agent: config reloaded${restart.length === 0 ? '' : `; these changes need a restart and were left as they were: ${restart.join(', ')}`}`);
       return { ok: true, restart };

@@ -59,6 +59,7 @@ export const ErrorCode = Object.freeze({
   DashboardLimit: 'ERR_METERKIT_DASHBOARD_LIMIT',
   DashboardUnknownSeries: 'ERR_METERKIT_DASHBOARD_UNKNOWN_SERIES',
   DashboardSampleTimeout: 'ERR_METERKIT_DASHBOARD_SAMPLE_TIMEOUT',
+  ProxyClosed: 'ERR_METERKIT_PROXY_CLOSED',
 });
 
 /** The longest value text an error message quotes; beyond it the text is cut and its length said. */

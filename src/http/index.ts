@@ -7,3 +7,4 @@ export { checkTls } from './tls.js';
 export type { TlsMaterial } from './tls.js';
 export { acceptsGzip } from './negotiate.js';
 export { allowMethods, createHealthHandler } from './health.js';
+export { crossSiteRefusal } from './cross-site.js';

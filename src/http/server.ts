@@ -10,6 +10,7 @@ import { checkDuration, checkWhole } from '../core/options.js';
 import type { Recorder } from '../core/recorder.js';
 import type { AuthOptions } from './auth.js';
 import { authorized, checkAuth } from './auth.js';
+import { crossSiteRefusal } from './cross-site.js';
 import type { TlsMaterial } from './tls.js';
 import { checkTls } from './tls.js';
 
@@ -25,7 +26,7 @@ export const RETRY_AFTER_SECONDS = 1;
 const DEFAULT_MAX_CONCURRENT = 16;
 
 /** Why a request was refused: the `reason` label of {@link REJECTED_REQUESTS_METRIC}. */
-export type RejectReason = 'busy' | 'unauthorized' | 'bad_request' | 'headers_too_large' | 'timeout' | 'method';
+export type RejectReason = 'busy' | 'unauthorized' | 'bad_request' | 'headers_too_large' | 'timeout' | 'method' | 'cross_site';
 
 /** Options of {@link HttpServer}. */
 export interface HttpServerOptions {
@@ -88,6 +89,10 @@ export function leaveConcurrencyCap(res: ServerResponse): void {
  * (`/healthz`) are never capped, so a liveness probe stays fast while scrapes pile up. A
  * long-lived response bounded otherwise leaves the cap with {@link leaveConcurrencyCap}.
  * Slow or oversized request headers are cut off with 408 or 431.
+ *
+ * **Cross-site requests.** A request that changes state (any method but GET, HEAD, OPTIONS,
+ * TRACE) sent by a page of another site gets 403 (see {@link crossSiteRefusal}), counted as
+ * `reason="cross_site"`.
  */
 export class HttpServer {
   private readonly routes = new Map<string, Handler>();
@@ -208,6 +213,14 @@ export class HttpServer {
       this.count('unauthorized');
       const challenge = auth.basic !== undefined ? 'Basic realm="meterkit"' : 'Bearer realm="meterkit"';
       res.writeHead(401, { 'Content-Type': TEXT, 'WWW-Authenticate': challenge }).end('unauthorized: missing or wrong credentials\n');
+      return;
+    }
+    // every state-changing route (reload, replay, proxy and notify writes), in one place
+    const crossSite = crossSiteRefusal(req);
+    if (crossSite !== null) {
+      this.count('cross_site');
+      req.resume();
+      res.writeHead(403, { 'Content-Type': TEXT }).end(`forbidden: ${crossSite}\n`);
       return;
     }
     if (!open) {

@@ -2,7 +2,7 @@
 export { Proxy } from './proxy.js';
 export type { ProxyOptions } from './proxy.js';
 export { ProxyServer, proxyV1Header } from './server.js';
-export type { RejectReason } from './server.js';
+export type { ReconfigureOptions, RejectReason } from './server.js';
 export type { Backend } from './backend.js';
 export { STRATEGIES, checkStrategy } from './strategy.js';
 export type { StrategyName } from './strategy.js';

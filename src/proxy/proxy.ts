@@ -8,6 +8,7 @@ import type { ProxyMetricsTarget, ProxyNaming } from './metrics.js';
 import { ProxyMetrics } from './metrics.js';
 import type { ProxyServerOptions } from './options.js';
 import { checkServerOptions } from './options.js';
+import type { ReconfigureOptions } from './server.js';
 import { ProxyServer } from './server.js';
 import type { Backend } from './backend.js';
 
@@ -37,6 +38,8 @@ export class Proxy {
   private readonly rateWindow: number;
   private readonly now: () => number;
   private readonly onLiveChange: ((server: ProxyServer, backend: Backend) => void) | undefined;
+  /** Set by {@link Proxy.close}: no server starts or changes after it. */
+  private closed = false;
 
   constructor(options: ProxyOptions = {}) {
     const naming = options.naming ?? 'meterkit';
@@ -64,9 +67,11 @@ export class Proxy {
   /**
    * Checks, starts and listens a server.
    * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` for bad options or a name in use,
-   *   `ERR_METERKIT_INVALID_TLS`, `ERR_METERKIT_LISTEN` when the bind address is taken.
+   *   `ERR_METERKIT_INVALID_TLS`, `ERR_METERKIT_LISTEN` when the bind address is taken,
+   *   `ERR_METERKIT_PROXY_CLOSED` after {@link Proxy.close} (also when it comes while binding).
    */
   async addServer(options: ProxyServerOptions): Promise<ProxyServer> {
+    this.refuseClosed();
     const settings = checkServerOptions(options);
     if (this.map.has(settings.name)) throw new MeterkitError(ErrorCode.InvalidArgument, `proxy server "${settings.name}" already exists: names are unique`);
     const m = this.metrics;
@@ -86,6 +91,7 @@ export class Proxy {
     );
     this.map.set(settings.name, server);
     try {
+      // a close() during the bind closes this server too: listen() then refuses
       await server.listen();
     } catch (err) {
       this.map.delete(settings.name);
@@ -116,20 +122,40 @@ export class Proxy {
     return true;
   }
 
+  private refuseClosed(): void {
+    if (this.closed) throw new MeterkitError(ErrorCode.ProxyClosed, 'the proxy is closed: it starts and changes no servers');
+  }
+
   /**
-   * Makes the running servers match `servers` without dropping open connections: new ones are
-   * added (listening) first — when one cannot listen, those added are stopped again and the
-   * error is thrown with nothing changed — then the others are reconfigured in place
-   * ({@link ProxyServer.reconfigure}) and those not listed are removed (their connections get
-   * `graceMs`). Resolves with what only a restart can change, as `server "web": bind`.
+   * Checks that {@link Proxy.reconfigure} would take `servers`, changing nothing: each server's
+   * options, unique names, and each running server's own rules (see
+   * {@link ProxyServer.checkReconfigure}: a backend still draining is refused unless `revive`).
+   * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` naming the server, `ERR_METERKIT_PROXY_CLOSED`.
    */
-  async reconfigure(servers: readonly ProxyServerOptions[], graceMs = 0): Promise<string[]> {
-    const settings = servers.map(checkServerOptions);
+  check(servers: readonly ProxyServerOptions[], options: ReconfigureOptions = {}): void {
+    this.refuseClosed();
     const names = new Set<string>();
-    for (const s of settings) {
+    for (const s of servers.map(checkServerOptions)) {
       if (names.has(s.name)) throw new MeterkitError(ErrorCode.InvalidArgument, `proxy server "${s.name}" is given twice: names are unique`);
       names.add(s.name);
+      this.map.get(s.name)?.checkReconfigure(s, options);
     }
+  }
+
+  /**
+   * Makes the running servers match `servers` without dropping open connections, all or
+   * nothing: every server's settings are checked first ({@link Proxy.check}); then new ones are
+   * added (listening) — when one cannot listen, those added are stopped again and the error is
+   * thrown with nothing changed — then the others are reconfigured in place
+   * ({@link ProxyServer.reconfigure}, which cannot refuse checked settings) and those not listed
+   * are removed (their connections get `graceMs`). `revive` puts back settings that were in
+   * force: a backend still draining comes back as it was. Resolves with what only a restart can
+   * change, as `server "web": bind`.
+   * @throws MeterkitError as {@link Proxy.check} and {@link Proxy.addServer}.
+   */
+  async reconfigure(servers: readonly ProxyServerOptions[], graceMs = 0, options: ReconfigureOptions = {}): Promise<string[]> {
+    this.check(servers, options);
+    const settings = servers.map(checkServerOptions);
     const added: string[] = [];
     try {
       for (const [i, s] of settings.entries()) {
@@ -137,6 +163,8 @@ export class Proxy {
         await this.addServer(servers[i] as ProxyServerOptions);
         added.push(s.name);
       }
+      // a close() during the adds: change nothing more
+      this.refuseClosed();
     } catch (err) {
       for (const name of added) await this.removeServer(name);
       throw err;
@@ -145,15 +173,18 @@ export class Proxy {
     for (const s of settings) {
       if (added.includes(s.name)) continue;
       const server = this.map.get(s.name) as ProxyServer;
-      for (const what of await server.reconfigure(s)) restart.push(`server "${s.name}": ${what}`);
+      // checked above; a backend that began draining since (a REST removal) comes back as it was
+      for (const what of await server.reconfigure(s, { revive: true })) restart.push(`server "${s.name}": ${what}`);
       this.metrics?.publish(server);
     }
+    const names = new Set(settings.map((s) => s.name));
     for (const name of [...this.map.keys()]) if (!names.has(name)) await this.removeServer(name, graceMs);
     return restart;
   }
 
   /** Stops every server: no new clients; open connections get `graceMs`, then are closed. */
   async close(graceMs = 0): Promise<void> {
+    this.closed = true;
     clearInterval(this.timer);
     const all = [...this.map.values()];
     await Promise.all(all.map((s) => s.close(graceMs)));

@@ -47,6 +47,15 @@ export function proxyV1Header(client: Socket): string {
   return `PROXY TCP6 ${src} ${dst} ${client.remotePort ?? 0} ${client.localPort ?? 0}\r\n`;
 }
 
+/** Options of {@link ProxyServer.reconfigure}. */
+export interface ReconfigureOptions {
+  /**
+   * Bring back a removed backend whose connections are still open, as the same object, instead
+   * of refusing it: for putting back settings that were in force (the undo of a failed reload).
+   */
+  revive?: boolean;
+}
+
 /** A running proxy server (made by {@link Proxy.addServer}). */
 export class ProxyServer {
   readonly name: string;
@@ -61,6 +70,8 @@ export class ProxyServer {
   private readonly listener: Server;
   private address: AddressInfo | null = null;
   private closing = false;
+  /** True while {@link ProxyServer.listen} waits for the bind. */
+  private binding = false;
   private readonly drained = new Set<() => void>();
   /** Clients closed before reaching a backend, by reason. */
   readonly rejected: Record<RejectReason, number> = { no_backend: 0, max_connections: 0 };
@@ -102,23 +113,42 @@ export class ProxyServer {
         );
   }
 
+  /** A removed backend of `key` whose connections are still open (its series are still published). */
+  private draining(key: string): Backend | undefined {
+    for (const b of this.connections.values()) if (b.removed && b.key === key) return b;
+    return undefined;
+  }
+
+  /**
+   * Checks that {@link ProxyServer.reconfigure} would take `next`, changing nothing: the name is
+   * the same, the server is not closed and (unless `revive`) no backend to add is still draining.
+   * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT`, `ERR_METERKIT_PROXY_CLOSED`.
+   */
+  checkReconfigure(next: ServerSettings, options: ReconfigureOptions = {}): void {
+    if (this.closing) throw new MeterkitError(ErrorCode.ProxyClosed, `proxy server "${this.name}" is closed: it takes no new settings`);
+    if (next.name !== this.name) throw new MeterkitError(ErrorCode.InvalidArgument, `proxy server "${this.name}" cannot be renamed to "${next.name}"`);
+    if (options.revive === true) return;
+    for (const b of next.backends) {
+      const key = backendKey(b.host, b.port);
+      if (this.backendList.some((x) => x.key === key) || this.draining(key) === undefined) continue;
+      throw new MeterkitError(ErrorCode.InvalidArgument, `backend ${key} was removed from proxy server "${this.name}" and is still draining: add it again once its connections close`);
+    }
+  }
+
   /**
    * Applies new settings while running, without touching open connections: backends are added,
    * removed (their connections go on) or re-weighted in place; the strategy, health checks,
    * timeouts, connection limit and PROXY header apply to the next clients. What only a new
    * listener could change (bind address, TLS, accounting) is left as it was and named in the
-   * result, for the caller to report as "needs a restart".
-   * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT` when the name differs or a backend to add is still draining (nothing changed then).
+   * result, for the caller to report as "needs a restart". New health-check settings keep what
+   * the checks know (each backend's live state and streak) and check at once; dropping the
+   * checks makes every backend live. With `revive` (putting back settings that were in force),
+   * a backend still draining comes back as the same object, its connections and totals with it.
+   * @throws MeterkitError as {@link ProxyServer.checkReconfigure} (nothing changed then).
    */
-  async reconfigure(next: ServerSettings): Promise<string[]> {
-    if (next.name !== this.name) throw new MeterkitError(ErrorCode.InvalidArgument, `proxy server "${this.name}" cannot be renamed to "${next.name}"`);
+  async reconfigure(next: ServerSettings, options: ReconfigureOptions = {}): Promise<string[]> {
+    this.checkReconfigure(next, options);
     const wanted = new Map(next.backends.map((b) => [backendKey(b.host, b.port), b]));
-    for (const key of wanted.keys()) {
-      if (this.backendList.some((b) => b.key === key)) continue;
-      if ([...this.connections.values()].some((b) => b.removed && b.key === key)) {
-        throw new MeterkitError(ErrorCode.InvalidArgument, `backend ${key} was removed from proxy server "${this.name}" and is still draining: add it again once its connections close`);
-      }
-    }
     const restart: string[] = [];
     if (next.host !== this.current.host || next.port !== this.current.port) restart.push('bind');
     if (next.tls?.source !== this.current.tls?.source) restart.push('tls');
@@ -129,27 +159,45 @@ export class ProxyServer {
     if (strategyChanged) this.strategy = createStrategy(next.strategy);
     for (const b of [...this.backendList]) if (!wanted.has(b.key)) this.removeBackend(b.key);
     for (const [key, o] of wanted) {
-      const b = this.backendList.find((x) => x.key === key);
-      if (b === undefined) this.addBackend(o);
-      else {
-        b.weight = o.weight;
-        b.priority = o.priority;
+      let b = this.backendList.find((x) => x.key === key);
+      if (b === undefined) {
+        // checked above: a draining one is here only with `revive`
+        const back = this.draining(key);
+        b = back === undefined ? this.addBackend(o) : this.revive(back);
       }
+      b.weight = o.weight;
+      b.priority = o.priority;
     }
-    if (!sameCheck) {
-      await this.checker?.close();
-      this.checker = this.makeChecker(next);
-      // with no checks every backend takes connections; with new ones each starts live and is checked at once
-      for (const b of this.backendList) {
+    if (sameCheck) return restart;
+    // swapped before any await: a close() that comes meanwhile closes the new checker
+    const old = this.checker;
+    this.checker = this.makeChecker(next);
+    for (const b of this.backendList) {
+      // the new checker takes over what the old one knew; with no checks every backend takes connections
+      if (this.checker === null) {
         b.streak = 0;
         if (!b.live) {
           b.live = true;
           this.events.liveChanged(this, b);
         }
-        this.checker?.watch(b);
-      }
+      } else this.checker.watch(b);
     }
+    await old?.close();
     return restart;
+  }
+
+  /** Puts a removed backend whose connections are still open back in the list. */
+  private revive(b: Backend): Backend {
+    b.removed = false;
+    this.backendList.push(b);
+    if (this.checker !== null) this.checker.watch(b);
+    else if (!b.live) {
+      // down when checks it had were dropped meanwhile: with no checks every backend takes connections
+      b.streak = 0;
+      b.live = true;
+      this.events.liveChanged(this, b);
+    }
+    return b;
   }
 
   private makeBackend(b: Required<BackendOptions>): Backend {
@@ -157,9 +205,22 @@ export class ProxyServer {
     return new Backend(b.host, b.port, b.weight, b.priority, this.rateWindowMs, true);
   }
 
-  /** Listens. @throws MeterkitError `ERR_METERKIT_LISTEN` when the address is taken. */
+  /** Listens. @throws MeterkitError `ERR_METERKIT_LISTEN` when the address is taken, `ERR_METERKIT_PROXY_CLOSED` once closed. */
   async listen(): Promise<AddressInfo> {
-    this.address = await listenOn(this.listener, this.settings.host, this.settings.port);
+    if (this.closing) throw new MeterkitError(ErrorCode.ProxyClosed, `proxy server "${this.name}" is closed: it does not listen again`);
+    this.binding = true;
+    let address: AddressInfo;
+    try {
+      address = await listenOn(this.listener, this.settings.host, this.settings.port);
+    } finally {
+      this.binding = false;
+    }
+    if (this.closing) {
+      // closed while the bind was under way: the close() then found nothing to stop
+      this.listener.close();
+      throw new MeterkitError(ErrorCode.ProxyClosed, `proxy server "${this.name}" was closed while it started listening`);
+    }
+    this.address = address;
     for (const b of this.backendList) this.checker?.watch(b);
     return this.address;
   }
@@ -193,9 +254,9 @@ export class ProxyServer {
     }
     // Its series are still the removed backend's until its last connection ends: two backends
     // under one label set would mix their totals (and the old one's end would unpublish the new).
-    const draining = [...this.connections.values()].filter((b) => b.removed && b.key === key).length;
-    if (draining > 0) {
-      throw new MeterkitError(ErrorCode.InvalidArgument, `backend ${key} was removed from proxy server "${this.name}" and is still draining (${draining} open connections): add it again once they close`);
+    const draining = this.draining(key);
+    if (draining !== undefined) {
+      throw new MeterkitError(ErrorCode.InvalidArgument, `backend ${key} was removed from proxy server "${this.name}" and is still draining (${draining.active} open connections): add it again once they close`);
     }
     const b = this.makeBackend(spec);
     this.backendList.push(b);
@@ -317,7 +378,9 @@ export class ProxyServer {
   async close(graceMs = 0): Promise<void> {
     if (!this.closing) {
       this.closing = true;
-      this.listener.close();
+      // a close() during the bind would cancel it without a word (listen() would never
+      // settle): listen() closes the listener itself once bound
+      if (!this.binding) this.listener.close();
     }
     await this.checker?.close();
     if (this.connections.size > 0 && graceMs > 0) {

@@ -78,7 +78,7 @@ describe('r14 a reload is checked in full before any part changes', () => {
   it('a later part\'s invalid settings (two endpoints of one name) leave the proxy untouched', async () => {
     const calls: unknown[] = [];
     const parts: ReloadParts = {
-      proxy: { reconfigure: async (servers: unknown) => (calls.push(servers), []) } as never,
+      proxy: { check: () => undefined, reconfigure: async (servers: unknown) => (calls.push(servers), []) } as never,
       notifier: { reconfigure: async () => {} } as never,
       monitor: null,
       remountMetrics: () => {},

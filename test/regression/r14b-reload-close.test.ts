@@ -10,7 +10,6 @@ import type { AgentConfig } from '../../src/cli/agent.js';
 import { startAgent } from '../../src/cli/agent.js';
 import { startBackend } from '../helpers/backends.js';
 
-const TODO = { todo: 'open #14 review finding: fails until fixed' };
 
 describe('r14b a reload during close', () => {
   const stops: Array<() => Promise<void>> = [];
@@ -18,7 +17,7 @@ describe('r14b a reload during close', () => {
     for (const s of stops) await s();
   });
 
-  it('starts no proxy server after the agent closed', TODO, async () => {
+  it('starts no proxy server after the agent closed', async () => {
     const backend = await startBackend('A', 'id');
     stops.push(() => backend.stop());
     const one = { name: 'web', bind: '127.0.0.1:0', backends: [{ host: '127.0.0.1', port: backend.port }] };

@@ -11,7 +11,6 @@ import type { AgentConfig } from '../../src/cli/agent.js';
 import { startAgent } from '../../src/cli/agent.js';
 import { closed, dial, startBackend } from '../helpers/backends.js';
 
-const TODO = { todo: 'open #14 review finding: fails until fixed' };
 
 describe('r14b a reloaded drain_timeout holds at shutdown', () => {
   const stops: Array<() => Promise<void>> = [];
@@ -19,7 +18,7 @@ describe('r14b a reloaded drain_timeout holds at shutdown', () => {
     for (const s of stops.reverse()) await s();
   });
 
-  it('open connections get the reloaded drain_timeout when the agent closes', TODO, async () => {
+  it('open connections get the reloaded drain_timeout when the agent closes', async () => {
     const a = await startBackend('A', 'hold');
     stops.push(() => a.stop());
     const server = { name: 'web', bind: '127.0.0.1:0', backends: [{ host: '127.0.0.1', port: a.port }] };
