@@ -62,9 +62,10 @@ export interface NotifyApiOptions {
 /** The `/notify/v1` handler for {@link HttpServer.routeTree}. */
 export function createNotifyApi(broadcaster: Broadcaster, options: NotifyApiOptions = {}): Handler {
   const ingesting = options.ingest !== false;
-  const names = new Set(broadcaster.endpoints().map((e) => e.name));
   const checked = (q: DeadLetterQuery): DeadLetterQuery => {
-    if (q.endpoint !== undefined && !names.has(q.endpoint)) throw new BadRequest(404, `no endpoint named ${JSON.stringify(q.endpoint)} (endpoints: ${[...names].join(', ')})`);
+    // the endpoints of now: a reload may have added or removed some
+    const names = broadcaster.endpoints().map((e) => e.name);
+    if (q.endpoint !== undefined && !names.includes(q.endpoint)) throw new BadRequest(404, `no endpoint named ${JSON.stringify(q.endpoint)} (endpoints: ${names.join(', ')})`);
     return q;
   };
   const ingest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -11,7 +11,7 @@ import { MeterkitError } from '../../src/core/errors.js';
 import { RemoteWriter } from '../../src/remote-write/index.js';
 import type { WriteReceiver } from '../helpers/write-receiver.js';
 import { startWriteReceiver } from '../helpers/write-receiver.js';
-import { metricTotal } from '../helpers/review-todo.js';
+import { metricTotal } from '../helpers/metric-total.js';
 
 const SRC = (p: string): string => readFileSync(fileURLToPath(new URL(`../../../src/${p}`, import.meta.url)), 'utf8');
 

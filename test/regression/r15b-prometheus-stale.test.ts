@@ -13,7 +13,7 @@ import { REMOTE_WRITE_METRICS, RemoteWriter } from '../../src/remote-write/index
 import type { Receiver } from '../helpers/remote-write-receivers.js';
 import { startReceiver } from '../helpers/remote-write-receivers.js';
 import { needs } from '../helpers/tools.js';
-import { metricTotal } from '../helpers/review-todo.js';
+import { metricTotal } from '../helpers/metric-total.js';
 
 describe('r15b review: a re-registered series and a real Prometheus', needs('prometheus'), () => {
   let receiver: Receiver | undefined;

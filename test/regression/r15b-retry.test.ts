@@ -9,7 +9,7 @@ import { Registry } from '../../src/index.js';
 import { RemoteWriter } from '../../src/remote-write/index.js';
 import type { WriteReceiver } from '../helpers/write-receiver.js';
 import { startWriteReceiver } from '../helpers/write-receiver.js';
-import { metricTotal } from '../helpers/review-todo.js';
+import { metricTotal } from '../helpers/metric-total.js';
 
 describe('r15b review: remote write retries', () => {
   const receivers: WriteReceiver[] = [];
