@@ -183,14 +183,7 @@ export function parseHealthSpec(spec: string): HealthCheck {
     extra(['send', 'expect']);
     const e = text('expect') ?? '';
     const re = /^\/(.*)\/([a-z]*)$/s.exec(e);
-    let expect: string | RegExp = e;
-    if (re !== null) {
-      try {
-        expect = new RegExp(re[1] as string, re[2]);
-      } catch (err) {
-        fail(`invalid probe expect ${describeValue(e)}: ${(err as Error).message}`);
-      }
-    }
+    const expect = re === null ? e : probeExpectRegex(re[1] as string, re[2], 'probe expect', e);
     return checkHealthCheck({ kind, send: text('send') ?? '', expect, ...timing });
   }
   if (kind === 'exec') {
@@ -237,4 +230,17 @@ export function checkServerOptions(o: ProxyServerOptions): ServerSettings {
     proxyProtocol: o.proxyProtocol === true,
     accounting: o.accounting !== false,
   };
+}
+
+/**
+ * A probe's expected reply as a RegExp (`/re/flags` in a flag, `expect_regex` in a config file):
+ * a bad one is a coded error naming `what` and the value as given, never a bare SyntaxError.
+ * @throws MeterkitError `ERR_METERKIT_INVALID_ARGUMENT`.
+ */
+export function probeExpectRegex(source: string, flags: string | undefined, what: string, given: string = source): RegExp {
+  try {
+    return new RegExp(source, flags);
+  } catch (err) {
+    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid ${what} ${describeValue(given)}: ${(err as Error).message}`, { cause: err });
+  }
 }

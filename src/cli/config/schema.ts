@@ -16,7 +16,7 @@ import { resolveEndpointConfig } from '../../notify/index.js';
 import type { HealthCheckOptions, ProxyServerOptions } from '../../proxy/index.js';
 import { STRATEGIES, checkServerOptions, parseBackendSpec } from '../../proxy/index.js';
 import { checkHealthCheck } from '../../proxy/health.js';
-import { checkBackend } from '../../proxy/options.js';
+import { checkBackend, probeExpectRegex } from '../../proxy/options.js';
 import { reportTiming } from '../../monitor/reporter.js';
 import { monitorIngestUrl } from '../../monitor/http-sender.js';
 import { PEER_ID_RULE, isPeerId } from '../../monitor/validate.js';
@@ -87,15 +87,6 @@ function checkDockerUrl(url: string): void {
   resolveDockerUrl(url, {});
 }
 
-/** A probe's `expect_regex` as a RegExp; a bad one is a coded problem naming the key, not a SyntaxError. */
-function probeRegex(source: string): RegExp {
-  try {
-    return new RegExp(source);
-  } catch (err) {
-    throw new MeterkitError(ErrorCode.InvalidArgument, `invalid expect_regex ${describeValue(source)}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 const healthcheck = z
   .strictObject({
     kind: z.enum(['ping', 'probe', 'exec']).describe('ping (TCP connect), probe (send, expect a reply) or exec (run a command)'),
@@ -117,7 +108,7 @@ const healthcheck = z
           ctx.addIssue({ code: 'custom', path: ['expect_regex'], message: 'expect_regex and expect contradict each other: give one' });
           return z.NEVER;
         }
-        return checkHealthCheck({ kind: 'probe', send: h.send ?? '', expect: h.expect_regex === undefined ? (h.expect ?? '') : probeRegex(h.expect_regex), ...timing });
+        return checkHealthCheck({ kind: 'probe', send: h.send ?? '', expect: h.expect_regex === undefined ? (h.expect ?? '') : probeExpectRegex(h.expect_regex, undefined, 'expect_regex'), ...timing });
       }
       if (h.kind === 'exec') return checkHealthCheck({ kind: 'exec', command: h.command ?? '', args: h.args, ...timing });
       return checkHealthCheck({ kind: 'ping', ...timing });
