@@ -28,7 +28,7 @@ import { hostname } from 'node:os';
 import type { Broadcaster } from '../notify/index.js';
 import { openBroadcaster } from '../notify/index.js';
 import { isSecretFlag, redactArgv } from '../json/index.js';
-import { redactUrl } from '../http/redact.js';
+import { redactUrl } from '../core/redact.js';
 import type { NotifyConfig } from './notify.js';
 import { redactNotifyArgv } from './notify.js';
 import { NOTIFY_HTTP_BASE, createNotifyApi } from './notify-api.js';

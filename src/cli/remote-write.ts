@@ -6,7 +6,7 @@
 import { MeterkitError } from '../core/errors.js';
 import type { Registry } from '../core/registry.js';
 import type { AuthOptions } from '../http/auth.js';
-import { redactUrl } from '../http/redact.js';
+import { redactUrl } from '../core/redact.js';
 import { redactFlagValues } from '../json/index.js';
 import type { ClientTls, RemoteWriteOptions, RemoteWriteSource } from '../remote-write/index.js';
 import type { RemoteWriter } from '../remote-write/index.js';
@@ -157,7 +157,7 @@ function checkFlags(url: string, shared: Omit<RemoteWriteConfig, 'url'>): void {
   }
 }
 
-/** The command line with every `--remote-write` URL redacted (src/http/redact.ts), for /debug/vars. */
+/** The command line with every `--remote-write` URL redacted (src/core/redact.ts), for /debug/vars. */
 export function redactRemoteWriteArgv(argv: readonly string[]): string[] {
   return redactFlagValues(argv, '--remote-write', (url) => redactUrl(url));
 }

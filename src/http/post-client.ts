@@ -26,7 +26,7 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { redactUrl } from './redact.js';
+import { redactUrl } from '../core/redact.js';
 
 /** Most answer bytes read before the connection is dropped instead of drained. */
 export const DRAIN_MAX = 64 * 1024;

@@ -131,12 +131,12 @@ export function resolveEndpointConfig(c: EndpointConfig): ResolvedEndpointConfig
   };
 }
 
-/** The one redaction rule for URL text (user information and query values hidden): src/http/redact.ts. */
+/** The one redaction rule for URL text (user information and query values hidden): src/core/redact.ts. */
 export { redactUrl };
 
 /**
  * The URL as `/debug/vars` and errors show it: without user name and password, and with the
- * query values hidden by the one redaction rule (src/http/redact.ts).
+ * query values hidden by the one redaction rule (src/core/redact.ts).
  */
 export function publicUrl(url: URL): string {
   if (url.username === '' && url.password === '') return redactedHref(url);

@@ -8,7 +8,7 @@ import { checkDefaultLabels } from '../core/default-labels.js';
 import { checkDuration, checkWhole } from '../core/options.js';
 import type { AuthOptions } from '../http/auth.js';
 import { authorizationHeader, checkAuth } from '../http/auth.js';
-import { redactUrl, redactedHref } from '../http/redact.js';
+import { redactUrl, redactedHref } from '../core/redact.js';
 import type { ClientTls } from './client.js';
 import type { RemoteWriteMetricsTarget } from './metrics.js';
 import type { RemoteWriteSource } from './snapshot.js';

@@ -1,7 +1,7 @@
 /**
  * Regression: a notification endpoint's URL in `/debug/vars` (Broadcaster.vars()) lost only its
  * user name and password; a credential in the query string (`?token=…`, as many webhook services
- * issue them) was shown whole. It now follows the one URL redaction rule (src/http/redact.ts).
+ * issue them) was shown whole. It now follows the one URL redaction rule (src/core/redact.ts).
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * #14 review round 2: round one made every URL shown hide its query values (src/http/redact.ts:
+ * #14 review round 2: round one made every URL shown hide its query values (src/core/redact.ts:
  * "services put credentials under any name"), yet the agent's start-up lines print the
  * `remote_write[].url` and `report.to` of the config as given (src/cli/agent.ts), query and all.
  */

@@ -1,5 +1,5 @@
 /**
- * #14 review round 2: the one URL redaction rule (src/http/redact.ts: every query value hidden)
+ * #14 review round 2: the one URL redaction rule (src/core/redact.ts: every query value hidden)
  * was made the rule in round one, but the notifier still shows endpoint URLs by a second rule
  * (`publicUrl`: user information only). A webhook URL that carries its token in the query
  * (`?token=…`, as many services issue them) then shows it in /debug/vars — which the dashboard's

@@ -35,7 +35,7 @@ describe('r15b review: remote write secrets', () => {
     const log = a.log();
     await a.stop();
     assert.match(log, /remote write to/);
-    assert.doesNotMatch(log, /s3cr3t/, 'the one redaction rule (src/http/redact.ts) hides query values; this log line prints config.url as given');
+    assert.doesNotMatch(log, /s3cr3t/, 'the one redaction rule (src/core/redact.ts) hides query values; this log line prints config.url as given');
   });
 
   it("/debug/vars' cmdline does not publish a credential in the --remote-write URL's query", async () => {

@@ -10,7 +10,7 @@ import { parseHostPort } from '../../core/address.js';
 import { ErrorCode, MeterkitError, describeValue } from '../../core/errors.js';
 import { parseNatsServers } from '../../core/nats-url.js';
 import { resolveDockerUrl } from '../../collectors/docker/index.js';
-import { redactUrl } from '../../http/redact.js';
+import { redactUrl } from '../../core/redact.js';
 import type { EndpointConfig } from '../../notify/index.js';
 import { resolveEndpointConfig } from '../../notify/index.js';
 import type { HealthCheckOptions, ProxyServerOptions } from '../../proxy/index.js';

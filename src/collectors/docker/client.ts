@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { ErrorCode, MeterkitError, describeValue } from '../../core/errors.js';
 import { checkDuration, checkWhole } from '../../core/options.js';
-import { redactUrl } from '../../http/redact.js';
+import { redactUrl } from '../../core/redact.js';
 
 /** Highest Engine API version this client speaks; it asks for min(this, the engine's). */
 export const MAX_API_VERSION = '1.43';

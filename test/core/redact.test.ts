@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { redactUrl, redactedHref } from '../../src/http/redact.js';
+import { redactUrl, redactedHref } from '../../src/core/redact.js';
 
 describe('redactUrl: the one rule for URLs that are shown', () => {
   it('hides the password and every query value, keeps names, path and host', () => {
